@@ -1,0 +1,87 @@
+// Package fleet is the simulated org's ground truth: its apps, their machines
+// and the machine events. The Machines API serves it, and the metrics
+// generator reads it, so the two can never disagree about what exists when.
+package fleet
+
+import "time"
+
+// Story names the behaviour an app's metrics follow. Stories are what make the
+// simulated org worth looking at: each is something a dashboard must reveal.
+type Story string
+
+const (
+	StoryHealthy         Story = "healthy"          // daily traffic cycle, low errors
+	StoryIncident        Story = "incident"         // a 5xx incident in a window
+	StoryRegionalLatency Story = "regional-latency" // latency regression in one region
+	StoryOOM             Story = "oom"              // memory climbs, OOM kill, restart, climbs again
+	StoryDeploy          Story = "deploy"           // a deploy (update event) changes behaviour
+	StoryNoHTTP          Story = "no-http"          // a worker: no edge or app HTTP metrics at all
+	StoryIdle            Story = "idle"             // HTTP service, next to no traffic
+	StoryLaunched        Story = "launched"         // launched through the API: healthy, no history
+)
+
+// App is one app of the org.
+type App struct {
+	ID        string
+	Name      string
+	Org       string
+	Story     Story
+	HTTP      bool // has a public HTTP service (edge/app HTTP series exist)
+	CreatedAt time.Time
+	// DestroyedAt is zero while the app lives; its series stop at this time.
+	DestroyedAt time.Time
+	Machines    []*Machine
+	IPs         []IPAssignment
+	// StoryTimes holds the moments a story turns on (e.g. "incident_start",
+	// "incident_end", "deploy", "oom", "regression_start"), so the metrics
+	// generator and the machine events agree to the second.
+	StoryTimes map[string]time.Time
+	// SlowRegion is the region a regional-latency story degrades.
+	SlowRegion string
+}
+
+// Machine is one Fly Machine.
+type Machine struct {
+	ID         string // 14 hex chars, as Fly's
+	Name       string
+	Region     string
+	Host       string // 4 hex chars
+	InstanceID string
+	PrivateIP  string
+	Image      string
+	CPUs       int
+	CPUKind    string
+	MemoryMB   int
+	// State follows Fly: created, starting, started, stopping, stopped,
+	// destroying, destroyed.
+	State     string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	// DestroyedAt is zero while the machine lives; its series stop then.
+	DestroyedAt time.Time
+	// Events, oldest first (the API reverses them: Fly lists newest first).
+	Events   []Event
+	Services bool // has the HTTP service config (ports 80/443 -> 8080)
+	// InternalPort is the port the HTTP service forwards to (8080 unless the
+	// launch config said otherwise); only meaningful when Services is set.
+	InternalPort int
+	Env          map[string]string
+}
+
+// Event is a machine event as Fly records it.
+type Event struct {
+	Type      string // launch, start, exit, update, destroy
+	Status    string // created, started, stopped, destroyed...
+	Source    string // user or flyd
+	At        time.Time
+	ExitCode  int
+	OOMKilled bool
+}
+
+// IPAssignment is one of an app's public addresses.
+type IPAssignment struct {
+	IP        string
+	Region    string
+	Type      string // v6, shared_v4
+	CreatedAt time.Time
+}
