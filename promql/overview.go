@@ -1,0 +1,280 @@
+package promql
+
+import (
+	"context"
+	"math"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Column is one measurement of the app list. Each is a single query for all
+// apps at once (grouped by app), so the list costs the same five queries
+// for 5 apps or 500.
+type Column string
+
+const (
+	ColRequests  Column = "requests"   // req/s
+	ColErrorRate Column = "error-rate" // % of responses that are 5xx
+	ColLatency   Column = "latency"    // p95 in s, per app and per app and region
+	ColCPU       Column = "cpu"        // % CPU of the busiest machine
+	ColMachines  Column = "machines"   // machines reporting metrics
+)
+
+// Columns lists the overview's columns in display order.
+func Columns() []Column {
+	return []Column{ColRequests, ColErrorRate, ColLatency, ColCPU, ColMachines}
+}
+
+// RecentSpan is how far back Recent values look.
+const RecentSpan = 10 * time.Minute
+
+var overviewQueries = map[Column]struct {
+	query Query
+	build func(b builder) string
+}{
+	ColRequests: {
+		Query{Slug: "overview-requests", Title: "Requests", Unit: UnitReqPerSec, HTTP: true,
+			Desc: "HTTP responses per second returned by Fly's edge."},
+		func(b builder) string {
+			return `sum by (app) (rate(` + b.rangeSel(edgeResponses) + `))`
+		},
+	},
+	ColErrorRate: {
+		Query{Slug: "overview-errors", Title: "5xx share", Unit: UnitPercent, HTTP: true,
+			Desc: "Share of HTTP responses with a 5xx status, in percent."},
+		// An app that never returned a 5xx has no 5xx series at all; "or 0 *
+		// total" turns that absence into a 0% share wherever it has traffic.
+		func(b builder) string {
+			total := `sum by (app) (rate(` + b.rangeSel(edgeResponses) + `))`
+			errors := `sum by (app) (rate(` + b.rangeSel(edgeResponses, `status=~"5.."`) + `))`
+			return `100 * (` + errors + ` or 0 * ` + total + `) / ` + total
+		},
+	},
+	ColLatency: {
+		Query{Slug: "overview-latency", Title: "p95 response time", Unit: UnitSeconds, HTTP: true,
+			Desc: "95th percentile HTTP response time at Fly's edge."},
+		// Both groupings in one query: the app-wide series carries no region
+		// label, so "or" keeps both sets apart.
+		func(b builder) string {
+			return `histogram_quantile(0.95, sum by (app, le) (rate(` + b.rangeSel(edgeLatencyHist) + `)))` +
+				"\nor\n" +
+				`histogram_quantile(0.95, sum by (app, region, le) (rate(` + b.rangeSel(edgeLatencyHist) + `)))`
+		},
+	},
+	ColCPU: {
+		Query{Slug: "overview-cpu", Title: "CPU", Unit: UnitPercent,
+			Desc: "CPU use of each app's busiest machine, in percent of its vCPUs."},
+		func(b builder) string {
+			return `max by (app) (sum by (app, instance) (rate(` + b.rangeSel(instanceCPU, `mode!="idle"`, `mode!="steal"`) + `))` +
+				` / count by (app, instance) (` + b.sel(instanceCPU, `mode="idle"`) + `))`
+		},
+	},
+	ColMachines: {
+		Query{Slug: "overview-machines", Title: "Machines reporting", Unit: "",
+			Desc: "Number of machines reporting metrics."},
+		func(b builder) string {
+			return `sum by (app) (` + b.sel(instanceUp) + `)`
+		},
+	},
+}
+
+// Overview is the app list's data: one sparkline per app and column, and
+// the recent values a verdict needs.
+type Overview struct {
+	Window Window
+	// Results has one entry per column, in Columns() order, with the PromQL
+	// sent and, if that column failed, its error. Series are left empty: the
+	// per-app data is in Apps.
+	Results []Result
+	// Apps holds every app seen in any column, sorted by name.
+	Apps []AppOverview
+}
+
+// Err returns the error of one column, nil if it succeeded.
+func (o Overview) Err(col Column) error {
+	for i, c := range Columns() {
+		if c == col && i < len(o.Results) {
+			return o.Results[i].Err
+		}
+	}
+	return nil
+}
+
+// App finds one app's row.
+func (o Overview) App(name string) (AppOverview, bool) {
+	i := sort.Search(len(o.Apps), func(i int) bool { return o.Apps[i].App >= name })
+	if i < len(o.Apps) && o.Apps[i].App == name {
+		return o.Apps[i], true
+	}
+	return AppOverview{}, false
+}
+
+// AppOverview is one app's row. A nil slice means no data for that column
+// (or the column failed: see Overview.Err).
+type AppOverview struct {
+	App         string
+	Requests    []float64
+	ErrorRate   []float64
+	Latency     []float64
+	LatencyByRg map[string][]float64 // p95 per edge region
+	CPU         []float64
+	Machines    []float64
+	Recent      Recent
+}
+
+// Recent holds each column's value over the end of the window, for the
+// verdict: the mean of the points within RecentSpan of the end. A point's
+// rate covers Window.RateWindow(), so on coarse windows (step over ~10 min)
+// the last point alone stands for a longer stretch: Span says how long, so
+// the reason shown can say so. NaN means no data there.
+type Recent struct {
+	Span        time.Duration
+	Requests    float64
+	ErrorRate   float64 // weighted by requests when both columns answered
+	Latency     float64
+	LatencyByRg map[string]float64
+	CPU         float64
+	Machines    float64 // the last point, not a mean: a machine gone is gone
+}
+
+// Overview runs the app list's five queries over w, each grouped by app,
+// in parallel and through the same cache as Run. A failing query empties
+// only its column.
+func (c *Client) Overview(ctx context.Context, w Window) (Overview, error) {
+	b, err := newBuilder(w, 0)
+	if err != nil {
+		return Overview{}, err
+	}
+	cols := Columns()
+	ov := Overview{Window: w, Results: make([]Result, len(cols))}
+	answers := make([]*answer, len(cols))
+	var wg sync.WaitGroup
+	for i, col := range cols {
+		oq := overviewQueries[col]
+		text := oq.build(b)
+		ov.Results[i] = Result{Query: oq.query, PromQL: text, Window: w}
+		wg.Go(func() {
+			answers[i], ov.Results[i].Err = c.rangeQuery(ctx, text, w)
+			if answers[i] != nil {
+				ov.Results[i].Warnings = answers[i].warnings
+			}
+		})
+	}
+	wg.Wait()
+
+	rows := map[string]*AppOverview{}
+	row := func(app string) *AppOverview {
+		r, ok := rows[app]
+		if !ok {
+			r = &AppOverview{App: app}
+			rows[app] = r
+		}
+		return r
+	}
+	for i, col := range cols {
+		if answers[i] == nil {
+			continue
+		}
+		for _, s := range answers[i].series {
+			app := s.labels["app"]
+			if app == "" {
+				continue
+			}
+			r := row(app)
+			values := append([]float64(nil), s.values...)
+			switch col {
+			case ColRequests:
+				r.Requests = values
+			case ColErrorRate:
+				r.ErrorRate = values
+			case ColLatency:
+				if region, ok := s.labels["region"]; ok {
+					if r.LatencyByRg == nil {
+						r.LatencyByRg = map[string][]float64{}
+					}
+					r.LatencyByRg[region] = values
+				} else {
+					r.Latency = values
+				}
+			case ColCPU:
+				r.CPU = values
+			case ColMachines:
+				r.Machines = values
+			}
+		}
+	}
+
+	first := recentFrom(w)
+	for _, r := range rows {
+		r.Recent = Recent{
+			Span:      max(RecentSpan, w.RateWindow()),
+			Requests:  meanFrom(r.Requests, first),
+			ErrorRate: weightedMeanFrom(r.ErrorRate, r.Requests, first),
+			Latency:   meanFrom(r.Latency, first),
+			CPU:       meanFrom(r.CPU, first),
+			Machines:  lastValue(r.Machines),
+		}
+		if len(r.LatencyByRg) > 0 {
+			r.Recent.LatencyByRg = make(map[string]float64, len(r.LatencyByRg))
+			for region, v := range r.LatencyByRg {
+				r.Recent.LatencyByRg[region] = meanFrom(v, first)
+			}
+		}
+		ov.Apps = append(ov.Apps, *r)
+	}
+	sort.Slice(ov.Apps, func(i, j int) bool { return ov.Apps[i].App < ov.Apps[j].App })
+	return ov, nil
+}
+
+// recentFrom is the index of the first point within RecentSpan of the end;
+// always at least the last point.
+func recentFrom(w Window) int {
+	n := w.Points()
+	k := int(RecentSpan / w.Step)
+	if RecentSpan%w.Step == 0 {
+		k-- // the point exactly RecentSpan back covers the time before it
+	}
+	return max(n-1-max(k, 0), 0)
+}
+
+func meanFrom(values []float64, from int) float64 {
+	sum, n := 0.0, 0
+	for i := from; i < len(values); i++ {
+		if !math.IsNaN(values[i]) {
+			sum += values[i]
+			n++
+		}
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return sum / float64(n)
+}
+
+// weightedMeanFrom averages a share by traffic, so a quiet minute with one
+// failed request does not weigh as much as a busy one.
+func weightedMeanFrom(share, weight []float64, from int) float64 {
+	if len(weight) != len(share) {
+		return meanFrom(share, from)
+	}
+	sum, total := 0.0, 0.0
+	for i := from; i < len(share); i++ {
+		if math.IsNaN(share[i]) || math.IsNaN(weight[i]) {
+			continue
+		}
+		sum += share[i] * weight[i]
+		total += weight[i]
+	}
+	if total == 0 {
+		return meanFrom(share, from)
+	}
+	return sum / total
+}
+
+func lastValue(values []float64) float64 {
+	if len(values) == 0 {
+		return math.NaN()
+	}
+	return values[len(values)-1]
+}
