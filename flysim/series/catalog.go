@@ -134,7 +134,8 @@ func (s *selector) matches(ls labels.Labels) bool {
 
 // builder assembles label sets; its scratch space is reused across series.
 type builder struct {
-	sb labels.ScratchBuilder
+	sb   labels.ScratchBuilder
+	rows *rowCache
 }
 
 func (b *builder) build(kv ...string) labels.Labels {
@@ -216,9 +217,9 @@ func (r *regionModel) httpSeries(name string, sel *selector, spans []span, b *bu
 	for _, st := range statuses {
 		key := hashKey(am.app.Name, r.name, "edge", st.code)
 		base := am.labels("region", r.name, "host", r.edgeHost, "status", st.code)
-		mk := func() *stream {
+		mk := lazyStream(func() *stream {
 			return newStream(key, rate, am.latency, edgeOverheadSec, st, am.statusSteps(st), r.latency)
-		}
+		})
 		emitHTTP(name, EdgeResponses, EdgeResponseTime, base, sel, spans, b, mk, emit)
 	}
 }
@@ -236,10 +237,22 @@ func (mm *machineModel) httpSeries(name string, sel *selector, spans []span, b *
 	for _, st := range statuses {
 		key := hashKey(am.app.Name, mm.m.ID, "app", st.code)
 		base := am.labels("region", mm.m.Region, "host", mm.m.Host, "instance", mm.m.ID, "status", st.code)
-		mk := func() *stream {
+		mk := lazyStream(func() *stream {
 			return newStream(key, rate, am.latency, 0, st, am.statusSteps(st), mm.region.latency)
-		}
+		})
 		emitHTTP(name, AppResponses, AppResponseTime, base, sel, spans, b, mk, emit)
+	}
+}
+
+// lazyStream builds a stream on first use and then shares it between the
+// series of one status, so they can share its rows.
+func lazyStream(mk func() *stream) func() *stream {
+	var st *stream
+	return func() *stream {
+		if st == nil {
+			st = mk()
+		}
+		return st
 	}
 }
 
@@ -252,15 +265,17 @@ func emitHTTP(name, responses, histogram string, base []string, sel *selector, s
 			emit(&seriesDesc{lset: ls, spans: spans, eval: eval})
 		}
 	}
-	all := len(leBounds) - 1
+	column := func(col int) func() evaluator {
+		return func() evaluator { return newColumnEval(mk(), col, b.rows) }
+	}
 	switch name {
 	case responses, histogram + "_count":
-		one(b.build(append(base, labels.MetricName, name)...), func() evaluator { return newCountEval(mk(), all) })
+		one(b.build(append(base, labels.MetricName, name)...), column(countColumn))
 	case histogram + "_sum":
-		one(b.build(append(base, labels.MetricName, name)...), func() evaluator { return newSumEval(mk()) })
+		one(b.build(append(base, labels.MetricName, name)...), column(sumColumn))
 	case histogram + "_bucket":
 		for i, le := range leBounds {
-			one(b.build(append(base, labels.MetricName, name, "le", leLabel(le))...), func() evaluator { return newCountEval(mk(), i) })
+			one(b.build(append(base, labels.MetricName, name, "le", leLabel(le))...), column(i))
 		}
 	}
 }

@@ -19,6 +19,7 @@ func (g gaugeFunc) value(k, _ int64) float64 { return g(k) }
 // stream is one status' responses in one group (an edge region or an
 // instance): a fast and a slow flow, whose latencies follow regimes.
 type stream struct {
+	rows     *rows // the rows cached for this stream, if any
 	flows    [2]*flow
 	medians  [2]float64
 	sigmas   [2]float64
@@ -70,9 +71,17 @@ func bandWeight(i int) weightFunc {
 	}
 }
 
-// streamEval integrates weights over a stream's responses. Within a latency
-// regime a weight is constant, so the integral is a weighted difference of
-// the flows' counters; the regimes before k add constant prefixes.
+// Columns of a stream's row: the cumulative bucket counts, then the sum.
+var (
+	countColumn = len(leBounds) - 1
+	sumColumn   = len(leBounds)
+	rowWidth    = len(leBounds) + 1
+)
+
+// streamEval computes rows of a stream: every bucket count and the sum of
+// response times at one grid index. Within a latency regime a weight is
+// constant, so each column is a weighted difference of the flows' counters;
+// the regimes before k add constant prefixes.
 //
 // Counts are integers built from the histogram's bands: bucket le is the sum
 // of the floored counts of every band up to le. Each band only grows, so the
@@ -80,41 +89,33 @@ func bandWeight(i int) weightFunc {
 // the responses counter are the same number.
 type streamEval struct {
 	st      *stream
-	bands   []weightFunc
-	integer bool
 	cursors [2]cursor
 
 	kb     int64
 	ready  bool
 	starts []int64
 	nAt    [2][]float64
-	w      [][2][]float64 // by band, flow, regime
-	prefix [][]float64    // by band, regime
+	// w and prefix are indexed by column (bands, then the sum), flow and
+	// regime.
+	w      [][2][]float64
+	prefix [][]float64
 }
 
-// newCountEval counts the responses of st up to bucket upto (inclusive;
-// len(leBounds)-1 counts them all).
-func newCountEval(st *stream, upto int) *streamEval {
-	e := &streamEval{st: st, integer: true}
-	for i := 0; i <= upto; i++ {
-		e.bands = append(e.bands, bandWeight(i))
-	}
-	e.init()
-	return e
-}
-
-func newSumEval(st *stream) *streamEval {
-	e := &streamEval{st: st, bands: []weightFunc{sumWeight}}
-	e.init()
-	return e
-}
-
-func (e *streamEval) init() {
+func newStreamEval(st *stream) *streamEval {
+	e := &streamEval{st: st}
 	for c := range e.cursors {
-		e.cursors[c].f = e.st.flows[c]
+		e.cursors[c].f = st.flows[c]
 	}
-	e.w = make([][2][]float64, len(e.bands))
-	e.prefix = make([][]float64, len(e.bands))
+	e.w = make([][2][]float64, rowWidth)
+	e.prefix = make([][]float64, rowWidth)
+	return e
+}
+
+func (e *streamEval) weight(col, c int, mult float64) float64 {
+	if col == sumColumn {
+		return sumWeight(e.st, c, mult)
+	}
+	return bandWeight(col)(e.st, c, mult)
 }
 
 func (e *streamEval) prepare(kb int64) {
@@ -131,20 +132,20 @@ func (e *streamEval) prepare(kb int64) {
 			e.nAt[c] = append(e.nAt[c], e.st.flows[c].at(k))
 		}
 	}
-	for b, weight := range e.bands {
-		for c := range e.w[b] {
-			e.w[b][c] = e.w[b][c][:0]
+	for col := range e.w {
+		for c := range e.w[col] {
+			e.w[col][c] = e.w[col][c][:0]
 			for _, k := range e.starts {
-				e.w[b][c] = append(e.w[b][c], weight(e.st, c, e.multAt(k)))
+				e.w[col][c] = append(e.w[col][c], e.weight(col, c, e.multAt(k)))
 			}
 		}
-		e.prefix[b] = append(e.prefix[b][:0], 0)
+		e.prefix[col] = append(e.prefix[col][:0], 0)
 		for i := 0; i+1 < len(e.starts); i++ {
-			p := e.prefix[b][i]
-			for c := range e.w[b] {
-				p += e.w[b][c][i] * (e.nAt[c][i+1] - e.nAt[c][i])
+			p := e.prefix[col][i]
+			for c := range e.w[col] {
+				p += e.w[col][c][i] * (e.nAt[c][i+1] - e.nAt[c][i])
 			}
-			e.prefix[b] = append(e.prefix[b], p)
+			e.prefix[col] = append(e.prefix[col], p)
 		}
 	}
 }
@@ -159,30 +160,100 @@ func (e *streamEval) multAt(k int64) float64 {
 	return mult
 }
 
-func (e *streamEval) value(k, kb int64) float64 {
+// row fills row (rowWidth long) with the stream's values at k.
+func (e *streamEval) row(k, kb int64, row []float64) {
 	if !e.ready || kb != e.kb {
 		e.prepare(kb)
 	}
 	i := sort.Search(len(e.starts), func(i int) bool { return e.starts[i] > k }) - 1
 	if i < 0 {
-		return 0
+		clear(row)
+		return
 	}
 	var delta [2]float64
 	for c := range delta {
 		delta[c] = e.cursors[c].at(k) - e.nAt[c][i]
 	}
-	total := 0.0
-	for b := range e.bands {
-		v := e.prefix[b][i]
+	cumulative := 0.0
+	for col := range e.w {
+		v := e.prefix[col][i]
 		for c := range delta {
-			v += e.w[b][c][i] * delta[c]
+			v += e.w[col][c][i] * delta[c]
 		}
-		if e.integer {
-			v = math.Floor(v)
+		if col == sumColumn {
+			row[col] = v
+			continue
 		}
-		total += v
+		cumulative += math.Floor(v)
+		row[col] = cumulative
 	}
-	return total
+}
+
+// rows remembers a stream's rows over a run of grid indexes. The engine
+// reads series one after another, and the twelve buckets, _count and _sum
+// of a status are read in a row: all but the first then cost a lookup.
+type rows struct {
+	owner *stream
+	kb    int64
+	from  int64
+	vals  []float64
+}
+
+// rowCache hands out a few rows buffers per Select, taking the oldest back
+// when all are in use, so memory stays bounded whatever the query selects.
+// A Select's series are read from one goroutine, as promql.Engine does.
+type rowCache struct {
+	slots [2]*rows
+	next  int
+}
+
+func (rc *rowCache) take(owner *stream, kb, from int64) *rows {
+	r := rc.slots[rc.next]
+	if r == nil {
+		r = &rows{}
+		rc.slots[rc.next] = r
+	}
+	rc.next = (rc.next + 1) % len(rc.slots)
+	if r.owner != nil {
+		r.owner.rows = nil
+	}
+	r.owner, r.kb, r.from, r.vals = owner, kb, from, r.vals[:0]
+	owner.rows = r
+	return r
+}
+
+// columnEval reads one column of a stream.
+type columnEval struct {
+	st    *stream
+	col   int
+	eval  *streamEval
+	cache *rowCache
+	row   []float64
+}
+
+func newColumnEval(st *stream, col int, cache *rowCache) *columnEval {
+	return &columnEval{st: st, col: col, cache: cache, row: make([]float64, rowWidth)}
+}
+
+func (e *columnEval) value(k, kb int64) float64 {
+	r := e.st.rows
+	if r != nil && r.kb == kb && k >= r.from {
+		if i := int(k-r.from) * rowWidth; i < len(r.vals) {
+			return r.vals[i+e.col]
+		}
+	}
+	if e.eval == nil {
+		e.eval = newStreamEval(e.st)
+	}
+	e.eval.row(k, kb, e.row)
+	switch {
+	case r != nil && r.kb == kb && int(k-r.from)*rowWidth == len(r.vals):
+		r.vals = append(r.vals, e.row...)
+	case r == nil && e.cache != nil:
+		r = e.cache.take(e.st, kb, k)
+		r.vals = append(r.vals, e.row...)
+	}
+	return e.row[e.col]
 }
 
 // CPU modes, as node_exporter names them. guest and guest_nice are left

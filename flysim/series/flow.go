@@ -21,6 +21,16 @@ type wave struct {
 	amp, omega, shift float64
 }
 
+// maxWaves bounds a flow's waves, so their state fits in fixed arrays.
+const maxWaves = 4
+
+// anchorEvery is how often (in grid steps) the waves' phases are computed
+// exactly; between anchors they are rotated one step at a time, which is
+// much cheaper than sin. Every evaluation of index k takes the same path
+// (exact at the anchor below k, then k-anchor rotations), so a value never
+// depends on where a query started.
+const anchorEvery = 64
+
 // mstep multiplies a flow's rate by mult from grid index k on.
 type mstep struct {
 	k    int64
@@ -41,38 +51,78 @@ type flow struct {
 	c0    float64
 	waves []wave
 	steps []mstep // sorted by k; the rate multiplier before the first is 1
-	// offsets[i] is the integral up to steps[i].k, so integral() only has to
-	// add the current segment.
-	offsets []float64
-	key     uint64
-	noise   float64 // fraction of the neighbouring increments, < 0.5
+	// offsets[i] is the integral up to steps[i].k and stepPrim[i] the
+	// primitive there, so integral() only has to add the current segment.
+	offsets  []float64
+	stepPrim []float64
+	// One grid step's rotation of each wave.
+	rotSin, rotCos [maxWaves]float64
+	key            uint64
+	noise          float64 // fraction of the neighbouring increments, < 0.5
 }
 
 func newFlow(base, c0 float64, waves []wave, steps []mstep, key uint64, noise float64) *flow {
+	if len(waves) > maxWaves {
+		panic("series: too many waves in a flow")
+	}
 	f := &flow{base: base, c0: c0, waves: waves, steps: steps, key: key, noise: noise}
+	for j, w := range waves {
+		f.rotSin[j], f.rotCos[j] = math.Sincos(w.omega * gridSec)
+	}
 	f.offsets = make([]float64, len(steps))
+	f.stepPrim = make([]float64, len(steps))
 	mult := 1.0
 	acc := 0.0
-	prev := math.Inf(-1)
+	var ws waveState
 	for i, s := range steps {
-		t := float64(s.k * gridSec)
-		if math.IsInf(prev, -1) {
-			acc = mult * f.primitive(t)
+		p := f.primitive(s.k, &ws)
+		if i == 0 {
+			acc = mult * p
 		} else {
-			acc += mult * (f.primitive(t) - f.primitive(prev))
+			acc += mult * (p - f.stepPrim[i-1])
 		}
-		f.offsets[i] = acc
+		f.offsets[i], f.stepPrim[i] = acc, p
 		mult = s.mult
-		prev = t
 	}
 	return f
 }
 
-// primitive is an antiderivative of the unmultiplied rate.
-func (f *flow) primitive(t float64) float64 {
-	v := f.c0 * t
-	for _, w := range f.waves {
-		v += w.amp / w.omega * math.Sin(w.omega*(t-w.shift))
+// waveState holds sin and cos of every wave's phase at grid index k.
+type waveState struct {
+	k     int64
+	s, c  [maxWaves]float64
+	valid bool
+}
+
+func (f *flow) advanceWaves(ws *waveState, k int64) {
+	if ws.valid && k == ws.k {
+		return
+	}
+	if ws.valid && k == ws.k+1 && k%anchorEvery != 0 {
+		for j := range f.waves {
+			s, c := ws.s[j], ws.c[j]
+			ws.s[j] = s*f.rotCos[j] + c*f.rotSin[j]
+			ws.c[j] = c*f.rotCos[j] - s*f.rotSin[j]
+		}
+		ws.k = k
+		return
+	}
+	anchor := k - ((k%anchorEvery)+anchorEvery)%anchorEvery
+	for j, w := range f.waves {
+		ws.s[j], ws.c[j] = math.Sincos(w.omega * (float64(anchor*gridSec) - w.shift))
+	}
+	ws.k, ws.valid = anchor, true
+	for i := anchor + 1; i <= k; i++ {
+		f.advanceWaves(ws, i)
+	}
+}
+
+// primitive is an antiderivative of the unmultiplied rate at grid index k.
+func (f *flow) primitive(k int64, ws *waveState) float64 {
+	f.advanceWaves(ws, k)
+	v := f.c0 * float64(k*gridSec)
+	for j, w := range f.waves {
+		v += w.amp / w.omega * ws.s[j]
 	}
 	return f.base * v
 }
@@ -91,14 +141,13 @@ func (f *flow) segment(k int64) int {
 
 // integral is the exact integral of the rate up to grid index k, from an
 // arbitrary but fixed origin: only differences are meaningful.
-func (f *flow) integral(k int64) float64 {
-	t := float64(k * gridSec)
+func (f *flow) integral(k int64, ws *waveState) float64 {
+	p := f.primitive(k, ws)
 	i := f.segment(k)
 	if i < 0 {
-		return f.primitive(t)
+		return p
 	}
-	s := f.steps[i]
-	return f.offsets[i] + s.mult*(f.primitive(t)-f.primitive(float64(s.k*gridSec)))
+	return f.offsets[i] + f.steps[i].mult*(p-f.stepPrim[i])
 }
 
 // rateAt is the instantaneous rate at grid index k, for gauges that follow
@@ -124,9 +173,12 @@ func (f *flow) noisy(k int64, prev, cur, next float64) float64 {
 	return cur + f.noise*span*(2*unit(f.key, uint64(k))-1)
 }
 
-// at evaluates noisy at k without any cache.
+// at evaluates noisy at k without a cursor.
 func (f *flow) at(k int64) float64 {
-	return f.noisy(k, f.integral(k-1), f.integral(k), f.integral(k+1))
+	var ws waveState
+	prev := f.integral(k-1, &ws)
+	cur := f.integral(k, &ws)
+	return f.noisy(k, prev, cur, f.integral(k+1, &ws))
 }
 
 // cursor evaluates a flow at increasing grid indexes, reusing the two
@@ -136,6 +188,7 @@ type cursor struct {
 	k               int64
 	prev, cur, next float64
 	valid           bool
+	ws              waveState // at k+1
 }
 
 func (c *cursor) at(k int64) float64 {
@@ -143,10 +196,13 @@ func (c *cursor) at(k int64) float64 {
 	case c.valid && k == c.k:
 	case c.valid && k == c.k+1:
 		c.prev, c.cur = c.cur, c.next
-		c.next = c.f.integral(k + 1)
+		c.next = c.f.integral(k+1, &c.ws)
 		c.k = k
 	default:
-		c.prev, c.cur, c.next = c.f.integral(k-1), c.f.integral(k), c.f.integral(k+1)
+		c.ws.valid = false
+		c.prev = c.f.integral(k-1, &c.ws)
+		c.cur = c.f.integral(k, &c.ws)
+		c.next = c.f.integral(k+1, &c.ws)
 		c.k, c.valid = k, true
 	}
 	return c.f.noisy(k, c.prev, c.cur, c.next)

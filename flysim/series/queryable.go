@@ -94,7 +94,7 @@ func (q *querier) descs(mint, maxt int64, ms []*labels.Matcher) []*seriesDesc {
 		return nil
 	}
 	var out []*seriesDesc
-	var b builder
+	b := builder{rows: &rowCache{}}
 	for i := range q.apps {
 		// The app matcher is checked before the model is built, so a query
 		// on one app costs nothing for the others.

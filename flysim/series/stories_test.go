@@ -372,3 +372,43 @@ func cmpFloat(a, b float64) int {
 	}
 	return 0
 }
+
+// A sample is a function of its series and time only: asking for it in a
+// different range, at a different step or among other series gives the
+// same value.
+func TestSamplesDoNotDependOnTheQuery(t *testing.T) {
+	t.Parallel()
+	f := storyFleet()
+	prom := serve(t, f)
+	app := storyApp(t, f, fleet.StoryRegionalLatency)
+	sel := `fly_edge_http_response_time_seconds_bucket{app="` + app.Name + `",region="` + app.SlowRegion + `"}`
+	at := testStart.Add(-90 * time.Minute)
+	key := func(s model.Metric) string { return s.String() }
+	want := map[string]model.SampleValue{}
+	for _, s := range instant(t, prom, sel, at) {
+		want[key(s.Metric)] = s.Value
+	}
+	if len(want) == 0 {
+		t.Fatal("no series")
+	}
+	for _, r := range []struct{ start, end time.Time }{
+		{at.Add(-3 * time.Hour), at.Add(time.Hour)},
+		{at.Add(-7 * time.Minute), at},
+		{at, at.Add(15 * time.Minute)},
+	} {
+		for _, step := range []time.Duration{15 * time.Second, 7 * time.Minute} {
+			m := ranged(t, prom, `{__name__=~"fly_edge_http_response_time_seconds_(bucket|count)",app="`+app.Name+`",region="`+app.SlowRegion+`"}`, r.start, r.end, step)
+			for _, s := range m {
+				w, ok := want[key(s.Metric)]
+				if !ok {
+					continue
+				}
+				for _, p := range s.Values {
+					if p.Timestamp.Time().Equal(at) && p.Value != w {
+						t.Errorf("%s at %s: %v in range %s..%s step %s, %v alone", s.Metric, at, p.Value, r.start, r.end, step, w)
+					}
+				}
+			}
+		}
+	}
+}
