@@ -9,12 +9,12 @@ import (
 	"time"
 )
 
-// api tells the middlewares which API they guard, so failures come back in
+// apiKind tells the middlewares which API they guard, so failures come back in
 // the shape that API's real clients parse.
-type api int
+type apiKind int
 
 const (
-	machinesAPI api = iota
+	machinesAPI apiKind = iota
 	promAPI
 )
 
@@ -30,7 +30,7 @@ type faultSpec struct {
 // fault counts each request, then delays, fails, hangs or garbles it as
 // configured before next sees it. The n-th request's fate is a hash of
 // (seed, n): runs are repeatable, yet failures spread evenly.
-func fault(which api, spec faultSpec, next http.Handler) http.Handler {
+func fault(which apiKind, spec faultSpec, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := spec.counter.Add(1)
 		delay := spec.latency
@@ -84,7 +84,7 @@ func unit(seed, n int64, salt byte) float64 {
 
 // requireAuth wants a token the way Fly takes it: "Bearer <tok>" or
 // "FlyV1 <macaroons>". flysim accepts any non-empty token.
-func requireAuth(which api, next http.Handler) http.Handler {
+func requireAuth(which apiKind, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 		if (scheme != "Bearer" && scheme != "FlyV1") || strings.TrimSpace(token) == "" {

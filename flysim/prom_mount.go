@@ -5,13 +5,12 @@ import (
 	"time"
 
 	"github.com/flydash/dashboard/flysim/fleet"
+	"github.com/flydash/dashboard/flysim/promapi"
+	"github.com/flydash/dashboard/flysim/series"
 )
 
-// newPromHandler serves the Prometheus HTTP API for org, paths relative to
-// /prometheus/<org>. Placeholder until flysim/promapi and flysim/series land.
+// newPromHandler serves the Prometheus HTTP API for org over metrics
+// synthesized from f, paths relative to /prometheus/<org>.
 func newPromHandler(org string, f *fleet.Fleet, now func() time.Time) http.Handler {
-	_, _, _ = org, f, now
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writePromError(w, http.StatusServiceUnavailable, "unavailable", "the Prometheus API of flysim is not built yet")
-	})
+	return promapi.NewHandler(org, series.NewQueryable(f), now)
 }
