@@ -1,0 +1,109 @@
+package flyapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	fly "github.com/superfly/fly-go"
+	"github.com/superfly/fly-go/flaps"
+)
+
+// App is what the dashboard shows of an app.
+type App struct {
+	ID           string
+	Name         string
+	Status       string
+	Network      string
+	MachineCount int
+	Org          string
+}
+
+// Hostname is where Fly serves the app.
+func (a App) Hostname() string { return a.Name + ".fly.dev" }
+
+// ListApps lists the org's apps, sorted by name. One call, whatever the
+// number of apps: the listing carries machine_count.
+func (c *Client) ListApps(ctx context.Context) ([]App, error) {
+	ctx, cancel := c.deadline(ctx)
+	defer cancel()
+	list, err := c.flaps.ListApps(ctx, flaps.ListAppsRequest{OrgSlug: c.org})
+	if err != nil {
+		return nil, classify("list apps", err)
+	}
+	apps := make([]App, 0, len(list))
+	for _, a := range list {
+		apps = append(apps, fromFlapsApp(a, c.org))
+	}
+	sort.Slice(apps, func(i, j int) bool { return apps[i].Name < apps[j].Name })
+	return apps, nil
+}
+
+// GetApp returns one app of the org. An app of another org is ErrForbidden,
+// even if Fly would show it to this token.
+func (c *Client) GetApp(ctx context.Context, name string) (App, error) {
+	ctx, cancel := c.deadline(ctx)
+	defer cancel()
+	a, err := c.flaps.GetApp(ctx, name)
+	if err != nil {
+		return App{}, classify("get app "+name, err)
+	}
+	if a.Organization.Slug != "" && a.Organization.Slug != c.org {
+		return App{}, &Error{Op: "get app " + name, Kind: ErrForbidden}
+	}
+	return fromFlapsApp(*a, c.org), nil
+}
+
+// CreateApp creates an app in the org.
+func (c *Client) CreateApp(ctx context.Context, name string) (App, error) {
+	ctx, cancel := c.deadline(ctx)
+	defer cancel()
+	a, err := c.flaps.CreateApp(ctx, flaps.CreateAppRequest{Name: name, Org: c.org})
+	if err != nil {
+		return App{}, classify("create app "+name, err)
+	}
+	app := fromFlapsApp(*a, c.org)
+	if app.Name == "" {
+		app.Name = name
+	}
+	return app, nil
+}
+
+// DestroyApp destroys the app's machines, then the app. Fly refuses to
+// delete an app with live machines, and flaps' DeleteApp has no force flag.
+func (c *Client) DestroyApp(ctx context.Context, name string) error {
+	ctx, cancel := c.deadline(ctx)
+	defer cancel()
+	machines, err := c.flaps.List(ctx, name, "")
+	if err != nil {
+		return classify("list machines of "+name, err)
+	}
+	for _, m := range machines {
+		if m.State == "destroyed" || m.State == "destroying" {
+			continue
+		}
+		err := c.flaps.Destroy(ctx, name, fly.RemoveMachineInput{ID: m.ID, Kill: true}, "")
+		if err != nil && !errors.Is(classify("", err), ErrNotFound) {
+			return classify(fmt.Sprintf("destroy machine %s of %s", m.ID, name), err)
+		}
+	}
+	if err := c.flaps.DeleteApp(ctx, name); err != nil {
+		return classify("destroy app "+name, err)
+	}
+	return nil
+}
+
+func fromFlapsApp(a flaps.App, org string) App {
+	if a.Organization.Slug != "" {
+		org = a.Organization.Slug
+	}
+	return App{
+		ID:           a.ID,
+		Name:         a.Name,
+		Status:       a.Status,
+		Network:      a.Network,
+		MachineCount: int(a.MachineCount),
+		Org:          org,
+	}
+}

@@ -1,0 +1,106 @@
+// Package flyapi is the dashboard's only door to Fly's Machines API. It wraps
+// fly-go's flaps client, puts a deadline on every call and turns Fly's answers
+// into a handful of typed errors the web layer can explain to a person.
+package flyapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/superfly/fly-go/flaps"
+	"github.com/superfly/fly-go/tokens"
+)
+
+// DefaultBaseURL is where flaps talks to unless FLY_FLAPS_BASE_URL says otherwise.
+const DefaultBaseURL = "https://api.machines.dev"
+
+// Config says which org to manage and how to reach the Machines API.
+type Config struct {
+	Token string
+	Org   string
+	// BaseURL of the Machines API; empty means DefaultBaseURL.
+	BaseURL string
+	// Timeout bounds each call; zero means 10 s.
+	Timeout time.Duration
+	// Transport is the HTTP transport under flaps; nil means http.DefaultTransport.
+	Transport http.RoundTripper
+	UserAgent string
+}
+
+// Client manages the apps of one org.
+type Client struct {
+	flaps   *flaps.Client
+	org     string
+	timeout time.Duration
+}
+
+// New builds a client. It makes no request.
+func New(ctx context.Context, cfg Config) (*Client, error) {
+	if cfg.Token == "" {
+		return nil, errors.New("flyapi: a token is required")
+	}
+	if cfg.Org == "" {
+		return nil, errors.New("flyapi: an org slug is required")
+	}
+	base := cfg.BaseURL
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	target, err := url.Parse(base)
+	if err != nil || target.Scheme == "" || target.Host == "" {
+		return nil, fmt.Errorf("flyapi: base URL %q is not an absolute URL", base)
+	}
+	transport := cfg.Transport
+	if transport == nil {
+		transport = http.DefaultTransport
+	}
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	ua := cfg.UserAgent
+	if ua == "" {
+		ua = "fly-dashboard"
+	}
+	// flaps reads its base URL from the process environment when the client
+	// is built. Rewriting the host in the transport instead lets one process
+	// hold clients for different endpoints (tests, demo mode) without
+	// touching global state.
+	fc, err := flaps.NewWithOptions(ctx, flaps.NewClientOpts{
+		Tokens:    tokens.Parse(cfg.Token),
+		UserAgent: ua,
+		Transport: &rebaseTransport{target: target, next: transport},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("flyapi: %w", err)
+	}
+	return &Client{flaps: fc, org: cfg.Org, timeout: timeout}, nil
+}
+
+// Org is the org slug this client manages.
+func (c *Client) Org() string { return c.org }
+
+func (c *Client) deadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, c.timeout)
+}
+
+// rebaseTransport sends every request to target's scheme and host.
+type rebaseTransport struct {
+	target *url.URL
+	next   http.RoundTripper
+}
+
+func (t *rebaseTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme == t.target.Scheme && req.URL.Host == t.target.Host {
+		return t.next.RoundTrip(req)
+	}
+	r := req.Clone(req.Context())
+	r.URL.Scheme = t.target.Scheme
+	r.URL.Host = t.target.Host
+	r.Host = t.target.Host
+	return t.next.RoundTrip(r)
+}

@@ -1,0 +1,114 @@
+package flyapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/superfly/fly-go/flaps"
+)
+
+// The kinds of failure a handler needs to tell apart. Every error this
+// package returns wraps one of them, or is a plain error for the rest.
+var (
+	ErrNotFound     = errors.New("not found")
+	ErrNameTaken    = errors.New("name already taken")
+	ErrInvalid      = errors.New("rejected as invalid")
+	ErrUnauthorized = errors.New("the Fly API token was refused")
+	ErrForbidden    = errors.New("belongs to another organization")
+	ErrConflict     = errors.New("conflicts with the current state")
+	ErrUnavailable  = errors.New("the Fly Machines API is unavailable")
+	ErrTimeout      = errors.New("the Fly Machines API did not answer in time")
+)
+
+// Error is what a failed call returns: the kind, Fly's own message when it
+// gave one, and the operation that failed.
+type Error struct {
+	Op     string // e.g. "create app"
+	Kind   error  // one of the Err* values
+	Status int    // HTTP status Fly answered with, 0 if none
+	Detail string // Fly's error message, if any; never contains the token
+}
+
+func (e *Error) Error() string {
+	msg := e.Op + ": " + e.Kind.Error()
+	if e.Detail != "" {
+		msg += " (" + e.Detail + ")"
+	}
+	return msg
+}
+
+func (e *Error) Unwrap() error { return e.Kind }
+
+// classify turns a flaps error into an *Error.
+func classify(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &Error{Op: op, Kind: ErrTimeout}
+	}
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	var fe *flaps.FlapsError
+	if !errors.As(err, &fe) {
+		// Transport failures (refused connection, reset, bad JSON).
+		return &Error{Op: op, Kind: ErrUnavailable, Detail: transportDetail(err)}
+	}
+	detail, status := flyMessage(fe.ResponseBody)
+	e := &Error{Op: op, Status: fe.ResponseStatusCode, Detail: detail}
+	switch {
+	case status == "name_taken" || strings.Contains(detail, "already been taken") || strings.Contains(detail, "already exists"):
+		e.Kind = ErrNameTaken
+	case fe.ResponseStatusCode == http.StatusNotFound:
+		e.Kind = ErrNotFound
+	case fe.ResponseStatusCode == http.StatusUnauthorized:
+		e.Kind = ErrUnauthorized
+	case fe.ResponseStatusCode == http.StatusForbidden:
+		e.Kind = ErrForbidden
+	case fe.ResponseStatusCode == http.StatusConflict || fe.ResponseStatusCode == http.StatusPreconditionFailed:
+		e.Kind = ErrConflict
+	case fe.ResponseStatusCode == http.StatusBadRequest || fe.ResponseStatusCode == http.StatusUnprocessableEntity:
+		e.Kind = ErrInvalid
+	default:
+		e.Kind = ErrUnavailable
+	}
+	return e
+}
+
+// flyMessage pulls Fly's {"error": "...", "status": "..."} apart; bodies
+// that are not that shape are summarised rather than echoed.
+func flyMessage(body []byte) (msg, status string) {
+	var b struct {
+		Error  string `json:"error"`
+		Status string `json:"status"`
+	}
+	if json.Unmarshal(body, &b) == nil {
+		return truncate(b.Error, 200), b.Status
+	}
+	return "", ""
+}
+
+func transportDetail(err error) string {
+	s := err.Error()
+	switch {
+	case strings.Contains(s, "connection refused"):
+		return "connection refused"
+	case strings.Contains(s, "decoding response"):
+		return "the answer was not valid JSON"
+	case strings.Contains(s, "no such host"):
+		return "host not found"
+	}
+	return truncate(s, 200)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,70 @@
+package views
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/flydash/dashboard/flyapi"
+)
+
+// createApp launches an app: it creates the app here, then hands the other
+// steps to the launcher and sends the person to the progress page.
+func (s *server) createApp(c *gin.Context) {
+	f := launchForm{
+		Name:   strings.TrimSpace(c.PostForm("name")),
+		Image:  strings.TrimSpace(c.PostForm("image")),
+		Region: strings.TrimSpace(c.PostForm("region")),
+	}
+	if f.Image == "" {
+		f.Image = defaultImage
+	}
+	errs := map[string]string{}
+	if !flyapi.ValidAppName(f.Name) {
+		errs["name"] = "App names use " + flyapi.AppNameRule + "."
+		if f.Name == "" {
+			errs["name"] = "Give the app a name."
+		}
+	}
+	if !validImage(f.Image) {
+		errs["image"] = "That does not look like an image reference (e.g. flyio/hellofly:latest)."
+	}
+	if !knownRegion(f.Region) {
+		errs["region"] = "Pick one of the listed regions."
+	}
+	if len(errs) > 0 {
+		s.renderLaunchForm(c, http.StatusUnprocessableEntity, f, errs)
+		return
+	}
+	err := s.launcher.Start(c.Request.Context(), f.Name, flyapi.LaunchSpec{Image: f.Image, Region: f.Region})
+	switch {
+	case err == nil, errors.Is(err, flyapi.ErrLaunchInProgress):
+		c.Redirect(http.StatusSeeOther, "/apps/"+url.PathEscape(f.Name)+"/launch")
+	case errors.Is(err, flyapi.ErrNameTaken), errors.Is(err, flyapi.ErrInvalid), errors.Is(err, flyapi.ErrForbidden):
+		errs["name"] = explainFly(err)
+		s.renderLaunchForm(c, http.StatusUnprocessableEntity, f, errs)
+	default:
+		s.log.Warn("launch", "app", f.Name, "err", err)
+		s.fail(c, flyStatus(err), "Could not create the app", explainFly(err)+" Nothing was created; try again.")
+	}
+}
+
+// validImage accepts what a Docker reference may contain, and refuses
+// anything that could smuggle other fields or whitespace into the config.
+func validImage(s string) bool {
+	if s == "" || len(s) > 255 {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		case strings.ContainsRune("._-/:@", r):
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,44 @@
+package views
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/flydash/dashboard/flyapi"
+)
+
+type destroyPage struct {
+	layout
+	App     string
+	Message string
+}
+
+// destroyApp destroys an app and its machines, once the person has typed
+// the app's name to confirm.
+func (s *server) destroyApp(c *gin.Context) {
+	name := c.Param("name")
+	if !flyapi.ValidAppName(name) {
+		s.fail(c, http.StatusNotFound, "No such app", "There is no app named "+truncateInput(name)+".")
+		return
+	}
+	if confirm := strings.TrimSpace(c.PostForm("confirm")); confirm != name {
+		msg := "Type the app's name, " + name + ", to confirm. Nothing was destroyed."
+		if confirm != "" {
+			msg = "You typed " + truncateInput(confirm) + ", not " + name + ". Nothing was destroyed."
+		}
+		p := destroyPage{layout: s.layout(c, "Destroy "+name+"?"), App: name, Message: msg}
+		s.render(c, http.StatusUnprocessableEntity, "app_destroy", p)
+		return
+	}
+	if err := s.fly.DestroyApp(c.Request.Context(), name); err != nil {
+		s.log.Warn("destroy app", "app", name, "err", err)
+		s.fail(c, flyStatus(err), "Could not destroy "+name, explainFly(err))
+		return
+	}
+	s.launcher.Forget(name)
+	s.log.Info("destroyed app", "app", name)
+	s.flash(c, "Destroyed "+name+" and its machines.")
+	c.Redirect(http.StatusSeeOther, "/")
+}

@@ -1,0 +1,178 @@
+package views
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/flydash/dashboard/charts"
+	"github.com/flydash/dashboard/flyapi"
+	"github.com/flydash/dashboard/promql"
+)
+
+type appPage struct {
+	layout
+	App      flyapi.App
+	AppErr   string
+	Machines []flyapi.Machine
+	// MachinesErr explains why the machines could not be listed.
+	MachinesErr string
+	Regions     []string
+	Events      []machineEvent
+	Panels      []panel
+	Range       timeRange
+	RangeNav    rangeNav
+	Compare     string
+	RefreshKey  string
+}
+
+type machineEvent struct {
+	flyapi.Event
+	MachineID, Region string
+}
+
+// showApp is the app page: its machines, its recent events, and its charts.
+func (s *server) showApp(c *gin.Context) {
+	name := c.Param("name")
+	if !flyapi.ValidAppName(name) {
+		s.fail(c, http.StatusNotFound, "No such app", "There is no app named "+truncateInput(name)+": app names use "+flyapi.AppNameRule+".")
+		return
+	}
+	view, err := parseView(c.Request.URL.Query(), s.now())
+	if err != nil {
+		s.fail(c, http.StatusBadRequest, "That link does not describe a view", err.Error())
+		return
+	}
+	ctx := c.Request.Context()
+	p := appPage{layout: s.layout(c, name), Range: view.Range, Compare: view.Compare, RefreshKey: view.Refresh}
+	p.Refresh = view.refreshSeconds()
+	p.RangeNav = newRangeNav(c.Request.URL, view)
+
+	// The app, its machines and every chart's query go out at once: the
+	// page costs its slowest upstream call, not their sum.
+	var (
+		wg                  sync.WaitGroup
+		app                 flyapi.App
+		appErr, machinesErr error
+		machines            []flyapi.Machine
+	)
+	wg.Add(2)
+	go func() { defer wg.Done(); app, appErr = s.fly.GetApp(ctx, name) }()
+	go func() { defer wg.Done(); machines, machinesErr = s.fly.Machines(ctx, name) }()
+	req := chartRequest{App: name, Range: view.Range, Compare: view.Compare}
+	catalog := promql.Catalog()
+	_, results, prev, winErr := s.chartData(ctx, req, catalog)
+	wg.Wait()
+
+	switch {
+	case errors.Is(appErr, flyapi.ErrNotFound), errors.Is(appErr, flyapi.ErrForbidden):
+		s.fail(c, http.StatusNotFound, "No such app", "There is no app named "+name+" in "+s.org+".")
+		return
+	case appErr != nil:
+		// Fly is down or slow: the charts may still answer.
+		p.AppErr = explainFly(appErr)
+		app = flyapi.App{Name: name}
+	}
+	p.App = app
+	if machinesErr != nil {
+		p.MachinesErr = explainFly(machinesErr)
+	}
+	p.Machines = machines
+	p.Regions = machineRegions(machines)
+	p.Events = recentEvents(machines, 12)
+	req.HTTP = machinesErr != nil || anyHTTP(machines)
+	if winErr != nil {
+		s.fail(c, http.StatusBadRequest, "That link does not describe a view", winErr.Error())
+		return
+	}
+	q := c.Request.URL.Query()
+	markers := eventMarkers(name, machines, q)
+	created := appCreated(machines)
+	for i, res := range results {
+		var pr *promql.Result
+		if prev != nil {
+			pr = &prev[i]
+		}
+		p.Panels = append(p.Panels, s.buildPanel(res, pr, req, markers, created, q))
+	}
+	s.render(c, http.StatusOK, "app_show", p)
+}
+
+func (s *server) buildPanel(res promql.Result, prev *promql.Result, req chartRequest, markers []charts.Marker, created time.Time, q url.Values) panel {
+	p := panel{Query: res.Query, PromQL: res.PromQL, Links: newChartLinks(req.App, res.Query.Slug, q)}
+	switch {
+	case res.Err != nil:
+		p.Err = explainQuery(res.Err)
+		s.log.Warn("query", "app", req.App, "chart", res.Query.Slug, "err", res.Err)
+		return p
+	case !hasData(res):
+		p.Empty = emptyReason(res.Query, req, created)
+		return p
+	}
+	c := buildChart("c-"+res.Query.Slug, res, prev, req.Compare, markers)
+	svg, err := renderInline(c)
+	if err != nil {
+		s.log.Error("render chart", "chart", res.Query.Slug, "err", err)
+		p.Err = "This chart could not be drawn."
+		return p
+	}
+	p.SVG = svg
+	p.Table = c.Table()
+	return p
+}
+
+func anyHTTP(ms []flyapi.Machine) bool {
+	for _, m := range ms {
+		if m.HTTPService {
+			return true
+		}
+	}
+	return false
+}
+
+func machineRegions(ms []flyapi.Machine) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, m := range ms {
+		if m.Region != "" && !seen[m.Region] {
+			seen[m.Region] = true
+			out = append(out, m.Region)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// appCreated is the oldest machine's creation: the best the Machines API
+// tells of the app's age.
+func appCreated(ms []flyapi.Machine) time.Time {
+	var t time.Time
+	for _, m := range ms {
+		if !m.CreatedAt.IsZero() && (t.IsZero() || m.CreatedAt.Before(t)) {
+			t = m.CreatedAt
+		}
+	}
+	return t
+}
+
+func recentEvents(ms []flyapi.Machine, n int) []machineEvent {
+	var out []machineEvent
+	for _, m := range ms {
+		for _, e := range m.Events {
+			out = append(out, machineEvent{Event: e, MachineID: m.ID, Region: m.Region})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.After(out[j].At) })
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -1,0 +1,196 @@
+package views
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"html/template"
+	"net/url"
+	"time"
+
+	"github.com/flydash/dashboard/charts"
+	"github.com/flydash/dashboard/flyapi"
+	"github.com/flydash/dashboard/promql"
+)
+
+// chartWidth is the drawn width of a chart in CSS pixels; the query step
+// follows from it (about one point per 2 px).
+const chartWidth = 720
+
+// panel is one chart of the app page, or the reason it has none.
+type panel struct {
+	Query  promql.Query
+	PromQL string
+	SVG    template.HTML
+	Table  charts.Table
+	// Empty says why there is nothing to draw; Err why the query failed.
+	Empty, Err string
+	Links      chartLinks
+}
+
+type chartLinks struct {
+	SVG, CSV, JSON, Explore, Self string
+}
+
+// chartRequest is everything that decides one chart's data: the same
+// request gives the same chart whichever URL it is drawn at.
+type chartRequest struct {
+	App     string
+	Range   timeRange
+	Compare string // "", "1d" or "7d"
+	HTTP    bool   // the app has a public HTTP service
+}
+
+var compareOffsets = map[string]time.Duration{"1d": 24 * time.Hour, "7d": 7 * 24 * time.Hour}
+
+// chartData runs the queries of qs for req and returns their results, with
+// the previous period's results when req.Compare asks for them.
+func (s *server) chartData(ctx context.Context, req chartRequest, qs []promql.Query) (promql.Window, []promql.Result, []promql.Result, error) {
+	w, err := promql.NewWindow(req.Range.From, req.Range.To, chartWidth)
+	if err != nil {
+		return w, nil, nil, err
+	}
+	offset := compareOffsets[req.Compare]
+	if offset == 0 {
+		return w, s.prom.Run(ctx, req.App, qs, w, 0), nil, nil
+	}
+	// Both periods at once: the page costs its slowest query, not the sum.
+	var cur, prev []promql.Result
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		prev = s.prom.Run(ctx, req.App, qs, w, offset)
+	}()
+	cur = s.prom.Run(ctx, req.App, qs, w, 0)
+	<-done
+	return w, cur, prev, nil
+}
+
+// buildChart turns a query result into a chart, with the previous period as
+// dashed lines and the machine events as markers.
+func buildChart(id string, res promql.Result, prev *promql.Result, compare string, markers []charts.Marker) charts.Chart {
+	c := charts.Chart{
+		ID:      id,
+		Title:   res.Query.Title,
+		Desc:    res.Query.Desc,
+		Unit:    charts.Unit(res.Query.Unit),
+		Start:   res.Window.Start,
+		End:     res.Window.End,
+		Step:    res.Window.Step,
+		Stacked: res.Query.Stacked,
+		Markers: markers,
+		Width:   chartWidth,
+	}
+	if c.Unit == charts.UnitPercent && res.Query.Slug == "cpu" {
+		c.Max = 100
+	}
+	for _, sr := range res.Series {
+		c.Series = append(c.Series, charts.Series{Name: sr.Name, Values: sr.Values, Tone: statusTone(sr.Name)})
+	}
+	if prev != nil && prev.Err == nil {
+		for _, sr := range prev.Series {
+			c.Series = append(c.Series, charts.Series{Name: sr.Name + " (" + compare + " ago)", Values: sr.Values, Dashed: true, Tone: statusTone(sr.Name)})
+		}
+		// Stacked areas cannot carry dashed lines readably.
+		if c.Stacked {
+			c.Stacked = false
+		}
+	}
+	return c
+}
+
+func statusTone(name string) string {
+	switch name {
+	case "2xx":
+		return "ok"
+	case "3xx":
+		return "info"
+	case "4xx":
+		return "warn"
+	case "5xx":
+		return "bad"
+	}
+	return ""
+}
+
+// hasData reports whether any series has a finite point.
+func hasData(res promql.Result) bool {
+	for _, sr := range res.Series {
+		for _, v := range sr.Values {
+			if v == v { // not NaN
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// emptyReason says why a chart with no data has none, in the product's words.
+func emptyReason(q promql.Query, req chartRequest, appCreated time.Time) string {
+	if q.HTTP && !req.HTTP {
+		return "This app has no public HTTP service, so there is no traffic to chart."
+	}
+	if !appCreated.IsZero() && appCreated.After(req.Range.From) {
+		return "No data in this range: the app was created " + ago(appCreated) + "."
+	}
+	return "No data in this range."
+}
+
+// explainQuery says why a panel's query failed, for the panel itself.
+func explainQuery(err error) string {
+	if errors.Is(err, context.Canceled) {
+		return "The request was cancelled."
+	}
+	return promql.Explain(err)
+}
+
+func renderInline(c charts.Chart) (template.HTML, error) {
+	var buf bytes.Buffer
+	if err := charts.Render(&buf, c, charts.Options{}); err != nil {
+		return "", err
+	}
+	return template.HTML(buf.String()), nil // charts escapes every text it writes
+}
+
+// eventMarkers turns machine events into chart markers: deploys, OOM kills,
+// crashes and launches, the moments that explain a change in a line.
+func eventMarkers(app string, machines []flyapi.Machine, q url.Values) []charts.Marker {
+	var out []charts.Marker
+	for _, m := range machines {
+		short := m.ID
+		if len(short) > 8 {
+			short = short[:8]
+		}
+		for _, e := range m.Events {
+			var kind, label string
+			switch {
+			case e.Type == "update":
+				kind, label = "deploy", "Deploy: machine "+short+" ("+m.Region+") updated"
+			case e.Type == "exit" && e.OOMKilled:
+				kind, label = "oom", "OOM kill: machine "+short+" ("+m.Region+") ran out of memory"
+			case e.Type == "exit" && e.ExitCode != 0:
+				kind, label = "exit", "Crash: machine "+short+" ("+m.Region+") exited with code "+itoa(e.ExitCode)
+			case e.Type == "launch":
+				kind, label = "launch", "Launch: machine "+short+" ("+m.Region+") created"
+			default:
+				continue
+			}
+			label += " at " + e.At.UTC().Format("Jan 2 15:04:05") + " UTC"
+			out = append(out, charts.Marker{At: e.At, Kind: kind, Label: label, Href: zoomHref(app, e.At, q)})
+		}
+	}
+	return out
+}
+
+// zoomHref links to an hour around t, keeping the page's other choices.
+func zoomHref(app string, t time.Time, q url.Values) string {
+	v := url.Values{}
+	for k, vs := range q {
+		if k != "range" && k != "from" && k != "to" && k != "refresh" {
+			v[k] = vs
+		}
+	}
+	v.Set("from", t.Add(-30*time.Minute).UTC().Format(time.RFC3339))
+	v.Set("to", t.Add(30*time.Minute).UTC().Format(time.RFC3339))
+	return "/apps/" + url.PathEscape(app) + "?" + v.Encode()
+}
