@@ -1,0 +1,126 @@
+package views
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"net/http/httptest"
+
+	"github.com/flydash/dashboard/flyapi"
+	"github.com/flydash/dashboard/flysim"
+	"github.com/flydash/dashboard/promql"
+)
+
+// stack is the whole dashboard in-process: a simulated org on loopback, the
+// real flyapi and promql clients talking HTTP to it, and the web layer
+// behind an httptest server.
+type stack struct {
+	Sim    *flysim.Server
+	URL    string
+	Client *http.Client // follows no redirects; keeps cookies
+	Logs   *syncBuffer
+}
+
+type stackOptions struct {
+	Sim         flysim.Options
+	FlyTimeout  time.Duration
+	PromTimeout time.Duration
+	// Configure lets a test adjust the views configuration.
+	Configure func(*Config)
+}
+
+func newStack(t testing.TB, o stackOptions) *stack {
+	t.Helper()
+	ctx := context.Background()
+	o.Sim.Addr = "127.0.0.1:0"
+	if o.Sim.StartDelay == 0 {
+		o.Sim.StartDelay = 50 * time.Millisecond
+	}
+	sim, err := flysim.Start(ctx, o.Sim)
+	if err != nil {
+		t.Fatalf("start flysim: %v", err)
+	}
+	t.Cleanup(sim.Close)
+	org := sim.Sim.Org()
+	fly, err := flyapi.New(ctx, flyapi.Config{Token: "test-token", Org: org, BaseURL: sim.URL, Timeout: o.FlyTimeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prom, err := promql.NewClient(promql.Config{URL: sim.URL + "/prometheus/" + org, AuthHeader: "Bearer test-token", Timeout: o.PromTimeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	cfg := Config{Fly: fly, Prom: prom, Demo: true, Logger: slog.New(slog.NewTextHandler(logs, nil))}
+	if o.Configure != nil {
+		o.Configure(&cfg)
+	}
+	h, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{
+		Jar:           jar,
+		Timeout:       60 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return &stack{Sim: sim, URL: srv.URL, Client: client, Logs: logs}
+}
+
+// get fetches path and returns the status and body.
+func (s *stack) get(t testing.TB, path string) (int, string, http.Header) {
+	t.Helper()
+	resp, err := s.Client.Get(s.URL + path)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+// post submits a form the way a same-origin browser does.
+func (s *stack) post(t testing.TB, path string, form url.Values) (int, string, http.Header) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, s.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", s.URL)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err := s.Client.Do(req)
+	if err != nil {
+		t.Fatalf("POST %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+// syncBuffer collects log lines from concurrent handlers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
