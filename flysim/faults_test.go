@@ -129,3 +129,21 @@ func TestOptionsAreValidated(t *testing.T) {
 		}
 	}
 }
+
+func TestLatencyAppliesPerAPI(t *testing.T) {
+	t.Parallel()
+	// An hour of latency on the Machines API only: its request outlives the
+	// client, while Prometheus answers at once.
+	srv := startSim(t, Options{MachinesLatency: time.Hour, Now: func() time.Time { return testStart }})
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/v1/apps?org_slug=demo", nil)
+	req.Header.Set("Authorization", "Bearer x")
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Errorf("Machines API answered %d despite an hour of latency", resp.StatusCode)
+	}
+	if resp := do(t, http.MethodGet, srv.URL+"/prometheus/demo/api/v1/query?query=up", "Bearer x", ""); resp.StatusCode != http.StatusOK {
+		t.Errorf("Prometheus = %d %s, want 200", resp.StatusCode, resp.body)
+	}
+}
