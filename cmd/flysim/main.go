@@ -28,7 +28,7 @@ func run() error {
 	flag.StringVar(&o.Addr, "addr", flysim.DefaultAddr, "listen address")
 	flag.StringVar(&o.Org, "org", "demo", "slug of the simulated org")
 	flag.IntVar(&o.Apps, "apps", 0, "number of apps: the story apps first, then generated ones (0 = just the story apps)")
-	flag.Int64Var(&o.Seed, "seed", 1, "seed for the org's IDs and generated apps")
+	flag.Int64Var(&o.Seed, "seed", 0, "seed for the org's IDs and generated apps (0 matches flysim.Options{})")
 	flag.DurationVar(&o.PromLatency, "prom-latency", 0, "latency added to every Prometheus API response")
 	flag.DurationVar(&o.MachinesLatency, "machines-latency", 0, "latency added to every Machines API response")
 	flag.DurationVar(&o.Jitter, "jitter", 0, "up to this much extra latency, varying per request")
