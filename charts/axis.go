@@ -50,17 +50,17 @@ func timeTicks(t0, t1 time.Time, maxIntervals int) []timeTick {
 	if step < time.Minute {
 		hourFmt = "15:04:05"
 	}
-	d := step.Nanoseconds()
-	u0, u1 := t0.UnixNano(), t1.UnixNano()
-	first := u0 / d * d
-	if first < u0 {
-		first += d
+	// Truncate counts from the zero time, a UTC midnight, so every ladder
+	// step below a day lands on round UTC clock times. Unlike UnixNano it
+	// cannot overflow for a zero or far-off Start.
+	first := t0.UTC().Truncate(step)
+	if first.Before(t0) {
+		first = first.Add(step)
 	}
-	ticks := make([]timeTick, 0, span/step+1)
-	for u := first; u <= u1; u += d {
-		t := time.Unix(0, u).UTC()
+	ticks := make([]timeTick, 0, maxIntervals+2)
+	for t := first; !t.After(t1) && len(ticks) < cap(ticks); t = t.Add(step) {
 		f := hourFmt
-		if step >= day || u%day.Nanoseconds() == 0 {
+		if step >= day || t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 {
 			f = dayFmt
 		}
 		ticks = append(ticks, timeTick{at: t, label: t.Format(f)})

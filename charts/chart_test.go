@@ -577,3 +577,31 @@ func TestTable(t *testing.T) {
 		t.Errorf("sub-minute step time %q", got)
 	}
 }
+
+func TestNarrowChartsGetFewerTimeLabels(t *testing.T) {
+	t.Parallel()
+	c := Chart{ID: "n", Unit: UnitReqPerSec, Start: t0, Step: 5 * time.Minute, Width: 320, Height: 160, Series: []Series{{Name: "a", Values: wave(289, 5, 1, 0)}}}
+	root, _ := render(t, c, Options{})
+	want := []string{"Nov 26", "06:00", "12:00", "18:00", "Nov 27"}
+	if got := xLabels(root); !slices.Equal(got, want) {
+		t.Errorf("labels %q, want %q", got, want)
+	}
+}
+
+func TestEndWidensTheTimeAxis(t *testing.T) {
+	t.Parallel()
+	// The last 30 minutes of the hour have no points yet: the axis still
+	// spans the hour and the line stops halfway.
+	c := Chart{ID: "w", Unit: UnitReqPerSec, Start: t0, Step: time.Minute, End: t0.Add(time.Hour), Series: []Series{{Name: "a", Values: ramp(31, 1, 2)}}}
+	root, _ := render(t, c, Options{})
+	if got := xLabels(root); got[len(got)-1] != "01:00" {
+		t.Errorf("labels %q should run to 01:00", got)
+	}
+	clip := root.find(func(n *node) bool { return n.XMLName.Local == "clipPath" })[0].child("rect")
+	x0, _ := strconvParse(clip.attr("x"))
+	w, _ := strconvParse(clip.attr("width"))
+	run := pathPoints(t, linePaths(root)[0].attr("d"))[0]
+	if last, want := run[len(run)-1][0], (x0+1)+(w-2)/2; math.Abs(last-want) > 0.1 {
+		t.Errorf("last point at x=%v, want %v (half way)", last, want)
+	}
+}

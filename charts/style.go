@@ -57,6 +57,7 @@ svg.fdc{max-width:100%;height:auto}
 .fdc .nodata{fill:#80868f;font-size:13px}
 .fdc .l,.fds .l{fill:none;stroke:var(--c);stroke-width:1.6;stroke-linejoin:round;stroke-linecap:round}
 .fds .l{stroke-width:1.3}
+.fdc .st .l{stroke-width:1.1}
 .fdc .l.d{stroke-width:1.4;stroke-dasharray:5 4;stroke-linecap:butt}
 .fdc .a{fill:var(--c);fill-opacity:.3;stroke:none}
 .fdc .sw{fill:var(--c);stroke:var(--c)}

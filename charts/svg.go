@@ -143,3 +143,10 @@ func (w *svgBuf) scratch(n int) []float64 {
 	clear(w.f)
 	return w.f
 }
+
+// pt writes "x y".
+func (w *svgBuf) pt(x, y float64) {
+	w.n(x)
+	w.b = append(w.b, ' ')
+	w.n(y)
+}
