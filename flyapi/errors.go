@@ -43,12 +43,14 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Kind }
 
-// classify turns a flaps error into an *Error.
-func classify(op string, err error) error {
+// classify turns a flaps error into an *Error. ctx is the call's context:
+// flaps' HTTP client reports an expired deadline as a cancelled request, so
+// the context is what tells a timeout apart.
+func classify(ctx context.Context, op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return &Error{Op: op, Kind: ErrTimeout}
 	}
 	if errors.Is(err, context.Canceled) {
