@@ -78,6 +78,8 @@ func (l *Launcher) Start(ctx context.Context, app string, spec LaunchSpec) error
 		st = &LaunchState{App: app, Spec: spec, StartedAt: time.Now()}
 		l.launches[app] = st
 	}
+	// A retry may correct the form (a bad image, say).
+	st.Spec = spec
 	st.Failed, st.Err = "", nil
 	first := !contains(st.Done, StepCreateApp)
 	if first {

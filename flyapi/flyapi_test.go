@@ -1,0 +1,232 @@
+package flyapi_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/flydash/dashboard/flyapi"
+	"github.com/flydash/dashboard/flysim"
+)
+
+func newClient(t *testing.T, o flysim.Options, timeout time.Duration) (*flyapi.Client, *flysim.Server) {
+	t.Helper()
+	o.Addr = "127.0.0.1:0"
+	if o.StartDelay == 0 {
+		o.StartDelay = 50 * time.Millisecond
+	}
+	srv, err := flysim.Start(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	c, err := flyapi.New(context.Background(), flyapi.Config{Token: "test", Org: srv.Sim.Org(), BaseURL: srv.URL, Timeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, srv
+}
+
+func TestAppsAndMachines(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, srv := newClient(t, flysim.Options{}, 0)
+	apps, err := c.ListApps(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(apps) != len(srv.Sim.Fleet().Apps()) {
+		t.Fatalf("listed %d apps, the org has %d", len(apps), len(srv.Sim.Fleet().Apps()))
+	}
+	for _, a := range apps {
+		if a.MachineCount < 1 || a.Org != "demo" || a.Hostname() != a.Name+".fly.dev" {
+			t.Errorf("app %+v", a)
+		}
+	}
+	ms, err := c.Machines(ctx, "image-resizer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var oom bool
+	for _, m := range ms {
+		if m.State != "started" || m.Region == "" || m.Image == "" || !m.HTTPService {
+			t.Errorf("machine %+v", m)
+		}
+		for i, e := range m.Events {
+			if i > 0 && e.At.After(m.Events[i-1].At) {
+				t.Errorf("events not newest first")
+			}
+			oom = oom || (e.Type == "exit" && e.OOMKilled && e.ExitCode == 137)
+		}
+	}
+	if !oom {
+		t.Error("the OOM kill is not among image-resizer's events")
+	}
+	worker, err := c.Machines(ctx, "queue-worker")
+	if err != nil || len(worker) == 0 || worker[0].HTTPService {
+		t.Errorf("queue-worker machines: %v %+v", err, worker)
+	}
+}
+
+func TestTypedErrors(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, _ := newClient(t, flysim.Options{}, 0)
+	cases := []struct {
+		name string
+		err  error
+		want error
+	}{
+		{"unknown app", func() error { _, err := c.GetApp(ctx, "no-such-app"); return err }(), flyapi.ErrNotFound},
+		{"other org", func() error { _, err := c.GetApp(ctx, "not-yours"); return err }(), flyapi.ErrForbidden},
+		{"name taken", func() error { _, err := c.CreateApp(ctx, "storefront"); return err }(), flyapi.ErrNameTaken},
+		{"invalid name", func() error { _, err := c.CreateApp(ctx, "Not_Valid"); return err }(), flyapi.ErrInvalid},
+		{"machines of unknown app", func() error { _, err := c.Machines(ctx, "no-such-app"); return err }(), flyapi.ErrNotFound},
+	}
+	for _, tc := range cases {
+		if !errors.Is(tc.err, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, tc.err, tc.want)
+		}
+		var fe *flyapi.Error
+		if !errors.As(tc.err, &fe) || fe.Op == "" {
+			t.Errorf("%s: not an *flyapi.Error naming its operation: %v", tc.name, tc.err)
+		}
+	}
+}
+
+func TestFaults(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	// flaps retries a 502/503 three times with up to ~0.7 s of backoff: the
+	// 5xx case gets a deadline that outlasts the retries.
+	cases := []struct {
+		name    string
+		o       flysim.Options
+		timeout time.Duration
+		want    error
+	}{
+		{"5xx", flysim.Options{MachinesErrorRate: 1}, 3 * time.Second, flyapi.ErrUnavailable},
+		{"hang", flysim.Options{MachinesFault: "hang"}, 300 * time.Millisecond, flyapi.ErrTimeout},
+		{"garbage", flysim.Options{MachinesFault: "garbage"}, 300 * time.Millisecond, flyapi.ErrUnavailable},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, _ := newClient(t, tc.o, tc.timeout)
+			start := time.Now()
+			_, err := c.ListApps(ctx)
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("%v, want %v", err, tc.want)
+			}
+			if took := time.Since(start); took > tc.timeout+time.Second {
+				t.Errorf("took %v with a %v deadline", took, tc.timeout)
+			}
+		})
+	}
+	// A refused token: fly.io itself cannot run here, so a stand-in answers
+	// 401 the way the Machines API does.
+	refuse := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = w.Write([]byte(`{"error":"unauthorized"}`))
+	}))
+	defer refuse.Close()
+	c, err := flyapi.New(ctx, flyapi.Config{Token: "bad", Org: "demo", BaseURL: refuse.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ListApps(ctx); !errors.Is(err, flyapi.ErrUnauthorized) {
+		t.Errorf("401: %v", err)
+	}
+}
+
+// TestLauncher: a launch creates the app, assigns both addresses, starts a
+// machine; a second Start of the same app is refused as in progress; a
+// failed step can be retried without redoing the steps before it.
+func TestLauncher(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, srv := newClient(t, flysim.Options{}, 0)
+	l := flyapi.NewLauncher(c)
+	l.PollEvery = 20 * time.Millisecond
+	spec := flyapi.LaunchSpec{Image: "flyio/hellofly:latest", Region: "fra"}
+	if err := l.Start(ctx, "launch-test", spec); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Start(ctx, "launch-test", spec); !errors.Is(err, flyapi.ErrLaunchInProgress) {
+		t.Fatalf("second start: %v", err)
+	}
+	st := waitLaunch(t, l, "launch-test")
+	if !st.Finished() || st.MachineID == "" || len(st.IPs) != 2 || !st.CreatedApp {
+		t.Fatalf("launch state %+v", st)
+	}
+	app, err := srv.Sim.Fleet().App("launch-test")
+	if err != nil || len(app.Machines) != 1 || app.Machines[0].State != "started" {
+		t.Fatalf("fleet: %v %+v", err, app.Machines)
+	}
+	if err := l.Start(ctx, "storefront", spec); !errors.Is(err, flyapi.ErrNameTaken) {
+		t.Errorf("launching a taken name: %v", err)
+	}
+	if _, ok := l.State("storefront"); ok {
+		t.Error("a refused launch is remembered")
+	}
+	if err := c.DestroyApp(ctx, "launch-test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.GetApp(ctx, "launch-test"); !errors.Is(err, flyapi.ErrNotFound) {
+		t.Errorf("after destroy: %v", err)
+	}
+}
+
+func waitLaunch(t *testing.T, l *flyapi.Launcher, app string) flyapi.LaunchState {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		st, ok := l.State(app)
+		if !ok {
+			t.Fatal("launch forgotten")
+		}
+		if st.Finished() || st.Failed != "" {
+			return st
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("launch did not finish")
+	return flyapi.LaunchState{}
+}
+
+// TestLauncherFailureAndRetry: a step that fails is reported with what was
+// already created, and a retry resumes there without a second app or
+// addresses.
+func TestLauncherFailureAndRetry(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, srv := newClient(t, flysim.Options{}, 0)
+	l := flyapi.NewLauncher(c)
+	l.PollEvery = 20 * time.Millisecond
+	// The Machines API refuses a machine without an image.
+	if err := l.Start(ctx, "half-made", flyapi.LaunchSpec{Region: "ams"}); err != nil {
+		t.Fatal(err)
+	}
+	st := waitLaunch(t, l, "half-made")
+	if st.Failed != flyapi.StepLaunch || !errors.Is(st.Err, flyapi.ErrInvalid) || !st.CreatedApp || len(st.IPs) != 2 {
+		t.Fatalf("failed launch state %+v", st)
+	}
+	if active := l.Active(); len(active) != 1 || active[0].App != "half-made" {
+		t.Errorf("the failed launch is not listed as unfinished: %+v", active)
+	}
+	if err := l.Start(ctx, "half-made", flyapi.LaunchSpec{Image: "flyio/hellofly:latest", Region: "ams"}); err != nil {
+		t.Fatal(err)
+	}
+	st = waitLaunch(t, l, "half-made")
+	if !st.Finished() {
+		t.Fatalf("retry: %+v", st)
+	}
+	app, err := srv.Sim.Fleet().App("half-made")
+	if err != nil || len(app.Machines) != 1 || len(app.IPs) != 2 {
+		t.Fatalf("after retry: %v, %d machines, %d addresses", err, len(app.Machines), len(app.IPs))
+	}
+}
