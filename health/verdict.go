@@ -1,0 +1,422 @@
+// Package health turns an app's recent numbers into a verdict a person can
+// act on: Down, Degraded, Healthy, Idle or No HTTP service, with the reason
+// in words. It is pure: the numbers come in, the verdict goes out.
+//
+// The numbers are Fly's edge metrics (fly_edge_*), recorded by the proxy in
+// front of every app, plus fly_instance_up and the Machines API's machine
+// count. The edge sees what clients see, including the 502s and 503s the
+// proxy itself returns when no machine answers, which app-side metrics miss.
+package health
+
+import (
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Thresholds. A verdict is Degraded or Down when one of these is crossed by
+// the mean over the recent span (the last 10 minutes, or the last point on a
+// coarse range). NOTES.md explains each choice.
+const (
+	// ErrorShareDegraded and ErrorShareDown are the share of responses with
+	// a 5xx status, in percent. A healthy app on Fly answers well under 1%
+	// 5xx; 5% is one request in twenty failing, which users notice; at 50%
+	// most requests fail.
+	ErrorShareDegraded = 5.0
+	ErrorShareDown     = 50.0
+
+	// P95Degraded is the 95th percentile response time, app-wide or in
+	// any one edge region, past which one request in twenty feels slow.
+	P95Degraded = time.Second
+
+	// A region whose p95 is RegionOutlierFactor times the median of the
+	// app's other regions, and at least RegionOutlierFloor, is degraded even
+	// under P95Degraded: a regression where part of the world is served
+	// several times slower than the rest. The floor keeps 60 ms against
+	// 15 ms from counting.
+	RegionOutlierFactor = 3.0
+	RegionOutlierFloor  = 500 * time.Millisecond
+
+	// CPUDegraded is the busiest machine's CPU use, in percent of its
+	// vCPUs: sustained above this, requests queue for CPU.
+	CPUDegraded = 90.0
+
+	// IdleBelow is the request rate (req/s) under which an HTTP app is Idle:
+	// fewer than 30 requests in 10 minutes. Below it, shares and quantiles
+	// rest on a handful of requests and would flap, so they are not judged.
+	IdleBelow = 0.05
+)
+
+// Status is the verdict's headline. The order of the constants is the list's
+// "worst first" order: what needs a person now comes first.
+type Status int
+
+const (
+	// Down: no machine is reporting although the app has machines, or most
+	// responses are 5xx.
+	Down Status = iota
+	// Degraded: serving, but failing or slow past a threshold.
+	Degraded
+	// Unknown: a query the verdict needs failed, so no verdict can be
+	// vouched for. It sorts before Healthy: look at it.
+	Unknown
+	// Healthy: traffic, and every check passed.
+	Healthy
+	// Idle: an HTTP service with next to no traffic.
+	Idle
+	// NoHTTP: no edge HTTP series at all; a worker, or a service that has
+	// never been reached through Fly's proxy.
+	NoHTTP
+)
+
+var statusNames = [...]string{"Down", "Degraded", "Unknown", "Healthy", "Idle", "No HTTP service"}
+var statusClasses = [...]string{"down", "degraded", "unknown", "healthy", "idle", "nohttp"}
+
+func (s Status) String() string {
+	if s < 0 || int(s) >= len(statusNames) {
+		return "Status(" + strconv.Itoa(int(s)) + ")"
+	}
+	return statusNames[s]
+}
+
+// Class is a lowercase token for the status, for CSS classes.
+func (s Status) Class() string {
+	if s < 0 || int(s) >= len(statusClasses) {
+		return "unknown"
+	}
+	return statusClasses[s]
+}
+
+// Statuses lists every status, worst first.
+func Statuses() []Status { return []Status{Down, Degraded, Unknown, Healthy, Idle, NoHTTP} }
+
+// Metric names what a finding is about, so a page can mark the matching
+// sparkline.
+type Metric string
+
+const (
+	MetricMachines  Metric = "machines"
+	MetricErrors    Metric = "errors"
+	MetricLatency   Metric = "latency"
+	MetricCPU       Metric = "cpu"
+	MetricRequests  Metric = "requests"
+	MetricQueryFail Metric = "unavailable"
+)
+
+// Signals are one app's numbers over the recent span. NaN means no series:
+// the metric does not exist for the app (which is information), unlike a
+// failed query (see Unavailable), which says nothing.
+type Signals struct {
+	// Machines is the app's machine count from the Machines API.
+	Machines int
+	// Reporting is how many machines report fly_instance_up = 1 at the end.
+	Reporting float64
+	// Requests is edge responses per second.
+	Requests float64
+	// ErrorShare is the percent of edge responses with a 5xx status.
+	ErrorShare float64
+	// P95 is the app-wide 95th percentile response time, in seconds.
+	P95 float64
+	// P95ByRegion is the p95 in seconds per edge region.
+	P95ByRegion map[string]float64
+	// CPU is the busiest machine's CPU use in percent of its vCPUs.
+	CPU float64
+	// Span is how far back the means look. End is when they end; zero
+	// means now (a relative range), otherwise the reason names the time.
+	Span time.Duration
+	End  time.Time
+	// Unavailable marks the measurements whose query failed.
+	Unavailable Unavailable
+}
+
+// Unavailable marks failed queries, one flag per measurement.
+type Unavailable struct {
+	Machines, Requests, Errors, Latency, CPU bool
+}
+
+func (u Unavailable) any() bool { return u.Machines || u.Requests || u.Errors || u.Latency || u.CPU }
+
+// names lists the failed measurements in words.
+func (u Unavailable) names() []string {
+	var out []string
+	for _, m := range []struct {
+		failed bool
+		name   string
+	}{{u.Requests, "requests"}, {u.Errors, "5xx share"}, {u.Latency, "latency"}, {u.CPU, "CPU"}, {u.Machines, "machines reporting"}} {
+		if m.failed {
+			out = append(out, m.name)
+		}
+	}
+	return out
+}
+
+// Finding is one crossed threshold.
+type Finding struct {
+	Metric Metric
+	Status Status
+	// Text is the finding in words, without the span ("5xx at 12%").
+	Text string
+	// Severity is how far past its threshold the value is (value /
+	// threshold), to rank findings and apps of the same status.
+	Severity float64
+}
+
+// Verdict is the judgement of one app.
+type Verdict struct {
+	Status Status
+	// Reason says why, in words: "5xx at 12% over the last 10 min".
+	Reason string
+	// Findings are the thresholds crossed, most severe first; empty unless
+	// Down or Degraded.
+	Findings []Finding
+	// Severity of the worst finding; 0 when there is none.
+	Severity float64
+}
+
+// Flags reports whether a finding concerns metric m, and how bad it is.
+func (v Verdict) Flags(m Metric) (Status, bool) {
+	for _, f := range v.Findings {
+		if f.Metric == m {
+			return f.Status, true
+		}
+	}
+	return 0, false
+}
+
+// Worse reports whether a should be listed before b: worse status first,
+// then the more severe. Apps that tie keep their order (sort stably by name).
+func Worse(a, b Verdict) bool {
+	if a.Status != b.Status {
+		return a.Status < b.Status
+	}
+	return a.Severity > b.Severity
+}
+
+// Judge returns the verdict for s. Checks run from the most to the least
+// certain: machines, then failing requests, then slow ones, then CPU.
+func Judge(s Signals) Verdict {
+	u := s.Unavailable
+	hasHTTP := !u.Requests && finite(s.Requests)
+	busy := hasHTTP && s.Requests >= IdleBelow
+	reporting := finite(s.Reporting) && s.Reporting > 0
+
+	if !u.Machines && s.Machines > 0 && !reporting {
+		// Fly stops idle machines (auto_stop_machines) and starts them on the
+		// next request: an HTTP app with no machine running and no traffic
+		// is asleep, not down.
+		if hasHTTP && !busy {
+			return Verdict{Status: Idle, Reason: "no machine running and no traffic: stopped or scaled to zero"}
+		}
+		f := Finding{Metric: MetricMachines, Status: Down, Text: "no machine reporting", Severity: math.Inf(1)}
+		return Verdict{Status: Down, Reason: f.Text + " (" + count(s.Machines, "machine") + ")", Findings: []Finding{f}, Severity: f.Severity}
+	}
+
+	var findings []Finding
+	if busy && !u.Errors && finite(s.ErrorShare) && s.ErrorShare >= ErrorShareDegraded {
+		st := Degraded
+		if s.ErrorShare >= ErrorShareDown {
+			st = Down
+		}
+		findings = append(findings, Finding{Metric: MetricErrors, Status: st, Text: "5xx at " + percent(s.ErrorShare), Severity: s.ErrorShare / ErrorShareDegraded})
+	}
+	if busy && !u.Latency {
+		if f, ok := latencyFinding(s.P95, s.P95ByRegion); ok {
+			findings = append(findings, f)
+		}
+	}
+	if !u.CPU && finite(s.CPU) && s.CPU >= CPUDegraded {
+		findings = append(findings, Finding{Metric: MetricCPU, Status: Degraded, Text: "CPU at " + percent(s.CPU) + " on the busiest machine", Severity: s.CPU / CPUDegraded})
+	}
+	if len(findings) > 0 {
+		slices.SortStableFunc(findings, func(a, b Finding) int {
+			switch {
+			case a.Status != b.Status:
+				return int(a.Status) - int(b.Status)
+			case a.Severity > b.Severity:
+				return -1
+			case a.Severity < b.Severity:
+				return 1
+			}
+			return 0
+		})
+		texts := make([]string, len(findings))
+		for i, f := range findings {
+			texts[i] = f.Text
+		}
+		return Verdict{Status: findings[0].Status, Reason: strings.Join(texts, ", ") + " " + over(s), Findings: findings, Severity: findings[0].Severity}
+	}
+
+	// Nothing crossed a threshold; that makes the app Healthy only if every
+	// check that would have run had its data. The 5xx and latency checks
+	// only run on an app with traffic.
+	if !busy {
+		u.Errors, u.Latency = false, false
+	}
+	if u.any() {
+		return Verdict{Status: Unknown, Reason: "metrics unavailable: " + strings.Join(u.names(), ", ")}
+	}
+	switch {
+	case !hasHTTP && s.Machines == 0:
+		return Verdict{Status: Idle, Reason: "no machines"}
+	case !hasHTTP:
+		return Verdict{Status: NoHTTP, Reason: noHTTPReason(s)}
+	case !busy:
+		return Verdict{Status: Idle, Reason: rate(s.Requests) + " " + over(s)}
+	}
+	return Verdict{Status: Healthy, Reason: healthyReason(s)}
+}
+
+// latencyFinding looks for slowness: a region far slower than the others
+// first (the most specific), then the app as a whole, then any one region.
+func latencyFinding(p95 float64, byRegion map[string]float64) (Finding, bool) {
+	worst, worstP95 := "", math.Inf(-1)
+	var others []float64
+	regions := make([]string, 0, len(byRegion))
+	for r, v := range byRegion {
+		if finite(v) {
+			regions = append(regions, r)
+		}
+	}
+	slices.Sort(regions) // ties go to the first region by name, every time
+	for _, r := range regions {
+		if v := byRegion[r]; v > worstP95 {
+			worst, worstP95 = r, v
+		}
+	}
+	for _, r := range regions {
+		if r != worst {
+			others = append(others, byRegion[r])
+		}
+	}
+	threshold := P95Degraded.Seconds()
+	if len(others) > 0 {
+		typical := median(others)
+		if worstP95 >= RegionOutlierFloor.Seconds() && typical > 0 && worstP95 >= RegionOutlierFactor*typical {
+			factor := worstP95 / typical
+			return Finding{Metric: MetricLatency, Status: Degraded,
+				Text:     "p95 " + seconds(worstP95) + " in " + worst + ", " + strconv.FormatFloat(math.Round(factor), 'f', 0, 64) + "× the other regions",
+				Severity: math.Max(worstP95/threshold, factor/RegionOutlierFactor)}, true
+		}
+	}
+	if finite(p95) && p95 >= threshold {
+		return Finding{Metric: MetricLatency, Status: Degraded, Text: "p95 " + seconds(p95), Severity: p95 / threshold}, true
+	}
+	if worst != "" && worstP95 >= threshold {
+		return Finding{Metric: MetricLatency, Status: Degraded, Text: "p95 " + seconds(worstP95) + " in " + worst, Severity: worstP95 / threshold}, true
+	}
+	return Finding{}, false
+}
+
+func healthyReason(s Signals) string {
+	parts := []string{rate(s.Requests)}
+	if finite(s.ErrorShare) && !s.Unavailable.Errors {
+		parts = append(parts, percent(s.ErrorShare)+" 5xx")
+	}
+	if finite(s.P95) && !s.Unavailable.Latency {
+		parts = append(parts, "p95 "+seconds(s.P95))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func noHTTPReason(s Signals) string {
+	var parts []string
+	if finite(s.Reporting) && !s.Unavailable.Machines {
+		parts = append(parts, strconv.FormatFloat(s.Reporting, 'f', 0, 64)+" of "+count(s.Machines, "machine")+" reporting")
+	}
+	if finite(s.CPU) && !s.Unavailable.CPU {
+		parts = append(parts, "CPU "+percent(s.CPU))
+	}
+	if len(parts) == 0 {
+		return "no traffic through Fly's proxy"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// over names the span the means cover: "over the last 10 min", or for a
+// window that ended in the past "in the 10 min to Nov 20 14:05 UTC".
+func over(s Signals) string {
+	span := minutes(s.Span)
+	if s.End.IsZero() {
+		return "over the last " + span
+	}
+	return "in the " + span + " to " + s.End.UTC().Format("Jan 2 15:04") + " UTC"
+}
+
+func minutes(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "moment"
+	case d < time.Minute:
+		return strconv.Itoa(int(d.Seconds())) + " s"
+	case d < 2*time.Hour:
+		return strconv.Itoa(int(d.Minutes())) + " min"
+	case d < 48*time.Hour:
+		return strconv.Itoa(int(d.Hours())) + " h"
+	}
+	return strconv.Itoa(int(d.Hours()/24)) + " days"
+}
+
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// percent writes a share: one decimal under 10% ("0.2%", "5.2%"), whole
+// numbers above ("13%"). Values are truncated, never rounded up, so a value
+// under a threshold never reads as the threshold itself.
+func percent(v float64) string {
+	if v < 10 {
+		return trim(strconv.FormatFloat(math.Floor(v*10)/10, 'f', 1, 64)) + "%"
+	}
+	return strconv.FormatFloat(math.Floor(v), 'f', 0, 64) + "%"
+}
+
+// seconds writes a duration in s the way people say it: "970 ms", "1.8 s";
+// truncated like percent.
+func seconds(v float64) string {
+	if v < 1 {
+		return strconv.FormatFloat(math.Floor(v*1000), 'f', 0, 64) + " ms"
+	}
+	return trim(strconv.FormatFloat(math.Floor(v*10)/10, 'f', 1, 64)) + " s"
+}
+
+// rate writes requests per second with two significant digits below 10.
+func rate(v float64) string {
+	var s string
+	switch {
+	case v >= 10:
+		s = strconv.FormatFloat(v, 'f', 0, 64)
+	case v >= 1:
+		s = trim(strconv.FormatFloat(v, 'f', 1, 64))
+	case v >= 0.001:
+		s = trim(strconv.FormatFloat(v, 'g', 2, 64))
+	case v > 0:
+		return "under 0.001 req/s"
+	default:
+		s = "0"
+	}
+	return s + " req/s"
+}
+
+func trim(s string) string {
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
+}
+
+func median(vs []float64) float64 {
+	s := slices.Clone(vs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
