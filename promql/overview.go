@@ -72,9 +72,14 @@ var overviewQueries = map[Column]struct {
 	},
 	ColMachines: {
 		Query{Slug: "overview-machines", Title: "Machines reporting", Unit: "",
-			Desc: "Number of machines reporting metrics."},
+			Desc: "Number of machines reporting metrics, per app and per app and region."},
+		// Per region too, so the list can show where an app runs without a
+		// Machines API call per app; "or" keeps both groupings apart, as in
+		// the latency query.
 		func(b builder) string {
-			return `sum by (app) (` + b.sel(instanceUp) + `)`
+			return `sum by (app) (` + b.sel(instanceUp) + `)` +
+				"\nor\n" +
+				`sum by (app, region) (` + b.sel(instanceUp) + `)`
 		},
 	},
 }
@@ -113,14 +118,15 @@ func (o Overview) App(name string) (AppOverview, bool) {
 // AppOverview is one app's row. A nil slice means no data for that column
 // (or the column failed: see Overview.Err).
 type AppOverview struct {
-	App         string
-	Requests    []float64
-	ErrorRate   []float64
-	Latency     []float64
-	LatencyByRg map[string][]float64 // p95 per edge region
-	CPU         []float64
-	Machines    []float64
-	Recent      Recent
+	App          string
+	Requests     []float64
+	ErrorRate    []float64
+	Latency      []float64
+	LatencyByRg  map[string][]float64 // p95 per edge region
+	CPU          []float64
+	Machines     []float64
+	MachinesByRg map[string][]float64 // machines reporting per region
+	Recent       Recent
 }
 
 // Recent holds each column's value over the end of the window, for the
@@ -136,6 +142,8 @@ type Recent struct {
 	LatencyByRg map[string]float64
 	CPU         float64
 	Machines    float64 // the last point, not a mean: a machine gone is gone
+	// MachinesByRg is the last point per region, like Machines.
+	MachinesByRg map[string]float64
 }
 
 // Overview runs the app list's five queries over w, each grouped by app,
@@ -200,7 +208,14 @@ func (c *Client) Overview(ctx context.Context, w Window) (Overview, error) {
 			case ColCPU:
 				r.CPU = values
 			case ColMachines:
-				r.Machines = values
+				if region, ok := s.labels["region"]; ok {
+					if r.MachinesByRg == nil {
+						r.MachinesByRg = map[string][]float64{}
+					}
+					r.MachinesByRg[region] = values
+				} else {
+					r.Machines = values
+				}
 			}
 		}
 	}
@@ -221,10 +236,30 @@ func (c *Client) Overview(ctx context.Context, w Window) (Overview, error) {
 				r.Recent.LatencyByRg[region] = meanFrom(v, first)
 			}
 		}
+		if len(r.MachinesByRg) > 0 {
+			r.Recent.MachinesByRg = make(map[string]float64, len(r.MachinesByRg))
+			for region, v := range r.MachinesByRg {
+				r.Recent.MachinesByRg[region] = lastValue(v)
+			}
+		}
 		ov.Apps = append(ov.Apps, *r)
 	}
 	sort.Slice(ov.Apps, func(i, j int) bool { return ov.Apps[i].App < ov.Apps[j].App })
 	return ov, nil
+}
+
+// RecentSpanOf is how far back Recent values over w look.
+func RecentSpanOf(w Window) time.Duration { return max(RecentSpan, w.RateWindow()) }
+
+// RecentMean is the mean of values (one per point of w) over the end of w,
+// as Overview computes Recent: a page that already holds an app's series can
+// judge it the way the app list does, without another query.
+func RecentMean(w Window, values []float64) float64 { return meanFrom(values, recentFrom(w)) }
+
+// RecentShare is the mean of a share over the end of w weighted by weight
+// (the 5xx share by requests), as Overview computes Recent.ErrorRate.
+func RecentShare(w Window, share, weight []float64) float64 {
+	return weightedMeanFrom(share, weight, recentFrom(w))
 }
 
 // recentFrom is the index of the first point within RecentSpan of the end;
