@@ -25,12 +25,12 @@ import (
 	"github.com/prometheus/prometheus/util/annotations"
 )
 
-// Limits of the engine. Prometheus defaults to 50 M samples and 2 min; a
-// simulator on a laptop wants to fail sooner.
+// Default limits of the engine. Prometheus defaults to 50 M samples and
+// 2 min; a simulator on a laptop wants to fail sooner.
 const (
-	maxSamples    = 20_000_000
-	queryTimeout  = 20 * time.Second
-	lookbackDelta = 5 * time.Minute
+	DefaultMaxSamples = 20_000_000
+	DefaultTimeout    = 20 * time.Second
+	lookbackDelta     = 5 * time.Minute
 	// maxPoints is Prometheus' cap on points per series of a range query.
 	maxPoints = 11000
 )
@@ -59,25 +59,42 @@ type handler struct {
 	mux    *http.ServeMux
 }
 
+// Option adjusts a handler's engine.
+type Option func(*promql.EngineOpts)
+
+// WithMaxSamples caps the samples a query may hold in memory at once.
+func WithMaxSamples(n int) Option {
+	return func(o *promql.EngineOpts) { o.MaxSamples = n }
+}
+
+// WithTimeout caps a query's evaluation time.
+func WithTimeout(d time.Duration) Option {
+	return func(o *promql.EngineOpts) { o.Timeout = d }
+}
+
 // NewHandler serves /api/v1/query, /query_range, /series, /labels and
 // /label/{name}/values (GET and form POST) relative to where it is mounted,
 // e.g. under /prometheus/<org>/ with http.StripPrefix. org is only used in
 // log lines; now is the clock for queries without a time.
-func NewHandler(org string, q storage.Queryable, now func() time.Time) http.Handler {
+func NewHandler(org string, q storage.Queryable, now func() time.Time, opts ...Option) http.Handler {
 	if now == nil {
 		now = time.Now
 	}
+	engineOpts := promql.EngineOpts{
+		MaxSamples:           DefaultMaxSamples,
+		Timeout:              DefaultTimeout,
+		LookbackDelta:        lookbackDelta,
+		EnableAtModifier:     true,
+		EnableNegativeOffset: true,
+	}
+	for _, o := range opts {
+		o(&engineOpts)
+	}
 	h := &handler{
-		org: org,
-		q:   q,
-		now: now,
-		engine: promql.NewEngine(promql.EngineOpts{
-			MaxSamples:           maxSamples,
-			Timeout:              queryTimeout,
-			LookbackDelta:        lookbackDelta,
-			EnableAtModifier:     true,
-			EnableNegativeOffset: true,
-		}),
+		org:    org,
+		q:      q,
+		now:    now,
+		engine: promql.NewEngine(engineOpts),
 		parser: parser.NewParser(parser.Options{}),
 		mux:    http.NewServeMux(),
 	}

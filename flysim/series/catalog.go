@@ -336,16 +336,18 @@ func (mm *machineModel) cpuEval(cpu int, mode string) evaluator {
 }
 
 func (mm *machineModel) loadAverage(minutes string) evaluator {
+	// Longer averages smooth more.
 	jitter := map[string]float64{"1": 0.25, "5": 0.1, "15": 0.04}[minutes]
 	flows := make([]*flow, mm.cpus())
+	states := make([]waveState, len(flows))
 	for i := range flows {
 		flows[i] = mm.busy(i)
 	}
 	key := hashKey(mm.m.ID, "load", minutes)
 	return gaugeFunc(func(k int64) float64 {
 		load := 0.0
-		for _, f := range flows {
-			load += f.rateAt(k)
+		for i, f := range flows {
+			load += f.rateAt(k, &states[i])
 		}
 		v := load * 1.3 * (1 + jitter*gaugeNoise(key, k))
 		return math.Round(v*100) / 100
@@ -380,6 +382,7 @@ func (mm *machineModel) concurrency() evaluator {
 	key := hashKey(mm.m.ID, "concurrency")
 	traffic := newFlow(am.rate*mm.trafficShare(), 1, dailyWaves(key, fastDaily), nil, key, 0)
 	regimes := mm.region.latency
+	var ws waveState
 	return gaugeFunc(func(k int64) float64 {
 		mult := 1.0
 		for _, r := range regimes {
@@ -388,7 +391,7 @@ func (mm *machineModel) concurrency() evaluator {
 			}
 		}
 		// Little's law: requests in flight = arrival rate x time in system.
-		v := traffic.rateAt(k) * am.latency * mult * 1.4
+		v := traffic.rateAt(k, &ws) * am.latency * mult * 1.4
 		return max(0, math.Round(v*(1+0.3*gaugeNoise(key, k))))
 	})
 }

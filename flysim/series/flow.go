@@ -151,12 +151,12 @@ func (f *flow) integral(k int64, ws *waveState) float64 {
 }
 
 // rateAt is the instantaneous rate at grid index k, for gauges that follow
-// the traffic.
-func (f *flow) rateAt(k int64) float64 {
-	t := float64(k * gridSec)
+// the traffic; ws makes walking along the grid cheap.
+func (f *flow) rateAt(k int64, ws *waveState) float64 {
+	f.advanceWaves(ws, k)
 	v := f.c0
-	for _, w := range f.waves {
-		v += w.amp * math.Cos(w.omega*(t-w.shift))
+	for j, w := range f.waves {
+		v += w.amp * ws.c[j]
 	}
 	mult := 1.0
 	if i := f.segment(k); i >= 0 {

@@ -1,0 +1,103 @@
+package series
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/tsdb/chunkenc"
+
+	"github.com/flydash/dashboard/flysim/fleet"
+)
+
+// ExportJSONLines writes the samples of apps in [start, end] as
+// VictoriaMetrics /api/v1/import JSON lines, one series a line, so a real
+// VictoriaMetrics can be loaded with exactly what the simulator serves.
+// Only samples at multiples of step (a positive multiple of 15 s) are
+// written; match selects metric names (nil: all). Staleness markers are left
+// out: VictoriaMetrics has none.
+func ExportJSONLines(w io.Writer, apps []fleet.App, start, end time.Time, step time.Duration, match func(metric string) bool) error {
+	stepMs := step.Milliseconds()
+	if stepMs <= 0 || stepMs%gridMs != 0 {
+		return fmt.Errorf("series: export step %s is not a positive multiple of %ds", step, gridSec)
+	}
+	if end.Before(start) {
+		return errors.New("series: export end before start")
+	}
+	var fams []family
+	for _, f := range families {
+		if match == nil || match(f.name) {
+			fams = append(fams, f)
+		}
+	}
+	mint, maxt := start.UnixMilli(), end.UnixMilli()
+	q := newQuerier(apps, end, mint, maxt)
+	bw := bufio.NewWriterSize(w, 1<<16)
+	var line []byte
+	var writeErr error
+	for i := range apps {
+		b := builder{rows: &rowCache{}}
+		q.model(i).enumerate(newSelector(nil), fams, mint, maxt, &b, func(d *seriesDesc) {
+			if writeErr != nil {
+				return
+			}
+			line, writeErr = appendSeriesLine(line[:0], d, mint, maxt, q.nowK, stepMs)
+			if writeErr == nil && line != nil {
+				_, writeErr = bw.Write(line)
+			}
+		})
+		if writeErr != nil {
+			return writeErr
+		}
+	}
+	return bw.Flush()
+}
+
+// appendSeriesLine renders one series; it returns nil for a series without
+// samples on the export's steps.
+func appendSeriesLine(buf []byte, d *seriesDesc, mint, maxt, nowK, stepMs int64) ([]byte, error) {
+	var ts []int64
+	var vs []float64
+	it := newIterator(d, mint, maxt, nowK)
+	for it.Next() == chunkenc.ValFloat {
+		t, v := it.At()
+		if t%stepMs != 0 || math.IsNaN(v) {
+			continue
+		}
+		ts = append(ts, t)
+		vs = append(vs, v)
+	}
+	if len(ts) == 0 {
+		return nil, nil
+	}
+	metric := make(map[string]string, d.lset.Len())
+	d.lset.Range(func(l labels.Label) { metric[l.Name] = l.Value })
+	m, err := json.Marshal(metric)
+	if err != nil {
+		return nil, err
+	}
+	buf = append(buf, `{"metric":`...)
+	buf = append(buf, m...)
+	buf = append(buf, `,"values":[`...)
+	for i, v := range vs {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = strconv.AppendFloat(buf, v, 'f', -1, 64)
+	}
+	buf = append(buf, `],"timestamps":[`...)
+	for i, t := range ts {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = strconv.AppendInt(buf, t, 10)
+	}
+	buf = append(buf, "]}\n"...)
+	return buf, nil
+}
