@@ -1,0 +1,221 @@
+package promql
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+)
+
+// countingTransport counts range queries on their way to the real engine
+// and can hold them until released, so a test can line callers up behind
+// one query in flight without relying on timing.
+type countingTransport struct {
+	base    http.RoundTripper
+	queries atomic.Int64
+	gate    chan struct{} // nil: pass straight through
+}
+
+func (ct *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(req.URL.Path, "/api/v1/query_range") {
+		ct.queries.Add(1)
+		if ct.gate != nil {
+			select {
+			case <-ct.gate:
+			case <-req.Context().Done():
+				return nil, req.Context().Err()
+			}
+		}
+	}
+	return ct.base.RoundTrip(req)
+}
+
+// waitFor polls cond; the deadline only guards against a hang.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestConcurrentRunsCoalesce(t *testing.T) {
+	t.Parallel()
+	vm := fixtureVM(t)
+	ct := &countingTransport{base: http.DefaultTransport, gate: make(chan struct{})}
+	c := newClient(t, Config{URL: vm.URL, HTTPClient: &http.Client{Transport: ct}})
+	w := fixtureWindow(t)
+	const callers = 8
+	queries := Catalog()
+
+	results := make([][]Result, callers)
+	var wg sync.WaitGroup
+	for i := range callers {
+		wg.Go(func() { results[i] = c.Run(context.Background(), "web", queries, w, 0) })
+	}
+	// Every caller but the first of each query joins the one in flight.
+	waitFor(t, "all callers to join", func() bool { return c.Stats().Coalesced == (callers-1)*int64(len(queries)) })
+	close(ct.gate)
+	wg.Wait()
+
+	if got := ct.queries.Load(); got != int64(len(queries)) {
+		t.Errorf("the engine saw %d range queries, want %d", got, len(queries))
+	}
+	if s := c.Stats(); s.Upstream != int64(len(queries)) {
+		t.Errorf("Stats.Upstream = %d, want %d", s.Upstream, len(queries))
+	}
+	for i := range callers {
+		for j, r := range results[i] {
+			if r.Err != nil || len(r.Series) == 0 {
+				t.Fatalf("caller %d %s: %v, %d series", i, r.Query.Slug, r.Err, len(r.Series))
+			}
+			// Each caller owns its copy: changing it must not show elsewhere.
+			if i == 0 {
+				r.Series[0].Values[0] = -1
+				r.Series[0].Labels["x"] = "y"
+			} else if results[0][j].Series[0].Values[0] != -1 || r.Series[0].Values[0] == -1 || r.Series[0].Labels["x"] != "" {
+				t.Fatalf("caller %d %s shares its slices with caller 0", i, r.Query.Slug)
+			}
+		}
+	}
+}
+
+func TestCacheKeepsResultsForAStep(t *testing.T) {
+	t.Parallel()
+	vm := fixtureVM(t)
+	ct := &countingTransport{base: http.DefaultTransport}
+	c := newClient(t, Config{URL: vm.URL, HTTPClient: &http.Client{Transport: ct}})
+	var clock atomic.Int64
+	clock.Store(fixtureNow.UnixNano())
+	c.now = func() time.Time { return time.Unix(0, clock.Load()) }
+	w := fixtureWindow(t) // 15 s step: fresh for 15 s
+	ctx := context.Background()
+
+	run := func() {
+		t.Helper()
+		for _, r := range c.Run(ctx, "web", Catalog(), w, 0) {
+			if r.Err != nil {
+				t.Fatalf("%s: %v", r.Query.Slug, r.Err)
+			}
+		}
+	}
+	run()
+	run()
+	if s := c.Stats(); s.Upstream != 6 || s.CacheHits != 6 {
+		t.Errorf("second run: %+v, want 6 upstream and 6 hits", s)
+	}
+	clock.Add(int64(14 * time.Second))
+	run()
+	if s := c.Stats(); s.Upstream != 6 || s.CacheHits != 12 {
+		t.Errorf("14 s later: %+v, want still cached", s)
+	}
+	clock.Add(int64(time.Second))
+	run()
+	if s := c.Stats(); s.Upstream != 12 {
+		t.Errorf("15 s later: %+v, want the results expired", s)
+	}
+	// Another offset is another query.
+	c.Run(ctx, "web", Catalog()[:1], w, 24*time.Hour)
+	if s := c.Stats(); s.Upstream != 13 || ct.queries.Load() != 13 {
+		t.Errorf("with an offset: %+v, %d at the engine; want 13", s, ct.queries.Load())
+	}
+
+	// The client's own metrics agree with Stats.
+	reg := prometheus.NewRegistry()
+	for _, col := range c.Collectors() {
+		reg.MustRegister(col)
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			got[f.GetName()+labelSuffix(m)] = metricValue(m)
+		}
+	}
+	if got["flydash_promql_cache_hits_total"] != 12 || got[`flydash_promql_upstream_query_duration_seconds{outcome="ok"}`] != 13 {
+		t.Errorf("collected metrics %v", got)
+	}
+}
+
+func labelSuffix(m *dto.Metric) string {
+	var parts []string
+	for _, l := range m.GetLabel() {
+		parts = append(parts, l.GetName()+`="`+l.GetValue()+`"`)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "{" + strings.Join(parts, ",") + "}"
+}
+
+func metricValue(m *dto.Metric) float64 {
+	switch {
+	case m.Counter != nil:
+		return m.Counter.GetValue()
+	case m.Histogram != nil:
+		return float64(m.Histogram.GetSampleCount())
+	}
+	return 0
+}
+
+func TestCacheDisabled(t *testing.T) {
+	t.Parallel()
+	vm := fixtureVM(t)
+	c := newClient(t, Config{URL: vm.URL, CacheTTL: func(time.Duration) time.Duration { return 0 }})
+	w := fixtureWindow(t)
+	c.Run(context.Background(), "web", Catalog(), w, 0)
+	c.Run(context.Background(), "web", Catalog(), w, 0)
+	if s := c.Stats(); s.Upstream != 12 || s.CacheHits != 0 {
+		t.Errorf("%+v, want every query sent", s)
+	}
+}
+
+func TestResultCacheBound(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	later := now.Add(time.Minute)
+	c := newResultCache(100)
+	entry := func(points int) *answer {
+		return &answer{series: []rawSeries{{values: make([]float64, points)}}}
+	}
+	c.put("a", entry(39), later) // cost 40
+	c.put("b", entry(39), later)
+	if _, ok := c.get("a", now); !ok { // a is now the most recently used
+		t.Fatal("a missing")
+	}
+	c.put("c", entry(39), later) // 120 > 100: b, the least recently used, goes
+	if _, ok := c.get("b", now); ok {
+		t.Error("b survived past the bound")
+	}
+	for _, k := range []string{"a", "c"} {
+		if _, ok := c.get(k, now); !ok {
+			t.Errorf("%s evicted", k)
+		}
+	}
+	if c.values > 100 || c.len() != 2 {
+		t.Errorf("%d values in %d entries", c.values, c.len())
+	}
+	c.put("huge", entry(500), later) // bigger than the whole cache: not kept
+	if _, ok := c.get("huge", now); ok || c.len() != 2 {
+		t.Error("an entry over the bound was kept")
+	}
+	if _, ok := c.get("a", later); ok || c.len() != 1 {
+		t.Error("an expired entry was served or kept")
+	}
+	c.put("c", entry(9), later) // replacing an entry frees the old cost
+	if c.values != 10 {
+		t.Errorf("%d values after replacing, want 10", c.values)
+	}
+}
