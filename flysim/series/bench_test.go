@@ -2,9 +2,11 @@ package series_test
 
 import (
 	"context"
+	"runtime"
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql"
 	"github.com/prometheus/prometheus/storage"
@@ -51,7 +53,7 @@ func BenchmarkSelectOneAppOf500(b *testing.B) {
 	f := fleet.New(fleet.Config{Apps: 500, Seed: 7, Start: testStart, Now: func() time.Time { return testStart }})
 	qa := series.NewQueryable(f)
 	m := []*labels.Matcher{
-		labels.MustNewMatcher(labels.MatchEqual, labels.MetricName, "fly_edge_http_responses_count"),
+		labels.MustNewMatcher(labels.MatchEqual, model.MetricNameLabel, "fly_edge_http_responses_count"),
 		labels.MustNewMatcher(labels.MatchEqual, "app", "svc-0250"),
 	}
 	mint, maxt := testStart.Add(-time.Hour).UnixMilli(), testStart.UnixMilli()
@@ -71,4 +73,35 @@ func BenchmarkSelectOneAppOf500(b *testing.B) {
 		}
 		q.Close()
 	}
+}
+
+// BenchmarkOrgWideOf500 is a list-page query over a 500-app org: every
+// app's request rate, last hour at 1 m. It reports the heap in use after the
+// query, which must not grow with the org's history.
+func BenchmarkOrgWideOf500(b *testing.B) {
+	f := fleet.New(fleet.Config{Apps: 500, Seed: 7, Start: testStart, Now: func() time.Time { return testStart }})
+	qa := series.NewQueryable(f)
+	engine := promql.NewEngine(promql.EngineOpts{MaxSamples: 50_000_000, Timeout: time.Minute, LookbackDelta: 5 * time.Minute})
+	q := `sum by (app) (rate(fly_edge_http_responses_count[5m]))`
+	b.ReportAllocs()
+	var heap uint64
+	for b.Loop() {
+		qry, err := engine.NewRangeQuery(context.Background(), qa, nil, q, testStart.Add(-time.Hour), testStart, time.Minute)
+		if err != nil {
+			b.Fatal(err)
+		}
+		res := qry.Exec(context.Background())
+		if res.Err != nil {
+			b.Fatal(res.Err)
+		}
+		if m, _ := res.Matrix(); len(m) < 400 {
+			b.Fatalf("%d apps with traffic", len(m))
+		}
+		qry.Close()
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		heap = max(heap, ms.HeapInuse)
+	}
+	b.ReportMetric(float64(heap)/(1<<20), "heap-MB")
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 )
 
@@ -99,7 +100,7 @@ func newSelector(ms []*labels.Matcher) *selector {
 	s := &selector{all: ms}
 	for _, m := range ms {
 		switch m.Name {
-		case labels.MetricName:
+		case model.MetricNameLabel:
 			s.name = append(s.name, m)
 		case "app":
 			s.app = append(s.app, m)
@@ -227,7 +228,7 @@ func (r *regionModel) httpSeries(name string, sel *selector, spans []span, b *bu
 func (mm *machineModel) httpSeries(name string, sel *selector, spans []span, b *builder, emit func(*seriesDesc)) {
 	am := mm.app
 	if name == AppConcurrency {
-		ls := b.build(am.labels("region", mm.m.Region, "host", mm.m.Host, "instance", mm.m.ID, labels.MetricName, name)...)
+		ls := b.build(am.labels("region", mm.m.Region, "host", mm.m.Host, "instance", mm.m.ID, model.MetricNameLabel, name)...)
 		if sel.matches(ls) {
 			emit(&seriesDesc{lset: ls, spans: spans, eval: mm.concurrency})
 		}
@@ -270,19 +271,19 @@ func emitHTTP(name, responses, histogram string, base []string, sel *selector, s
 	}
 	switch name {
 	case responses, histogram + "_count":
-		one(b.build(append(base, labels.MetricName, name)...), column(countColumn))
+		one(b.build(append(base, model.MetricNameLabel, name)...), column(countColumn))
 	case histogram + "_sum":
-		one(b.build(append(base, labels.MetricName, name)...), column(sumColumn))
+		one(b.build(append(base, model.MetricNameLabel, name)...), column(sumColumn))
 	case histogram + "_bucket":
 		for i, le := range leBounds {
-			one(b.build(append(base, labels.MetricName, name, "le", leLabel(le))...), column(i))
+			one(b.build(append(base, model.MetricNameLabel, name, "le", leLabel(le))...), column(i))
 		}
 	}
 }
 
 func (mm *machineModel) instanceSeries(name string, sel *selector, spans []span, b *builder, emit func(*seriesDesc)) {
 	am := mm.app
-	base := am.labels("region", mm.m.Region, "host", mm.m.Host, "instance", mm.m.ID, labels.MetricName, name)
+	base := am.labels("region", mm.m.Region, "host", mm.m.Host, "instance", mm.m.ID, model.MetricNameLabel, name)
 	one := func(ls labels.Labels, resets bool, eval func() evaluator) {
 		if sel.matches(ls) {
 			emit(&seriesDesc{lset: ls, spans: spans, resets: resets, eval: eval})
