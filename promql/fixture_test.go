@@ -126,7 +126,7 @@ var (
 
 // fixtureVM is one VictoriaMetrics with the fixture, shared by the tests of
 // this package (they only read). It is stopped by TestMain.
-func fixtureVM(t *testing.T) *vmtest.Server {
+func fixtureVM(t testing.TB) *vmtest.Server {
 	t.Helper()
 	vmtest.Require(t)
 	sharedVMOnce.Do(func() {
