@@ -66,11 +66,23 @@ func (s *server) oneChart(c *gin.Context, name, slug string) (charts.Chart, prom
 	if err != nil {
 		return charts.Chart{}, promql.Result{}, http.StatusBadRequest, err.Error()
 	}
-	if _, err := s.fly.GetApp(c.Request.Context(), name); errors.Is(err, flyapi.ErrNotFound) || errors.Is(err, flyapi.ErrForbidden) {
-		return charts.Chart{}, promql.Result{}, http.StatusNotFound, "There is no app named " + name + " in " + s.org + "."
-	}
+	// The machines tell whether the app exists and where its events are;
+	// they are fetched while the query runs.
+	var (
+		machines    []flyapi.Machine
+		machinesErr error
+		done        = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		machines, machinesErr = s.fly.Machines(c.Request.Context(), name)
+	}()
 	req := chartRequest{App: name, Range: v.Range, Compare: v.Compare}
 	_, cur, prev, err := s.chartData(c.Request.Context(), req, []promql.Query{q})
+	<-done
+	if errors.Is(machinesErr, flyapi.ErrNotFound) || errors.Is(machinesErr, flyapi.ErrForbidden) {
+		return charts.Chart{}, promql.Result{}, http.StatusNotFound, "There is no app named " + name + " in " + s.org + "."
+	}
 	if err != nil {
 		return charts.Chart{}, promql.Result{}, http.StatusBadRequest, err.Error()
 	}
@@ -78,7 +90,7 @@ func (s *server) oneChart(c *gin.Context, name, slug string) (charts.Chart, prom
 	if prev != nil {
 		pr = &prev[0]
 	}
-	chart := buildChart("chart", cur[0], pr, v.Compare, nil)
+	chart := buildChart("chart", cur[0], pr, v.Compare, eventMarkers(name, machines, c.Request.URL.Query()))
 	chart.Title = name + ": " + q.Title
 	if cur[0].Err != nil {
 		return chart, cur[0], http.StatusBadGateway, explainQuery(cur[0].Err)

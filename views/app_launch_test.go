@@ -1,0 +1,163 @@
+package views
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestLaunchAndDestroy walks the launch journey end to end against the
+// simulated org: launch, follow the progress page, see the app listed,
+// refuse a wrong confirmation, destroy, and see it gone.
+func TestLaunchAndDestroy(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	form := url.Values{"name": {"hello-e2e"}, "image": {"flyio/hellofly:latest"}, "region": {"ams"}}
+
+	status, _, hdr := s.post(t, "/apps", form)
+	if status != http.StatusSeeOther || hdr.Get("Location") != "/apps/hello-e2e/launch" {
+		t.Fatalf("POST /apps: %d to %q, want 303 to the progress page", status, hdr.Get("Location"))
+	}
+	// A double submit must not create a second app: it lands on the same
+	// progress page.
+	status, _, hdr = s.post(t, "/apps", form)
+	if status != http.StatusSeeOther || hdr.Get("Location") != "/apps/hello-e2e/launch" {
+		t.Fatalf("second POST /apps: %d to %q", status, hdr.Get("Location"))
+	}
+
+	var sawProgress bool
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		status, body, hdr := s.get(t, "/apps/hello-e2e/launch")
+		if status == http.StatusSeeOther {
+			if hdr.Get("Location") != "/apps/hello-e2e" {
+				t.Fatalf("finished launch redirects to %q", hdr.Get("Location"))
+			}
+			break
+		}
+		if status != http.StatusOK {
+			t.Fatalf("progress page: %d\n%s", status, body)
+		}
+		if strings.Contains(body, "failed") && strings.Contains(body, "Retry from this step") {
+			t.Fatalf("launch failed:\n%s", body)
+		}
+		if !strings.Contains(body, `http-equiv="refresh"`) {
+			t.Fatal("progress page does not refresh itself")
+		}
+		sawProgress = true
+		if time.Now().After(deadline) {
+			t.Fatalf("launch did not finish:\n%s", body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !sawProgress {
+		t.Log("launch finished before the first progress poll")
+	}
+
+	// The app has one started machine and both addresses.
+	f := s.Sim.Sim.Fleet()
+	var found bool
+	for _, a := range f.Snapshot() {
+		if a.Name != "hello-e2e" {
+			continue
+		}
+		found = true
+		if len(a.Machines) != 1 || a.Machines[0].Region != "ams" || a.Machines[0].Image != "flyio/hellofly:latest" {
+			t.Errorf("machines of the launched app: %+v", a.Machines)
+		}
+		if len(a.IPs) != 2 {
+			t.Errorf("launched app has %d addresses, want a v6 and a shared v4", len(a.IPs))
+		}
+	}
+	if !found {
+		t.Fatal("the launched app is not in the simulated org")
+	}
+
+	status, body, _ := s.get(t, "/apps/hello-e2e")
+	if status != http.StatusOK || !strings.Contains(body, "Launched hello-e2e") {
+		t.Fatalf("app page after launch: %d, flash missing", status)
+	}
+	if _, body, _ = s.get(t, "/"); !strings.Contains(body, `href="/apps/hello-e2e"`) {
+		t.Fatal("the launched app is not listed")
+	}
+
+	status, body, _ = s.post(t, "/apps/hello-e2e/destroy", url.Values{"confirm": {"hello-e2"}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "Nothing was destroyed") {
+		t.Fatalf("wrong confirmation: %d", status)
+	}
+	if _, body, _ = s.get(t, "/"); !strings.Contains(body, `href="/apps/hello-e2e"`) {
+		t.Fatal("a wrong confirmation destroyed the app")
+	}
+
+	status, _, hdr = s.post(t, "/apps/hello-e2e/destroy", url.Values{"confirm": {"hello-e2e"}})
+	if status != http.StatusSeeOther || hdr.Get("Location") != "/" {
+		t.Fatalf("destroy: %d to %q", status, hdr.Get("Location"))
+	}
+	_, body, _ = s.get(t, "/")
+	if strings.Contains(body, `href="/apps/hello-e2e"`) {
+		t.Fatal("the destroyed app is still listed")
+	}
+	if !strings.Contains(body, "Destroyed hello-e2e") {
+		t.Fatal("no flash message after destroying")
+	}
+}
+
+func TestLaunchRejectsBadInput(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	cases := []struct {
+		name       string
+		form       url.Values
+		status     int
+		wantInBody string
+	}{
+		{"uppercase name", url.Values{"name": {"Hello"}, "region": {"ams"}}, 422, "lowercase letters"},
+		{"empty name", url.Values{"name": {""}, "region": {"ams"}}, 422, "Give the app a name"},
+		{"too long", url.Values{"name": {strings.Repeat("a", 64)}, "region": {"ams"}}, 422, "at most 63"},
+		{"unknown region", url.Values{"name": {"ok-name"}, "region": {"xxx"}}, 422, "Pick one of the listed regions"},
+		{"bad image", url.Values{"name": {"ok-name"}, "region": {"ams"}, "image": {"evil image\n"}}, 422, "image reference"},
+		{"taken name", url.Values{"name": {"storefront"}, "region": {"ams"}}, 422, "already taken"},
+		{"other org's name", url.Values{"name": {"not-yours"}, "region": {"ams"}}, 422, "already taken"},
+	}
+	for _, tc := range cases {
+		status, body, _ := s.post(t, "/apps", tc.form)
+		if status != tc.status || !strings.Contains(body, tc.wantInBody) {
+			t.Errorf("%s: %d, want %d with %q", tc.name, status, tc.status, tc.wantInBody)
+		}
+	}
+	// Nothing was created by any of them.
+	for _, a := range s.Sim.Sim.Fleet().Snapshot() {
+		if a.Name == "ok-name" || a.Name == "hello" {
+			t.Errorf("a rejected launch created %s", a.Name)
+		}
+	}
+}
+
+func TestUnknownAppsAndRoutes(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	for _, path := range []string{
+		"/apps/no-such-app",
+		"/apps/Bad_Name",
+		"/apps/not-yours",
+		"/apps/no-such-app/launch",
+		"/apps/storefront/charts/nope.svg",
+		"/apps/no-such-app/charts/cpu.svg",
+		"/apps/storefront/charts/cpu.png",
+		"/nowhere",
+	} {
+		status, body, _ := s.get(t, path)
+		if status != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", path, status)
+		}
+		if !strings.Contains(body, "<h1>") {
+			t.Errorf("GET %s: no explanation page", path)
+		}
+	}
+	status, body, _ := s.post(t, "/apps/no-such-app/destroy", url.Values{"confirm": {"no-such-app"}})
+	if status != http.StatusNotFound || !strings.Contains(body, "no such app") {
+		t.Errorf("destroy unknown app: %d", status)
+	}
+}

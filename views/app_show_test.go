@@ -1,0 +1,291 @@
+package views
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"math"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flydash/dashboard/flysim/fleet"
+	"github.com/flydash/dashboard/promql"
+)
+
+// TestAppPagesTellTheirStories opens every simulated app's page and checks
+// that it shows its charts, or says why a chart cannot exist.
+func TestAppPagesTellTheirStories(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	for _, app := range s.Sim.Sim.Fleet().Snapshot() {
+		status, body, _ := s.get(t, "/apps/"+app.Name)
+		if status != http.StatusOK {
+			t.Errorf("%s: %d", app.Name, status)
+			continue
+		}
+		if strings.Contains(body, "<script") {
+			t.Errorf("%s: the app page carries a script", app.Name)
+		}
+		figures := strings.Count(body, "<figure>")
+		noHTTP := strings.Count(body, "This app has no public HTTP service, so there is no traffic to chart.")
+		switch app.Story {
+		case fleet.StoryNoHTTP:
+			if figures != 2 || noHTTP != 4 {
+				t.Errorf("%s (no HTTP): %d charts and %d no-HTTP notices, want 2 and 4", app.Name, figures, noHTTP)
+			}
+		default:
+			if figures != 6 || noHTTP != 0 {
+				t.Errorf("%s: %d charts, want 6", app.Name, figures)
+			}
+		}
+		// Every panel shows the exact query it sent, with the app quoted.
+		if n := strings.Count(body, "Show PromQL"); n != 6 {
+			t.Errorf("%s: %d PromQL disclosures, want 6", app.Name, n)
+		}
+		if !strings.Contains(body, `app=&#34;`+app.Name+`&#34;`) {
+			t.Errorf("%s: PromQL does not select the app", app.Name)
+		}
+	}
+}
+
+// TestMarkersShowEvents: the OOM kill and the deploy appear as markers, at
+// the moments the simulated org recorded them, on every chart of their app.
+func TestMarkersShowEvents(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	var oomApp, deployApp fleet.App
+	for _, a := range s.Sim.Sim.Fleet().Snapshot() {
+		switch a.Story {
+		case fleet.StoryOOM:
+			oomApp = a
+		case fleet.StoryDeploy:
+			deployApp = a
+		}
+	}
+	check := func(app fleet.App, kind, word string, at time.Time) {
+		_, body, _ := s.get(t, "/apps/"+app.Name+"?range=24h")
+		stamp := at.UTC().Format("Jan 2 15:04:05")
+		re := regexp.MustCompile(`<title>` + word + `[^<]*` + regexp.QuoteMeta(stamp) + ` UTC</title>`)
+		if n := len(re.FindAllString(body, -1)); n < 6 {
+			t.Errorf("%s: %d %s markers at %s, want at least one on each of the 6 charts", app.Name, n, kind, stamp)
+		}
+		// A deploy marker links to the hour around it.
+		if kind == "deploy" {
+			from := at.Add(-30 * time.Minute).UTC().Format(time.RFC3339)
+			if !strings.Contains(body, "from="+strings.ReplaceAll(from, ":", "%3A")) {
+				t.Errorf("%s: no marker link to the range around the deploy", app.Name)
+			}
+		}
+	}
+	check(oomApp, "oom", "OOM kill", oomApp.StoryTimes["oom"])
+	check(deployApp, "deploy", "Deploy", deployApp.StoryTimes["deploy"])
+
+	// A marker outside the range is not drawn.
+	_, body, _ := s.get(t, "/apps/"+oomApp.Name+"?range=5m")
+	if strings.Contains(body, "OOM kill: machine") {
+		t.Error("an OOM marker from hours ago is drawn on the 5 minute view")
+	}
+}
+
+func TestViewParameters(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	now := time.Now().UTC()
+	for _, r := range []string{"5m", "15m", "1h", "6h", "24h", "7d"} {
+		status, body, _ := s.get(t, "/apps/blog?range="+r)
+		if status != http.StatusOK || strings.Count(body, "<figure>") != 6 {
+			t.Errorf("range=%s: %d", r, status)
+		}
+	}
+	good := []string{
+		"from=" + now.Add(-2*time.Hour).Format(time.RFC3339) + "&to=" + now.Add(-time.Hour).Format(time.RFC3339),
+		"from=" + strconv.FormatInt(now.Add(-3*time.Hour).Unix(), 10) + "&to=" + strconv.FormatInt(now.Unix(), 10),
+	}
+	for _, q := range good {
+		if status, body, _ := s.get(t, "/apps/blog?"+q); status != http.StatusOK || strings.Contains(body, `http-equiv="refresh"`) && strings.Contains(q, "refresh") {
+			t.Errorf("%s: %d", q, status)
+		}
+	}
+	bad := map[string]string{
+		"range=2h":                         "is not one of",
+		"range=%00":                        "is not one of",
+		"from=yesterday&to=now":            "is not a time",
+		"from=" + now.Format(time.RFC3339): "needs both from and to",
+		"from=" + now.Format(time.RFC3339) + "&to=" + now.Add(-time.Hour).Format(time.RFC3339):       "from must be before to",
+		"from=" + now.Add(-16*24*time.Hour).Format(time.RFC3339) + "&to=" + now.Format(time.RFC3339): "longer than 15 days",
+		"compare=2d": "is not one of 1d or 7d",
+		"refresh=1s": "is not one of 30s",
+	}
+	for q, want := range bad {
+		for _, path := range []string{"/apps/blog?", "/apps/blog/charts/cpu.svg?", "/apps/blog/charts/cpu.csv?"} {
+			status, body, _ := s.get(t, path+q)
+			if status != http.StatusBadRequest || !strings.Contains(body, want) {
+				t.Errorf("%s%s: %d, want 400 saying %q", path, q, status, want)
+			}
+		}
+	}
+
+	// Range links keep the rest of the URL; refresh is offered only for
+	// relative ranges, and an absolute window never refreshes.
+	_, body, _ := s.get(t, "/apps/blog?range=1h&compare=1d&refresh=30s")
+	if !strings.Contains(body, `href="/apps/blog?compare=1d&amp;range=6h&amp;refresh=30s"`) {
+		t.Error("range links do not keep compare and refresh")
+	}
+	if !strings.Contains(body, `<meta http-equiv="refresh" content="30">`) {
+		t.Error("refresh=30s does not reload the page")
+	}
+	_, body, _ = s.get(t, "/apps/blog?refresh=30s&"+good[0])
+	if strings.Contains(body, `http-equiv="refresh"`) {
+		t.Error("an absolute window refreshes")
+	}
+}
+
+// TestChartFiles: each chart stands alone as SVG, and its data as CSV and
+// JSON holds exactly the points drawn.
+func TestChartFiles(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	for _, q := range promql.Catalog() {
+		status, body, hdr := s.get(t, "/apps/storefront/charts/"+q.Slug+".svg?range=6h")
+		if status != http.StatusOK || hdr.Get("Content-Type") != "image/svg+xml; charset=utf-8" {
+			t.Fatalf("%s.svg: %d %s", q.Slug, status, hdr.Get("Content-Type"))
+		}
+		if err := xmlWellFormed(body); err != nil {
+			t.Errorf("%s.svg is not well-formed XML: %v", q.Slug, err)
+		}
+		if !strings.Contains(body, "<title id=\"chart-t\">storefront: "+q.Title+"</title>") {
+			t.Errorf("%s.svg has no title naming the app and chart", q.Slug)
+		}
+
+		status, csvBody, _ := s.get(t, "/apps/storefront/charts/"+q.Slug+".csv?range=6h")
+		if status != http.StatusOK {
+			t.Fatalf("%s.csv: %d", q.Slug, status)
+		}
+		rows, err := csv.NewReader(strings.NewReader(csvBody)).ReadAll()
+		if err != nil {
+			t.Fatalf("%s.csv: %v", q.Slug, err)
+		}
+		status, jsonBody, _ := s.get(t, "/apps/storefront/charts/"+q.Slug+".json?range=6h")
+		if status != http.StatusOK {
+			t.Fatalf("%s.json: %d", q.Slug, status)
+		}
+		var js jsonChart
+		if err := json.Unmarshal([]byte(jsonBody), &js); err != nil {
+			t.Fatalf("%s.json: %v", q.Slug, err)
+		}
+		compareCSVJSON(t, q.Slug, rows, js)
+		// 6 h at 720 px is a 1 minute step: 361 points, aligned.
+		if js.StepSecs != 60 || len(js.Timestamps) != 361 || js.Start.Unix()%60 != 0 {
+			t.Errorf("%s: step %vs, %d points from %v", q.Slug, js.StepSecs, len(js.Timestamps), js.Start)
+		}
+	}
+}
+
+func compareCSVJSON(t *testing.T, slug string, rows [][]string, js jsonChart) {
+	t.Helper()
+	if len(rows) != len(js.Timestamps)+1 {
+		t.Fatalf("%s: %d CSV rows for %d points", slug, len(rows)-1, len(js.Timestamps))
+	}
+	if rows[0][0] != "time" || len(rows[0]) != len(js.Series)+1 {
+		t.Fatalf("%s: CSV header %v for %d series", slug, rows[0], len(js.Series))
+	}
+	for i, sr := range js.Series {
+		if rows[0][i+1] != sr.Name {
+			t.Errorf("%s: CSV column %d is %q, JSON series %q", slug, i+1, rows[0][i+1], sr.Name)
+		}
+	}
+	for r, ts := range js.Timestamps {
+		row := rows[r+1]
+		if row[0] != ts.Format(time.RFC3339) {
+			t.Fatalf("%s row %d: time %s, want %s", slug, r, row[0], ts.Format(time.RFC3339))
+		}
+		for i, sr := range js.Series {
+			v := sr.Values[r]
+			if (v == nil) != (row[i+1] == "") {
+				t.Fatalf("%s row %d col %d: gap mismatch", slug, r, i)
+			}
+			if v != nil {
+				f, _ := strconv.ParseFloat(row[i+1], 64)
+				if math.Abs(f-*v) > 1e-9*math.Max(1, math.Abs(*v)) {
+					t.Fatalf("%s row %d col %d: %v vs %v", slug, r, i, f, *v)
+				}
+			}
+		}
+	}
+}
+
+// TestCompareLinesUp: the previous-day series of a window equals the
+// current series of the window a day earlier.
+func TestCompareLinesUp(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	to := time.Now().UTC().Truncate(time.Hour).Add(-time.Hour)
+	from := to.Add(-time.Hour)
+	q := func(f, t time.Time) string {
+		return "from=" + f.Format(time.RFC3339) + "&to=" + t.Format(time.RFC3339)
+	}
+	var withCompare, dayBefore jsonChart
+	getJSON(t, s, "/apps/blog/charts/region-requests.json?compare=1d&"+q(from, to), &withCompare)
+	getJSON(t, s, "/apps/blog/charts/region-requests.json?"+q(from.Add(-24*time.Hour), to.Add(-24*time.Hour)), &dayBefore)
+	prev := map[string][]*float64{}
+	for _, sr := range withCompare.Series {
+		if name, ok := strings.CutSuffix(sr.Name, " (1d ago)"); ok {
+			prev[name] = sr.Values
+		}
+	}
+	if len(prev) == 0 || len(prev) != len(dayBefore.Series) {
+		t.Fatalf("compare series %d, series a day before %d", len(prev), len(dayBefore.Series))
+	}
+	for _, sr := range dayBefore.Series {
+		got := prev[sr.Name]
+		if len(got) != len(sr.Values) {
+			t.Fatalf("%s: %d vs %d points", sr.Name, len(got), len(sr.Values))
+		}
+		for i := range got {
+			if (got[i] == nil) != (sr.Values[i] == nil) || got[i] != nil && math.Abs(*got[i]-*sr.Values[i]) > 1e-6 {
+				t.Fatalf("%s point %d: compare %v, a day before %v", sr.Name, i, deref(got[i]), deref(sr.Values[i]))
+			}
+		}
+	}
+	// On the page, the comparison is drawn dashed and labelled.
+	_, body, _ := s.get(t, "/apps/blog?compare=1d&"+q(from, to))
+	if !strings.Contains(body, "(1d ago)") {
+		t.Error("the page does not label the comparison")
+	}
+}
+
+func deref(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func getJSON(t *testing.T, s *stack, path string, v any) {
+	t.Helper()
+	status, body, _ := s.get(t, path)
+	if status != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", path, status, body)
+	}
+	if err := json.Unmarshal([]byte(body), v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func xmlWellFormed(s string) error {
+	d := xml.NewDecoder(strings.NewReader(s))
+	for {
+		_, err := d.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}

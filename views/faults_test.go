@@ -1,0 +1,107 @@
+package views
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flydash/dashboard/flysim"
+)
+
+// TestMachinesAPIFaults: when Fly's Machines API fails or hangs, the list
+// and the app page still answer, within the timeout, saying what happened.
+func TestMachinesAPIFaults(t *testing.T) {
+	t.Parallel()
+	// flaps retries a 502/503 three times with up to ~0.7 s of backoff: the
+	// 5xx case gets a deadline that outlasts the retries.
+	cases := []struct {
+		name    string
+		sim     flysim.Options
+		timeout time.Duration
+		want    string
+	}{
+		{"5xx", flysim.Options{MachinesErrorRate: 1}, 3 * time.Second, "unavailable"},
+		{"hang", flysim.Options{MachinesFault: "hang"}, 700 * time.Millisecond, "did not answer in time"},
+		{"slow", flysim.Options{MachinesLatency: 3 * time.Second}, 700 * time.Millisecond, "did not answer in time"},
+		{"garbage", flysim.Options{MachinesFault: "garbage"}, 700 * time.Millisecond, "unavailable"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			timeout := tc.timeout
+			s := newStack(t, stackOptions{Sim: tc.sim, FlyTimeout: timeout})
+			start := time.Now()
+			status, body, _ := s.get(t, "/")
+			took := time.Since(start)
+			if status != http.StatusOK {
+				t.Fatalf("list: %d, want 200 with a banner", status)
+			}
+			if !strings.Contains(body, tc.want) || !strings.Contains(body, `role="alert"`) || !strings.Contains(body, ">Retry<") {
+				t.Errorf("list: no error banner saying %q with a retry link", tc.want)
+			}
+			// flaps retries 5xx on GET; the per-call deadline still bounds it.
+			if took > timeout+2*time.Second {
+				t.Errorf("list took %v with a %v timeout", took, timeout)
+			}
+
+			status, body, _ = s.get(t, "/apps/storefront?range=1h")
+			if status != http.StatusOK {
+				t.Fatalf("app page: %d, want 200 with the charts", status)
+			}
+			if !strings.Contains(body, tc.want) {
+				t.Errorf("app page does not say %q", tc.want)
+			}
+			if n := strings.Count(body, "<figure>"); n != 6 {
+				t.Errorf("app page shows %d charts, want all 6 despite the Machines API", n)
+			}
+		})
+	}
+}
+
+// TestPrometheusFaults: a failing Prometheus degrades each panel, not the
+// page, and each panel says why and offers a retry.
+func TestPrometheusFaults(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		sim  flysim.Options
+		want string
+	}{
+		{"5xx", flysim.Options{PromErrorRate: 1}, "unavailable"},
+		{"hang", flysim.Options{PromFault: "hang"}, "did not answer within"},
+		{"garbage", flysim.Options{PromFault: "garbage"}, "not a query result"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := newStack(t, stackOptions{Sim: tc.sim, PromTimeout: 500 * time.Millisecond})
+			status, body, _ := s.get(t, "/apps/storefront?range=1h")
+			if status != http.StatusOK {
+				t.Fatalf("app page: %d", status)
+			}
+			if n := strings.Count(body, `class="chart-state error"`); n != 6 {
+				t.Errorf("%d panels show an error, want 6", n)
+			}
+			if !strings.Contains(body, tc.want) {
+				t.Errorf("panels do not say %q", tc.want)
+			}
+			// The machines still show.
+			if !strings.Contains(body, `class="machines"`) {
+				t.Error("machines table missing while only Prometheus fails")
+			}
+			// A standalone chart image still draws, with the reason.
+			status, svg, hdr := s.get(t, "/apps/storefront/charts/cpu.svg?range=1h")
+			if status != http.StatusOK || !strings.HasPrefix(hdr.Get("Content-Type"), "image/svg+xml") {
+				t.Fatalf("chart svg during a fault: %d %s", status, hdr.Get("Content-Type"))
+			}
+			if !strings.Contains(svg, tc.want) {
+				t.Errorf("the chart image does not say %q", tc.want)
+			}
+			// Data downloads fail plainly.
+			if status, _, _ := s.get(t, "/apps/storefront/charts/cpu.csv?range=1h"); status != http.StatusBadGateway {
+				t.Errorf("csv during a fault: %d, want 502", status)
+			}
+		})
+	}
+}
