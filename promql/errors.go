@@ -90,8 +90,11 @@ func Explain(err error) string {
 		case ErrBadResponse:
 			return "Prometheus answered with something that is not a query result."
 		case ErrRejected:
-			if qe.msg == "" {
+			if qe.msg == "" && qe.status != 0 {
 				return fmt.Sprintf("Prometheus rejected the query (%d).", qe.status)
+			}
+			if qe.msg == "" {
+				return "Prometheus rejected the query."
 			}
 			return "Prometheus rejected the query: " + strings.TrimSuffix(qe.msg, ".") + "."
 		case ErrUnauthorized:

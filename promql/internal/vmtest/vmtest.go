@@ -91,11 +91,12 @@ func Require(t testing.TB) string {
 		if err == nil {
 			break
 		}
-		if attempt == 2 {
+		if attempt == 0 {
 			// The package lists may be missing on a fresh machine.
 			_ = exec.Command("apt-get", "update").Run()
+			continue
 		}
-		time.Sleep(time.Duration(attempt+1) * 2 * time.Second)
+		time.Sleep(time.Duration(attempt) * 2 * time.Second)
 	}
 	if err != nil {
 		unavailable(fmt.Sprintf("apt-get install failed (%v): %s", err, lastLines(out, 5)))
