@@ -266,17 +266,19 @@ func emitHTTP(name, responses, histogram string, base []string, sel *selector, s
 			emit(&seriesDesc{lset: ls, spans: spans, eval: eval})
 		}
 	}
-	column := func(col int) func() evaluator {
-		return func() evaluator { return newColumnEval(mk(), col, b.rows) }
+	// Only a status' buckets share its stream within one Select, so only
+	// they are worth caching rows for.
+	column := func(col int, cache *rowCache) func() evaluator {
+		return func() evaluator { return newColumnEval(mk(), col, cache) }
 	}
 	switch name {
 	case responses, histogram + "_count":
-		one(b.build(append(base, model.MetricNameLabel, name)...), column(countColumn))
+		one(b.build(append(base, model.MetricNameLabel, name)...), column(countColumn, nil))
 	case histogram + "_sum":
-		one(b.build(append(base, model.MetricNameLabel, name)...), column(sumColumn))
+		one(b.build(append(base, model.MetricNameLabel, name)...), column(sumColumn, nil))
 	case histogram + "_bucket":
 		for i, le := range leBounds {
-			one(b.build(append(base, model.MetricNameLabel, name, "le", leLabel(le))...), column(i))
+			one(b.build(append(base, model.MetricNameLabel, name, "le", leLabel(le))...), column(i, b.rows))
 		}
 	}
 }

@@ -2,7 +2,7 @@ package series
 
 import (
 	"math"
-	"sort"
+	"slices"
 )
 
 // evaluator gives a series' value at grid index k; kb is the grid index the
@@ -72,7 +72,7 @@ func bandWeight(i int) weightFunc {
 }
 
 // Columns of a stream's row: the cumulative bucket counts, then the sum.
-var (
+const (
 	countColumn = len(leBounds) - 1
 	sumColumn   = len(leBounds)
 	rowWidth    = len(leBounds) + 1
@@ -93,12 +93,13 @@ type streamEval struct {
 
 	kb     int64
 	ready  bool
-	starts []int64
+	starts []int64 // regime starts from kb on
 	nAt    [2][]float64
-	// w and prefix are indexed by column (bands, then the sum), flow and
-	// regime.
-	w      [][2][]float64
-	prefix [][]float64
+	// w and prefix are indexed by regime, then column (bands, then the
+	// sum) and flow.
+	w      [][rowWidth][2]float64
+	prefix [][rowWidth]float64
+	cur    int // the regime of the last row
 }
 
 func newStreamEval(st *stream) *streamEval {
@@ -106,8 +107,6 @@ func newStreamEval(st *stream) *streamEval {
 	for c := range e.cursors {
 		e.cursors[c].f = st.flows[c]
 	}
-	e.w = make([][2][]float64, rowWidth)
-	e.prefix = make([][]float64, rowWidth)
 	return e
 }
 
@@ -119,33 +118,37 @@ func (e *streamEval) weight(col, c int, mult float64) float64 {
 }
 
 func (e *streamEval) prepare(kb int64) {
-	e.kb, e.ready = kb, true
+	e.kb, e.ready, e.cur = kb, true, 0
 	e.starts = append(e.starts[:0], kb)
 	for _, r := range e.st.regimes {
 		if r.k > kb {
 			e.starts = append(e.starts, r.k)
 		}
 	}
+	n := len(e.starts)
 	for c := range e.nAt {
 		e.nAt[c] = e.nAt[c][:0]
 		for _, k := range e.starts {
 			e.nAt[c] = append(e.nAt[c], e.st.flows[c].at(k))
 		}
 	}
-	for col := range e.w {
-		for c := range e.w[col] {
-			e.w[col][c] = e.w[col][c][:0]
-			for _, k := range e.starts {
-				e.w[col][c] = append(e.w[col][c], e.weight(col, c, e.multAt(k)))
+	e.w = slices.Grow(e.w[:0], n)[:n]
+	e.prefix = slices.Grow(e.prefix[:0], n)[:n]
+	for i, k := range e.starts {
+		mult := e.multAt(k)
+		for col := range rowWidth {
+			for c := range 2 {
+				e.w[i][col][c] = e.weight(col, c, mult)
 			}
-		}
-		e.prefix[col] = append(e.prefix[col][:0], 0)
-		for i := 0; i+1 < len(e.starts); i++ {
-			p := e.prefix[col][i]
-			for c := range e.w[col] {
-				p += e.w[col][c][i] * (e.nAt[c][i+1] - e.nAt[c][i])
+			if i == 0 {
+				e.prefix[i][col] = 0
+				continue
 			}
-			e.prefix[col] = append(e.prefix[col], p)
+			p := e.prefix[i-1][col]
+			for c := range 2 {
+				p += e.w[i-1][col][c] * (e.nAt[c][i] - e.nAt[c][i-1])
+			}
+			e.prefix[i][col] = p
 		}
 	}
 }
@@ -160,33 +163,39 @@ func (e *streamEval) multAt(k int64) float64 {
 	return mult
 }
 
-// row fills row (rowWidth long) with the stream's values at k.
-func (e *streamEval) row(k, kb int64, row []float64) {
+// regime finds the regime in force at k, starting from the last one:
+// iterators mostly move forward.
+func (e *streamEval) regime(k int64) int {
+	i := e.cur
+	if k < e.starts[i] {
+		i = 0
+	}
+	for i+1 < len(e.starts) && e.starts[i+1] <= k {
+		i++
+	}
+	e.cur = i
+	return i
+}
+
+// row fills row with the stream's values at k.
+func (e *streamEval) row(k, kb int64, row *[rowWidth]float64) {
 	if !e.ready || kb != e.kb {
 		e.prepare(kb)
 	}
-	i := sort.Search(len(e.starts), func(i int) bool { return e.starts[i] > k }) - 1
-	if i < 0 {
-		clear(row)
+	if k < kb {
+		*row = [rowWidth]float64{}
 		return
 	}
-	var delta [2]float64
-	for c := range delta {
-		delta[c] = e.cursors[c].at(k) - e.nAt[c][i]
-	}
+	i := e.regime(k)
+	d0 := e.cursors[0].at(k) - e.nAt[0][i]
+	d1 := e.cursors[1].at(k) - e.nAt[1][i]
+	w, p := &e.w[i], &e.prefix[i]
 	cumulative := 0.0
-	for col := range e.w {
-		v := e.prefix[col][i]
-		for c := range delta {
-			v += e.w[col][c][i] * delta[c]
-		}
-		if col == sumColumn {
-			row[col] = v
-			continue
-		}
-		cumulative += math.Floor(v)
+	for col := range countColumn + 1 {
+		cumulative += math.Floor(p[col] + w[col][0]*d0 + w[col][1]*d1)
 		row[col] = cumulative
 	}
+	row[sumColumn] = p[sumColumn] + w[sumColumn][0]*d0 + w[sumColumn][1]*d1
 }
 
 // rows remembers a stream's rows over a run of grid indexes. The engine
@@ -228,11 +237,11 @@ type columnEval struct {
 	col   int
 	eval  *streamEval
 	cache *rowCache
-	row   []float64
+	row   [rowWidth]float64
 }
 
 func newColumnEval(st *stream, col int, cache *rowCache) *columnEval {
-	return &columnEval{st: st, col: col, cache: cache, row: make([]float64, rowWidth)}
+	return &columnEval{st: st, col: col, cache: cache}
 }
 
 func (e *columnEval) value(k, kb int64) float64 {
@@ -245,13 +254,13 @@ func (e *columnEval) value(k, kb int64) float64 {
 	if e.eval == nil {
 		e.eval = newStreamEval(e.st)
 	}
-	e.eval.row(k, kb, e.row)
+	e.eval.row(k, kb, &e.row)
 	switch {
 	case r != nil && r.kb == kb && int(k-r.from)*rowWidth == len(r.vals):
-		r.vals = append(r.vals, e.row...)
+		r.vals = append(r.vals, e.row[:]...)
 	case r == nil && e.cache != nil:
 		r = e.cache.take(e.st, kb, k)
-		r.vals = append(r.vals, e.row...)
+		r.vals = append(r.vals, e.row[:]...)
 	}
 	return e.row[e.col]
 }

@@ -70,7 +70,7 @@ const (
 )
 
 // leBounds are the histogram buckets, in seconds.
-var leBounds = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, math.Inf(1)}
+var leBounds = [...]float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, math.Inf(1)}
 
 // regime is a latency multiplier in force from grid index k on.
 type regime struct {
