@@ -183,6 +183,25 @@ func TestMetadataEndpoints(t *testing.T) {
 		t.Error("no edge series for blog")
 	}
 
+	// Labels below the machine level (status, le) and matchers on them.
+	for _, c := range []struct {
+		label, match string
+		want         int
+	}{
+		{"status", `fly_edge_http_responses_count{app="storefront"}`, 9},
+		{"le", `fly_edge_http_response_time_seconds_bucket{app="storefront"}`, 12},
+		{"region", `fly_edge_http_responses_count{app="storefront",status="503"}`, 4},
+		{"mode", `fly_instance_cpu{app="blog",mode!="idle"}`, 7},
+	} {
+		values, _, _, err := prom.LabelValues(ctx, c.label, []string{c.match}, from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(values) != c.want {
+			t.Errorf("%s values of %s: %v, want %d", c.label, c.match, values, c.want)
+		}
+	}
+
 	metrics, _, _, err := prom.LabelValues(ctx, "__name__", []string{`{app="queue-worker"}`}, from, to)
 	if err != nil {
 		t.Fatal(err)

@@ -105,3 +105,22 @@ func BenchmarkOrgWideOf500(b *testing.B) {
 	}
 	b.ReportMetric(float64(heap)/(1<<20), "heap-MB")
 }
+
+// BenchmarkLabelValuesOf500 is /api/v1/label/app/values in a 500-app org.
+func BenchmarkLabelValuesOf500(b *testing.B) {
+	f := fleet.New(fleet.Config{Apps: 500, Seed: 7, Start: testStart, Now: func() time.Time { return testStart }})
+	qa := series.NewQueryable(f)
+	mint, maxt := testStart.Add(-time.Hour).UnixMilli(), testStart.UnixMilli()
+	b.ReportAllocs()
+	for b.Loop() {
+		q, err := qa.Querier(mint, maxt)
+		if err != nil {
+			b.Fatal(err)
+		}
+		apps, _, err := q.LabelValues(context.Background(), "app", nil)
+		if err != nil || len(apps) != 500 {
+			b.Fatalf("%d apps, %v", len(apps), err)
+		}
+		q.Close()
+	}
+}

@@ -137,7 +137,13 @@ func (s *selector) matches(ls labels.Labels) bool {
 type builder struct {
 	sb   labels.ScratchBuilder
 	rows *rowCache
+	// firstOnly asks for one series per family and machine or region:
+	// enough to answer label questions about app, region, host, instance
+	// and __name__, which are the same for all of them.
+	firstOnly, emitted bool
 }
+
+func (b *builder) enough() bool { return b.firstOnly && b.emitted }
 
 func (b *builder) build(kv ...string) labels.Labels {
 	b.sb.Reset()
@@ -169,6 +175,7 @@ func (am *appModel) enumerate(sel *selector, fams []family, mint, maxt int64, b 
 				if !overlaps(spans, mint, maxt) {
 					continue
 				}
+				b.emitted = false
 				r.httpSeries(f.name, sel, spans, b, emit)
 			}
 		default:
@@ -186,6 +193,7 @@ func (am *appModel) enumerate(sel *selector, fams []family, mint, maxt int64, b 
 				if !overlaps(spans, mint, maxt) {
 					continue
 				}
+				b.emitted = false
 				switch f.scope {
 				case scopeInstanceHTTP:
 					mm.httpSeries(f.name, sel, spans, b, emit)
@@ -216,6 +224,9 @@ func (r *regionModel) httpSeries(name string, sel *selector, spans []span, b *bu
 	am := r.app
 	rate := am.rate * r.share
 	for _, st := range statuses {
+		if b.enough() {
+			return
+		}
 		key := hashKey(am.app.Name, r.name, "edge", st.code)
 		base := am.labels("region", r.name, "host", r.edgeHost, "status", st.code)
 		mk := lazyStream(func() *stream {
@@ -236,6 +247,9 @@ func (mm *machineModel) httpSeries(name string, sel *selector, spans []span, b *
 	}
 	rate := am.rate * mm.region.share * mm.share
 	for _, st := range statuses {
+		if b.enough() {
+			return
+		}
 		key := hashKey(am.app.Name, mm.m.ID, "app", st.code)
 		base := am.labels("region", mm.m.Region, "host", mm.m.Host, "instance", mm.m.ID, "status", st.code)
 		mk := lazyStream(func() *stream {
@@ -278,6 +292,9 @@ func emitHTTP(name, responses, histogram string, base []string, sel *selector, s
 		one(b.build(append(base, model.MetricNameLabel, name)...), column(sumColumn, nil))
 	case histogram + "_bucket":
 		for i, le := range leBounds {
+			if b.enough() {
+				return
+			}
 			one(b.build(append(base, model.MetricNameLabel, name, "le", leLabel(le))...), column(i, b.rows))
 		}
 	}
@@ -296,6 +313,9 @@ func (mm *machineModel) instanceSeries(name string, sel *selector, spans []span,
 		for cpu := range mm.cpus() {
 			id := strconv.Itoa(cpu)
 			for _, mode := range cpuModes {
+				if b.enough() {
+					return
+				}
 				one(b.build(append(base, "cpu_id", id, "mode", mode)...), true, func() evaluator { return mm.cpuEval(cpu, mode) })
 			}
 		}
@@ -307,6 +327,9 @@ func (mm *machineModel) instanceSeries(name string, sel *selector, spans []span,
 		})
 	case InstanceLoadAverage:
 		for _, minutes := range []string{"1", "5", "15"} {
+			if b.enough() {
+				return
+			}
 			one(b.build(append(base, "minutes", minutes)...), false, func() evaluator { return mm.loadAverage(minutes) })
 		}
 	case InstanceNetRecvBytes, InstanceNetSentBytes:

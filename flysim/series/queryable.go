@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/histogram"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/value"
@@ -82,8 +83,34 @@ func (q *querier) model(i int) *appModel {
 	return m
 }
 
+// structural labels are those shared by every series of a family on one
+// machine (or, for fly_edge_*, one region).
+func structural(name string) bool {
+	switch name {
+	case model.MetricNameLabel, "app", "region", "host", "instance":
+		return true
+	}
+	return false
+}
+
+// labelDescs lists series for a label query about name (empty: all names):
+// one per family and machine or region when neither name nor the matchers
+// look deeper, which is what keeps /labels and /label/app/values cheap in a
+// large org.
+func (q *querier) labelDescs(name string, ms []*labels.Matcher) []*seriesDesc {
+	firstOnly := name == "" || structural(name)
+	for _, m := range ms {
+		firstOnly = firstOnly && structural(m.Name)
+	}
+	return q.collect(q.mint, q.maxt, ms, firstOnly)
+}
+
 // descs lists the series matching ms with samples in [mint, maxt].
 func (q *querier) descs(mint, maxt int64, ms []*labels.Matcher) []*seriesDesc {
+	return q.collect(mint, maxt, ms, false)
+}
+
+func (q *querier) collect(mint, maxt int64, ms []*labels.Matcher, firstOnly bool) []*seriesDesc {
 	mint, maxt = max(mint, q.mint), min(maxt, q.maxt)
 	if mint > maxt {
 		return nil
@@ -94,14 +121,17 @@ func (q *querier) descs(mint, maxt int64, ms []*labels.Matcher) []*seriesDesc {
 		return nil
 	}
 	var out []*seriesDesc
-	b := builder{rows: &rowCache{}}
+	b := builder{rows: &rowCache{}, firstOnly: firstOnly}
 	for i := range q.apps {
 		// The app matcher is checked before the model is built, so a query
 		// on one app costs nothing for the others.
 		if !matchAll(sel.app, q.apps[i].Name) {
 			continue
 		}
-		q.model(i).enumerate(sel, fams, mint, maxt, &b, func(d *seriesDesc) { out = append(out, d) })
+		q.model(i).enumerate(sel, fams, mint, maxt, &b, func(d *seriesDesc) {
+			b.emitted = true
+			out = append(out, d)
+		})
 	}
 	return out
 }
@@ -124,7 +154,7 @@ func (q *querier) Select(_ context.Context, sortSeries bool, hints *storage.Sele
 
 func (q *querier) LabelValues(_ context.Context, name string, hints *storage.LabelHints, ms ...*labels.Matcher) ([]string, annotations.Annotations, error) {
 	seen := map[string]struct{}{}
-	for _, d := range q.descs(q.mint, q.maxt, ms) {
+	for _, d := range q.labelDescs(name, ms) {
 		if v := d.lset.Get(name); v != "" {
 			seen[v] = struct{}{}
 		}
@@ -134,7 +164,7 @@ func (q *querier) LabelValues(_ context.Context, name string, hints *storage.Lab
 
 func (q *querier) LabelNames(_ context.Context, hints *storage.LabelHints, ms ...*labels.Matcher) ([]string, annotations.Annotations, error) {
 	seen := map[string]struct{}{}
-	for _, d := range q.descs(q.mint, q.maxt, ms) {
+	for _, d := range q.labelDescs("", ms) {
 		d.lset.Range(func(l labels.Label) { seen[l.Name] = struct{}{} })
 	}
 	return sortedLimited(seen, hints), nil, nil
