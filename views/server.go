@@ -91,6 +91,7 @@ func (s *server) routes() http.Handler {
 	r.GET("/apps/:name/launch", s.showLaunch)
 	r.POST("/apps/:name/destroy", s.destroyApp)
 	r.GET("/apps/:name/charts/:file", s.showChartFile)
+	r.GET("/apps/:name/explore/:slug", s.showExplore)
 	return r
 }
 
