@@ -284,32 +284,34 @@ func (e *cpuEval) value(k, kb int64) float64 {
 		e.kb, e.ready = kb, true
 		e.userKB, e.sysKB = e.user.f.at(kb), e.system.f.at(kb)
 	}
-	u := e.user.at(k) - e.userKB
-	s := e.system.at(k) - e.sysKB
-	modes := [...]float64{
-		math.Floor(u), math.Floor(0.01 * u), math.Floor(s), math.Floor(0.15 * s),
-		math.Floor(0.05 * s), math.Floor(0.2 * s), math.Floor(0.1 * u),
+	// Each mode reads only the flow it derives from.
+	var u, s float64
+	switch e.mode {
+	case "user", "nice", "steal":
+		u = e.user.at(k) - e.userKB
+	case "system", "iowait", "irq", "softirq":
+		s = e.system.at(k) - e.sysKB
+	default:
+		u, s = e.user.at(k)-e.userKB, e.system.at(k)-e.sysKB
 	}
 	switch e.mode {
 	case "user":
-		return modes[0]
+		return math.Floor(u)
 	case "nice":
-		return modes[1]
-	case "system":
-		return modes[2]
-	case "iowait":
-		return modes[3]
-	case "irq":
-		return modes[4]
-	case "softirq":
-		return modes[5]
+		return math.Floor(0.01 * u)
 	case "steal":
-		return modes[6]
+		return math.Floor(0.1 * u)
+	case "system":
+		return math.Floor(s)
+	case "iowait":
+		return math.Floor(0.15 * s)
+	case "irq":
+		return math.Floor(0.05 * s)
+	case "softirq":
+		return math.Floor(0.2 * s)
 	}
-	busy := 0.0
-	for _, m := range modes {
-		busy += m
-	}
+	busy := math.Floor(u) + math.Floor(0.01*u) + math.Floor(0.1*u) +
+		math.Floor(s) + math.Floor(0.15*s) + math.Floor(0.05*s) + math.Floor(0.2*s)
 	return float64((k-kb)*gridSec*100) - busy
 }
 
