@@ -97,12 +97,10 @@ func Statuses() []Status { return []Status{Down, Degraded, Unknown, Healthy, Idl
 type Metric string
 
 const (
-	MetricMachines  Metric = "machines"
-	MetricErrors    Metric = "errors"
-	MetricLatency   Metric = "latency"
-	MetricCPU       Metric = "cpu"
-	MetricRequests  Metric = "requests"
-	MetricQueryFail Metric = "unavailable"
+	MetricMachines Metric = "machines"
+	MetricErrors   Metric = "errors"
+	MetricLatency  Metric = "latency"
+	MetricCPU      Metric = "cpu"
 )
 
 // Signals are one app's numbers over the recent span. NaN means no series:
@@ -219,7 +217,7 @@ func Judge(s Signals) Verdict {
 		if s.ErrorShare >= ErrorShareDown {
 			st = Down
 		}
-		findings = append(findings, Finding{Metric: MetricErrors, Status: st, Text: "5xx at " + percent(s.ErrorShare), Severity: s.ErrorShare / ErrorShareDegraded})
+		findings = append(findings, Finding{Metric: MetricErrors, Status: st, Text: "5xx at " + Percent(s.ErrorShare), Severity: s.ErrorShare / ErrorShareDegraded})
 	}
 	if busy && !u.Latency {
 		if f, ok := latencyFinding(s.P95, s.P95ByRegion); ok {
@@ -227,7 +225,7 @@ func Judge(s Signals) Verdict {
 		}
 	}
 	if !u.CPU && finite(s.CPU) && s.CPU >= CPUDegraded {
-		findings = append(findings, Finding{Metric: MetricCPU, Status: Degraded, Text: "CPU at " + percent(s.CPU) + " on the busiest machine", Severity: s.CPU / CPUDegraded})
+		findings = append(findings, Finding{Metric: MetricCPU, Status: Degraded, Text: "CPU at " + Percent(s.CPU) + " on the busiest machine", Severity: s.CPU / CPUDegraded})
 	}
 	if len(findings) > 0 {
 		slices.SortStableFunc(findings, func(a, b Finding) int {
@@ -263,7 +261,7 @@ func Judge(s Signals) Verdict {
 	case !hasHTTP:
 		return Verdict{Status: NoHTTP, Reason: noHTTPReason(s)}
 	case !busy:
-		return Verdict{Status: Idle, Reason: rate(s.Requests) + " " + over(s)}
+		return Verdict{Status: Idle, Reason: Rate(s.Requests) + " " + over(s)}
 	}
 	return Verdict{Status: Healthy, Reason: healthyReason(s)}
 }
@@ -296,26 +294,26 @@ func latencyFinding(p95 float64, byRegion map[string]float64) (Finding, bool) {
 		if worstP95 >= RegionOutlierFloor.Seconds() && typical > 0 && worstP95 >= RegionOutlierFactor*typical {
 			factor := worstP95 / typical
 			return Finding{Metric: MetricLatency, Status: Degraded,
-				Text:     "p95 " + seconds(worstP95) + " in " + worst + ", " + strconv.FormatFloat(math.Round(factor), 'f', 0, 64) + "× the other regions",
+				Text:     "p95 " + Seconds(worstP95) + " in " + worst + ", " + strconv.FormatFloat(math.Round(factor), 'f', 0, 64) + "× the other regions",
 				Severity: math.Max(worstP95/threshold, factor/RegionOutlierFactor)}, true
 		}
 	}
 	if finite(p95) && p95 >= threshold {
-		return Finding{Metric: MetricLatency, Status: Degraded, Text: "p95 " + seconds(p95), Severity: p95 / threshold}, true
+		return Finding{Metric: MetricLatency, Status: Degraded, Text: "p95 " + Seconds(p95), Severity: p95 / threshold}, true
 	}
 	if worst != "" && worstP95 >= threshold {
-		return Finding{Metric: MetricLatency, Status: Degraded, Text: "p95 " + seconds(worstP95) + " in " + worst, Severity: worstP95 / threshold}, true
+		return Finding{Metric: MetricLatency, Status: Degraded, Text: "p95 " + Seconds(worstP95) + " in " + worst, Severity: worstP95 / threshold}, true
 	}
 	return Finding{}, false
 }
 
 func healthyReason(s Signals) string {
-	parts := []string{rate(s.Requests)}
+	parts := []string{Rate(s.Requests)}
 	if finite(s.ErrorShare) && !s.Unavailable.Errors {
-		parts = append(parts, percent(s.ErrorShare)+" 5xx")
+		parts = append(parts, Percent(s.ErrorShare)+" 5xx")
 	}
 	if finite(s.P95) && !s.Unavailable.Latency {
-		parts = append(parts, "p95 "+seconds(s.P95))
+		parts = append(parts, "p95 "+Seconds(s.P95))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -326,7 +324,7 @@ func noHTTPReason(s Signals) string {
 		parts = append(parts, strconv.FormatFloat(s.Reporting, 'f', 0, 64)+" of "+count(s.Machines, "machine")+" reporting")
 	}
 	if finite(s.CPU) && !s.Unavailable.CPU {
-		parts = append(parts, "CPU "+percent(s.CPU))
+		parts = append(parts, "CPU "+Percent(s.CPU))
 	}
 	if len(parts) == 0 {
 		return "no traffic through Fly's proxy"
@@ -365,27 +363,27 @@ func count(n int, noun string) string {
 	return strconv.Itoa(n) + " " + noun + "s"
 }
 
-// percent writes a share: one decimal under 10% ("0.2%", "5.2%"), whole
+// Percent writes a share: one decimal under 10% ("0.2%", "5.2%"), whole
 // numbers above ("13%"). Values are truncated, never rounded up, so a value
 // under a threshold never reads as the threshold itself.
-func percent(v float64) string {
+func Percent(v float64) string {
 	if v < 10 {
 		return trim(strconv.FormatFloat(math.Floor(v*10)/10, 'f', 1, 64)) + "%"
 	}
 	return strconv.FormatFloat(math.Floor(v), 'f', 0, 64) + "%"
 }
 
-// seconds writes a duration in s the way people say it: "970 ms", "1.8 s";
-// truncated like percent.
-func seconds(v float64) string {
+// Seconds writes a duration in s the way people say it: "970 ms", "1.8 s";
+// truncated like Percent.
+func Seconds(v float64) string {
 	if v < 1 {
 		return strconv.FormatFloat(math.Floor(v*1000), 'f', 0, 64) + " ms"
 	}
 	return trim(strconv.FormatFloat(math.Floor(v*10)/10, 'f', 1, 64)) + " s"
 }
 
-// rate writes requests per second with two significant digits below 10.
-func rate(v float64) string {
+// Rate writes requests per second with two significant digits below 10.
+func Rate(v float64) string {
 	var s string
 	switch {
 	case v >= 10:

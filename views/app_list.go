@@ -1,11 +1,46 @@
 package views
 
 import (
+	"bytes"
+	"html/template"
+	"math"
 	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/flydash/dashboard/charts"
 	"github.com/flydash/dashboard/flyapi"
+	"github.com/flydash/dashboard/health"
+	"github.com/flydash/dashboard/promql"
+)
+
+// The list's sparklines: drawn this size in CSS pixels. The overview's step
+// follows from the width (about one point per 2 px), so a row costs the
+// same few hundred bytes whatever the range.
+const (
+	sparkWidth  = 120
+	sparkHeight = 28
+)
+
+// listRanges are the ranges the list offers. The verdict is about now and
+// the sparklines about the recent trend; 5 and 15 minutes are too short to
+// show one (they still work when typed in the URL).
+var listRanges = []string{"1h", "6h", "24h", "7d"}
+
+// listDefaultRange is shorter than the app page's: the list answers "which
+// app needs me now", and an hour keeps the step at a minute, so the verdict
+// covers the last 10 minutes rather than the last half hour.
+const listDefaultRange = "1h"
+
+// Sort orders of the list (?sort=).
+const (
+	sortHealth = ""     // worst first, the default
+	sortName   = "name" // alphabetical
 )
 
 type appListPage struct {
@@ -13,25 +48,249 @@ type appListPage struct {
 	Apps      []appRow
 	Launching []flyapi.LaunchState
 	// Err explains why the apps could not be listed; the page still renders.
-	Err string
+	Err      string
+	Range    timeRange
+	RangeNav rangeNav
+	Sort     string
+	SortBy   struct{ Health, Name string } // links that change only the order
+	Columns  []listColumn
+	// Summary counts the apps per status, worst first, zero counts left out.
+	Summary []statusCount
+	Retry   string
+}
+
+// listColumn is one metric column's header, and why it is empty if its
+// query failed.
+type listColumn struct {
+	Title, Unit, Desc string
+	Err               string
+}
+
+type statusCount struct {
+	Status health.Status
+	Count  int
 }
 
 type appRow struct {
 	flyapi.App
+	// Href opens the app page on the same range.
+	Href    string
+	Verdict health.Verdict
+	Sparks  []sparkCell
+	Regions []string
+	// Reporting is how many machines report metrics; -1 when unknown.
+	Reporting int
 }
 
-// listApps shows the org's apps.
+// sparkCell is one metric of one app: a sparkline and its recent value, or
+// the reason there is none.
+type sparkCell struct {
+	SVG   template.HTML
+	Value string
+	// Empty is shown instead of a sparkline (e.g. "unavailable"), with Why
+	// as its title.
+	Empty, Why string
+}
+
+// sparkColumn ties an overview column to its sparkline.
+type sparkColumn struct {
+	col    promql.Column
+	title  string
+	unit   charts.Unit
+	metric health.Metric
+	http   bool
+	values func(promql.AppOverview) []float64
+	recent func(promql.Recent) float64
+	format func(float64) string
+}
+
+var sparkColumns = []sparkColumn{
+	{promql.ColRequests, "Requests", charts.UnitReqPerSec, "", true,
+		func(a promql.AppOverview) []float64 { return a.Requests },
+		func(r promql.Recent) float64 { return r.Requests }, health.Rate},
+	{promql.ColErrorRate, "5xx", charts.UnitPercent, health.MetricErrors, true,
+		func(a promql.AppOverview) []float64 { return a.ErrorRate },
+		func(r promql.Recent) float64 { return r.ErrorRate }, health.Percent},
+	{promql.ColLatency, "p95", charts.UnitSeconds, health.MetricLatency, true,
+		func(a promql.AppOverview) []float64 { return a.Latency },
+		func(r promql.Recent) float64 { return r.Latency }, health.Seconds},
+	{promql.ColCPU, "CPU", charts.UnitPercent, health.MetricCPU, false,
+		func(a promql.AppOverview) []float64 { return a.CPU },
+		func(r promql.Recent) float64 { return r.CPU }, health.Percent},
+}
+
+// listApps shows the org's apps, each with its verdict and sparklines. The
+// page costs one Machines API call (the listing carries machine_count) and
+// the overview's five by-app queries, whatever the number of apps.
 func (s *server) listApps(c *gin.Context) {
-	p := appListPage{layout: s.layout(c, "Apps")}
-	p.Nav = "apps"
-	apps, err := s.fly.ListApps(c.Request.Context())
-	if err != nil {
-		p.Err = explainFly(err)
-		s.log.Warn("list apps", "err", err)
+	q := c.Request.URL.Query()
+	order := strings.TrimSpace(q.Get("sort"))
+	if order == "health" {
+		order = sortHealth
 	}
+	if order != sortHealth && order != sortName {
+		s.fail(c, http.StatusBadRequest, "That link does not describe a view", "sort="+truncateInput(order)+" is not one of health (worst first, the default) or name.")
+		return
+	}
+	parse := q
+	if q.Get("range") == "" && q.Get("from") == "" && q.Get("to") == "" {
+		parse = url.Values{"range": {listDefaultRange}}
+	}
+	view, err := parseView(parse, s.now())
+	if err != nil {
+		s.fail(c, http.StatusBadRequest, "That link does not describe a view", err.Error())
+		return
+	}
+	w, err := promql.NewWindow(view.Range.From, view.Range.To, sparkWidth)
+	if err != nil {
+		s.fail(c, http.StatusBadRequest, "That link does not describe a view", err.Error())
+		return
+	}
+
+	p := appListPage{layout: s.layout(c, "Apps"), Range: view.Range, Sort: order}
+	p.Nav = "apps"
+	p.Refresh = view.refreshSeconds()
+	p.RangeNav = listRangeNav(c.Request.URL, view)
+	p.SortBy.Health = linkWith(c.Request.URL, map[string]string{"sort": ""})
+	p.SortBy.Name = linkWith(c.Request.URL, map[string]string{"sort": sortName})
+
+	ctx := c.Request.Context()
+	var (
+		wg      sync.WaitGroup
+		apps    []flyapi.App
+		listErr error
+	)
+	wg.Go(func() { apps, listErr = s.fly.ListApps(ctx) })
+	ov, ovErr := s.prom.Overview(ctx, w)
+	wg.Wait()
+
+	p.Retry = c.Request.URL.RequestURI()
+	if listErr != nil {
+		p.Err = explainFly(listErr)
+		s.log.Warn("list apps", "err", listErr)
+	}
+	if ovErr != nil {
+		// Only a window the builder refuses gets here, and NewWindow has
+		// already vetted it; say so rather than draw blank columns.
+		s.fail(c, http.StatusBadRequest, "That link does not describe a view", ovErr.Error())
+		return
+	}
+	for _, col := range sparkColumns {
+		lc := listColumn{Title: col.title, Unit: string(col.unit)}
+		if i := slices.Index(promql.Columns(), col.col); i < len(ov.Results) {
+			lc.Desc = ov.Results[i].Query.Desc
+		}
+		if err := ov.Err(col.col); err != nil {
+			lc.Err = explainQuery(err)
+			s.log.Warn("overview query", "column", string(col.col), "err", err)
+		}
+		p.Columns = append(p.Columns, lc)
+	}
+	if err := ov.Err(promql.ColMachines); err != nil {
+		s.log.Warn("overview query", "column", string(promql.ColMachines), "err", err)
+	}
+
+	appLink := appLinkSuffix(q)
+	counts := map[health.Status]int{}
 	for _, a := range apps {
-		p.Apps = append(p.Apps, appRow{App: a})
+		row, _ := ov.App(a.Name)
+		r := appRow{App: a, Href: "/apps/" + url.PathEscape(a.Name) + appLink, Reporting: -1}
+		r.Verdict = health.Judge(overviewSignals(ov, row, a.MachineCount, view.Range))
+		r.Regions = reportingRegions(row)
+		if ov.Err(promql.ColMachines) == nil {
+			if m := row.Recent.Machines; row.App != "" && !math.IsNaN(m) {
+				r.Reporting = int(m)
+			} else {
+				r.Reporting = 0
+			}
+		}
+		r.Sparks = s.sparkCells(ov, row, r.Verdict)
+		counts[r.Verdict.Status]++
+		p.Apps = append(p.Apps, r)
+	}
+	if order == sortHealth {
+		// The listing is sorted by name; a stable sort keeps that order
+		// among apps that are equally bad.
+		sort.SliceStable(p.Apps, func(i, j int) bool { return health.Worse(p.Apps[i].Verdict, p.Apps[j].Verdict) })
+	} else {
+		sort.SliceStable(p.Apps, func(i, j int) bool { return p.Apps[i].Name < p.Apps[j].Name })
+	}
+	for _, st := range health.Statuses() {
+		if n := counts[st]; n > 0 {
+			p.Summary = append(p.Summary, statusCount{st, n})
+		}
 	}
 	p.Launching = s.launcher.Active()
 	s.render(c, http.StatusOK, "app_list", p)
+}
+
+// sparkCells draws one app's sparklines; the one that explains the verdict
+// takes its colour.
+func (s *server) sparkCells(ov promql.Overview, row promql.AppOverview, v health.Verdict) []sparkCell {
+	cells := make([]sparkCell, len(sparkColumns))
+	var buf bytes.Buffer
+	for i, col := range sparkColumns {
+		cell := &cells[i]
+		if err := ov.Err(col.col); err != nil {
+			cell.Empty, cell.Why = "unavailable", col.title+" is unavailable: "+explainQuery(err)
+			continue
+		}
+		if col.http && v.Status == health.NoHTTP {
+			cell.Empty, cell.Why = "—", "This app has no public HTTP service, so there is no traffic to chart."
+			continue
+		}
+		values := col.values(row)
+		tone := ""
+		if st, ok := v.Flags(col.metric); ok && col.metric != "" {
+			tone = "warn"
+			if st == health.Down {
+				tone = "bad"
+			}
+		}
+		buf.Reset()
+		err := charts.RenderSpark(&buf, charts.Spark{
+			ID: "s-" + row.App + "-" + string(col.col), Title: col.title,
+			Unit: col.unit, Start: ov.Window.Start, Step: ov.Window.Step,
+			Values: values, Width: sparkWidth, Height: sparkHeight, Tone: tone,
+		})
+		if err != nil {
+			s.log.Error("render sparkline", "app", row.App, "column", string(col.col), "err", err)
+			cell.Empty, cell.Why = "unavailable", "This sparkline could not be drawn."
+			continue
+		}
+		cell.SVG = template.HTML(buf.String()) // charts escapes every text it writes
+		if r := col.recent(row.Recent); row.App != "" && !math.IsNaN(r) {
+			cell.Value = col.format(r)
+		}
+	}
+	return cells
+}
+
+// listRangeNav offers the list's ranges and refresh choices; comparing
+// with an earlier period means nothing on sparklines this small.
+func listRangeNav(u *url.URL, v view) rangeNav {
+	full := newRangeNav(u, v)
+	var n rangeNav
+	for _, l := range full.Ranges {
+		if slices.Contains(listRanges, l.Label) {
+			n.Ranges = append(n.Ranges, l)
+		}
+	}
+	n.Refresh = full.Refresh
+	return n
+}
+
+// appLinkSuffix carries the list's time range to the app page, so the
+// window a person chose follows them.
+func appLinkSuffix(q url.Values) string {
+	keep := url.Values{}
+	for _, k := range []string{"range", "from", "to"} {
+		if v := q.Get(k); v != "" {
+			keep.Set(k, v)
+		}
+	}
+	if len(keep) == 0 {
+		return ""
+	}
+	return "?" + keep.Encode()
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/flydash/dashboard/charts"
 	"github.com/flydash/dashboard/flyapi"
+	"github.com/flydash/dashboard/health"
 	"github.com/flydash/dashboard/promql"
 )
 
@@ -30,6 +31,8 @@ type appPage struct {
 	RangeNav    rangeNav
 	Compare     string
 	RefreshKey  string
+	// Verdict is the list's verdict, judged from this page's own panels.
+	Verdict health.Verdict
 }
 
 type machineEvent struct {
@@ -67,7 +70,7 @@ func (s *server) showApp(c *gin.Context) {
 	go func() { defer wg.Done(); machines, machinesErr = s.fly.Machines(ctx, name) }()
 	req := chartRequest{App: name, Range: view.Range, Compare: view.Compare}
 	catalog := promql.Catalog()
-	_, results, prev, winErr := s.chartData(ctx, req, catalog)
+	window, results, prev, winErr := s.chartData(ctx, req, catalog)
 	wg.Wait()
 
 	switch {
@@ -91,6 +94,7 @@ func (s *server) showApp(c *gin.Context) {
 		s.fail(c, http.StatusBadRequest, "That link does not describe a view", winErr.Error())
 		return
 	}
+	p.Verdict = pageVerdict(window, results, machines, machinesErr, view.Range)
 	q := c.Request.URL.Query()
 	markers := eventMarkers(name, machines, q)
 	created := appCreated(machines)
