@@ -127,6 +127,9 @@ type Signals struct {
 	End  time.Time
 	// Unavailable marks the measurements whose query failed.
 	Unavailable Unavailable
+	// JustLaunched says the app was launched within the span: its first
+	// metrics may not have been scraped yet, so their absence proves nothing.
+	JustLaunched bool
 }
 
 // Unavailable marks failed queries, one flag per measurement.
@@ -201,6 +204,9 @@ func Judge(s Signals) Verdict {
 	reporting := finite(s.Reporting) && s.Reporting > 0
 
 	if !u.Machines && s.Machines > 0 && !reporting {
+		if s.JustLaunched {
+			return Verdict{Status: Unknown, Reason: "launched moments ago: no metrics yet"}
+		}
 		// Fly stops idle machines (auto_stop_machines) and starts them on the
 		// next request: an HTTP app with no machine running and no traffic
 		// is asleep, not down.

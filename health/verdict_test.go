@@ -77,6 +77,11 @@ func TestJudge(t *testing.T) {
 		{"no machine reporting on a worker", func(s *Signals) {
 			s.Reporting, s.Requests, s.ErrorShare, s.P95, s.P95ByRegion = 0, nan, nan, nan, nil
 		}, Down, "no machine reporting (3 machines)", MetricMachines},
+		{"just launched", func(s *Signals) {
+			s.Reporting, s.Requests, s.ErrorShare, s.P95, s.P95ByRegion, s.CPU = nan, nan, nan, nan, nil, nan
+			s.JustLaunched = true
+		}, Unknown, "launched moments ago: no metrics yet", ""},
+		{"launched a while ago and reporting", func(s *Signals) { s.JustLaunched = true }, Healthy, "34 req/s, 0.2% 5xx, p95 190 ms", ""},
 		{"scaled to zero", func(s *Signals) { s.Reporting, s.Requests = 0, 0 }, Idle, "no machine running and no traffic: stopped or scaled to zero", ""},
 		{"idle", func(s *Signals) { s.Requests = 0.0133 }, Idle, "0.013 req/s over the last 10 min", ""},
 		{"idle at zero", func(s *Signals) { s.Requests = 0 }, Idle, "0 req/s over the last 10 min", ""},

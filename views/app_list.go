@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -195,7 +196,9 @@ func (s *server) listApps(c *gin.Context) {
 	for _, a := range apps {
 		row, _ := ov.App(a.Name)
 		r := appRow{App: a, Href: "/apps/" + url.PathEscape(a.Name) + appLink, Reporting: -1}
-		r.Verdict = health.Judge(overviewSignals(ov, row, a.MachineCount, view.Range))
+		sig := overviewSignals(ov, row, a.MachineCount, view.Range)
+		sig.JustLaunched = s.justLaunched(a.Name, sig.Span)
+		r.Verdict = health.Judge(sig)
 		r.Regions = reportingRegions(row)
 		if ov.Err(promql.ColMachines) == nil {
 			if m := row.Recent.Machines; row.App != "" && !math.IsNaN(m) {
@@ -222,6 +225,17 @@ func (s *server) listApps(c *gin.Context) {
 	}
 	p.Launching = s.launcher.Active()
 	s.render(c, http.StatusOK, "app_list", p)
+}
+
+// justLaunched reports whether this dashboard launched the app so recently
+// that its first metrics may not be in yet: within the verdict's span plus
+// a scrape, or still launching.
+func (s *server) justLaunched(app string, span time.Duration) bool {
+	st, ok := s.launcher.State(app)
+	if !ok {
+		return false
+	}
+	return !st.Finished() || s.now().Sub(st.StartedAt) < span+promql.ScrapeInterval
 }
 
 // sparkCells draws one app's sparklines; the one that explains the verdict

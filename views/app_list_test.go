@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -513,4 +514,31 @@ func newCachingListStack(b *testing.B, apps int, cached bool) *stack {
 	srv := httptest.NewServer(h)
 	b.Cleanup(srv.Close)
 	return &stack{Sim: sim, URL: srv.URL, Client: &http.Client{Timeout: 5 * time.Minute}}
+}
+
+// TestListJustLaunched: an app launched a moment ago has no metrics yet;
+// the list says so instead of calling it Down.
+func TestListJustLaunched(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{Sim: flysim.Options{Apps: 1}})
+	form := url.Values{"name": {"fresh-app"}, "image": {"flyio/hellofly:latest"}, "region": {"ams"}}
+	if status, _, _ := s.post(t, "/apps", form); status != http.StatusSeeOther {
+		t.Fatalf("POST /apps: %d", status)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if status, _, _ := s.get(t, "/apps/fresh-app/launch"); status == http.StatusSeeOther {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the launch did not finish")
+		}
+	}
+	r, ok := rowNamed(getList(t, s, "/"), "fresh-app")
+	if !ok {
+		t.Fatal("the launched app is not listed")
+	}
+	if r.Status == "Down" || (r.Status == "Unknown" && r.Reason != "launched moments ago: no metrics yet") {
+		t.Errorf("a just-launched app: %s %q", r.Status, r.Reason)
+	}
+	t.Logf("just launched: %s %q", r.Status, r.Reason)
 }
