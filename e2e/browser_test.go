@@ -1,0 +1,386 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/flydash/dashboard/flysim/fleet"
+	"github.com/flydash/dashboard/promql"
+)
+
+// TestBrowser walks the dashboard the way a person does, in Chromium: the
+// list, an app page, a range switch, the explore view, a launch followed to
+// its end, a destroy with a wrong and then the right confirmation, and the
+// event markers on the story apps. On every page: no console errors, no
+// CSP violations, and every chart actually drawn.
+func TestBrowser(t *testing.T) {
+	requireChromium(t)
+	st := newStack(t)
+	browser := newBrowser(t)
+
+	t.Run("list", func(t *testing.T) {
+		tb := newTab(t, browser)
+		tb.do(t, "open the list", chromedp.Navigate(st.URL+"/"))
+		for _, app := range []string{fleet.IncidentApp, fleet.OOMApp, fleet.DeployApp, fleet.NoHTTPApp} {
+			if n := eval[int](t, tb, fmt.Sprintf(`document.querySelectorAll('main a[href="/apps/%s"]').length`, app)); n == 0 {
+				t.Errorf("the list has no link to %s", app)
+			}
+		}
+		checkNoScript(t, tb, "list")
+		checkVisibleSVGs(t, tb, "list", "main svg")
+		tb.checkConsole(t, "list")
+		tb.screenshot(t, "01-list")
+	})
+
+	t.Run("app page and range switch", func(t *testing.T) {
+		tb := newTab(t, browser)
+		tb.do(t, "open storefront", chromedp.Navigate(st.URL+"/apps/"+fleet.IncidentApp))
+		checkNoScript(t, tb, "app page")
+		// storefront serves HTTP, so every canned query has a chart.
+		before := checkCharts(t, tb, "app page", len(promql.Catalog()))
+		tb.checkConsole(t, "app page")
+		tb.screenshot(t, "02-app-storefront")
+
+		// Switch to 1h by clicking its link, as a person would.
+		link := `nav.range-nav a[href*="range=1h"]`
+		if eval[bool](t, tb, `document.querySelector('`+link+`').getAttribute('aria-current') === 'page'`) {
+			t.Fatal("the default range is already 1h: pick another link for this test")
+		}
+		status := clickAndLoad(t, tb, link)
+		if status != http.StatusOK {
+			t.Fatalf("1h range: HTTP %d", status)
+		}
+		loc, err := url.Parse(tb.location(t))
+		if err != nil || loc.Path != "/apps/"+fleet.IncidentApp || loc.Query().Get("range") != "1h" {
+			t.Fatalf("after clicking 1h the page is %s, want /apps/%s?range=1h", loc, fleet.IncidentApp)
+		}
+		if !eval[bool](t, tb, `document.querySelector('`+link+`').getAttribute('aria-current') === 'page'`) {
+			t.Error("the 1h link is not marked as the current range")
+		}
+		after := checkCharts(t, tb, "app page 1h", len(promql.Catalog()))
+		for i := range min(len(before), len(after)) {
+			if before[i].Section != after[i].Section {
+				t.Errorf("chart %d is %s before the switch and %s after", i, before[i].Section, after[i].Section)
+				continue
+			}
+			if before[i].XLabels == after[i].XLabels && before[i].Lines == after[i].Lines {
+				t.Errorf("chart %s did not change with the range: time axis %q both times", after[i].Section, after[i].XLabels)
+			}
+		}
+		tb.checkConsole(t, "app page 1h")
+		tb.screenshot(t, "03-app-storefront-1h")
+	})
+
+	t.Run("explore", func(t *testing.T) {
+		tb := newTab(t, browser)
+		tb.do(t, "open storefront", chromedp.Navigate(st.URL+"/apps/"+fleet.IncidentApp+"?range=6h"))
+		status := clickAndLoad(t, tb, `#http-status a[href*="/explore/"]`)
+		if status != http.StatusOK {
+			t.Fatalf("explore view: HTTP %d", status)
+		}
+		if loc := tb.location(t); !strings.Contains(loc, "/apps/"+fleet.IncidentApp+"/explore/http-status") || !strings.Contains(loc, "range=6h") {
+			t.Errorf("the Explore link led to %s, want the http-status explore view keeping range=6h", loc)
+		}
+		if echartsBundled(t) {
+			// explore.js replaces the server's SVG with ECharts' own drawing.
+			tb.do(t, "wait for the interactive chart", chromedp.WaitVisible(chromedp.CSS(`#explore-chart.live svg`)))
+			got := eval[struct {
+				Width, Height float64
+				Paths         int
+				ServerSVG     bool
+			}](t, tb, `(() => {
+				const svg = document.querySelector('#explore-chart.live svg');
+				const r = svg.getBoundingClientRect();
+				const paths = Array.from(svg.querySelectorAll('path')).filter(p => (p.getAttribute('d') || '').length > 20);
+				return {Width: r.width, Height: r.height, Paths: paths.length, ServerSVG: svg.classList.contains('fdc')};
+			})()`)
+			if got.ServerSVG {
+				t.Error("the explore view still shows the server's SVG: explore.js did not draw")
+			}
+			if got.Width < 300 || got.Height < 200 {
+				t.Errorf("the interactive chart is %.0fx%.0f px", got.Width, got.Height)
+			}
+			if got.Paths < 4 {
+				t.Errorf("the interactive chart drew %d paths, want a line or band per status class", got.Paths)
+			}
+		} else {
+			msg := eval[string](t, tb, `(document.querySelector('.explore-missing') || {}).textContent || ''`)
+			if !strings.Contains(msg, "ECharts") {
+				t.Errorf("without ECharts bundled the explore view must say what is missing; it says %q", msg)
+			}
+			checkNoScript(t, tb, "explore without ECharts")
+			checkCharts(t, tb, "explore without ECharts", 1)
+		}
+		tb.checkConsole(t, "explore")
+		tb.screenshot(t, "04-explore-storefront-http-status")
+	})
+
+	t.Run("launch and destroy", func(t *testing.T) {
+		tb := newTab(t, browser)
+		const name = "e2e-hello"
+		tb.do(t, "open the launch form", chromedp.Navigate(st.URL+"/apps/new"))
+		checkNoScript(t, tb, "launch form")
+		tb.checkConsole(t, "launch form")
+		tb.screenshot(t, "05-launch-form")
+		tb.do(t, "fill the form",
+			chromedp.SendKeys(chromedp.CSS(`#name`), name),
+			chromedp.SetValue(chromedp.CSS(`#region`), "ams"),
+		)
+		status := clickAndLoad(t, tb, `form[action="/apps"] button[type=submit]`)
+		if status != http.StatusOK {
+			t.Fatalf("launch: HTTP %d", status)
+		}
+		if loc := tb.location(t); !strings.HasSuffix(loc, "/apps/"+name+"/launch") {
+			t.Fatalf("after submitting the form the page is %s, want the progress page", loc)
+		}
+		if n := eval[int](t, tb, `document.querySelectorAll('meta[http-equiv="refresh"]').length`); n != 1 {
+			t.Errorf("the progress page has %d meta refresh tags, want 1", n)
+		}
+		if n := eval[int](t, tb, `document.querySelectorAll('ol.steps li').length`); n < 3 {
+			t.Errorf("the progress page lists %d steps", n)
+		}
+		checkNoScript(t, tb, "progress page")
+		tb.checkConsole(t, "progress page")
+		tb.screenshot(t, "06-launch-progress")
+
+		// Nothing but the page's own meta refresh moves the browser on.
+		waitForPath(t, tb, "/apps/"+name, 30*time.Second)
+		tb.do(t, "wait for the app page", chromedp.WaitVisible(chromedp.CSS(`h1`)))
+		if h := eval[string](t, tb, `document.querySelector('h1').textContent`); !strings.Contains(h, name) {
+			t.Errorf("the launch ended on a page titled %q", h)
+		}
+		checkNoScript(t, tb, "launched app page")
+		tb.checkConsole(t, "launched app page")
+		tb.screenshot(t, "07-app-launched")
+
+		// A wrong confirmation: 422, the reason, nothing destroyed.
+		tb.do(t, "open the danger zone", chromedp.Click(chromedp.CSS(`details.destroy summary`)))
+		tb.do(t, "type a wrong name", chromedp.SendKeys(chromedp.CSS(`details.destroy input[name=confirm]`), "e2e-hell"))
+		status = clickAndLoad(t, tb, `details.destroy button[type=submit]`)
+		if status != http.StatusUnprocessableEntity {
+			t.Errorf("destroy with a wrong name: HTTP %d, want 422", status)
+		}
+		reason := eval[string](t, tb, `(document.querySelector('main [role=alert]') || {}).textContent || ''`)
+		if !strings.Contains(reason, name) {
+			t.Errorf("the 422 page does not say what to type: %q", reason)
+		}
+		if _, err := st.Sim.Sim.Fleet().App(name); err != nil {
+			t.Errorf("a wrong confirmation destroyed the app: %v", err)
+		}
+		checkNoScript(t, tb, "destroy refused")
+		// The browser logs the 422 document as a failed load; that is the
+		// page working as meant, anything else is not.
+		tb.dropProblems(func(p string) bool { return strings.Contains(p, "status of 422") })
+		tb.checkConsole(t, "destroy refused")
+		tb.screenshot(t, "08-destroy-refused")
+
+		tb.do(t, "type the right name", chromedp.SendKeys(chromedp.CSS(`main form input[name=confirm]`), name))
+		status = clickAndLoad(t, tb, `main form button[type=submit]`)
+		if status != http.StatusOK {
+			t.Fatalf("destroy: HTTP %d", status)
+		}
+		if loc, _ := url.Parse(tb.location(t)); loc.Path != "/" {
+			t.Errorf("after destroying, the page is %s, want the list", loc)
+		}
+		flash := eval[string](t, tb, `(document.querySelector('.flash') || {}).textContent || ''`)
+		if !strings.Contains(flash, name) {
+			t.Errorf("the list's flash says %q, want it to name %s", flash, name)
+		}
+		if n := eval[int](t, tb, `document.querySelectorAll('main a[href="/apps/`+name+`"]').length`); n != 0 {
+			t.Errorf("%s is still listed after its destruction", name)
+		}
+		tb.checkConsole(t, "list after destroy")
+		tb.screenshot(t, "09-list-after-destroy")
+	})
+
+	// The stories' moments, where flysim put them: the OOM kill on
+	// image-resizer and the deploy on billing-api, on every time chart.
+	for _, c := range []struct{ app, kind, says string }{
+		{fleet.OOMApp, "oom", "OOM kill"},
+		{fleet.DeployApp, "deploy", "Deploy"},
+	} {
+		t.Run("markers "+c.app, func(t *testing.T) {
+			tb := newTab(t, browser)
+			tb.do(t, "open "+c.app, chromedp.Navigate(st.URL+"/apps/"+c.app+"?range=24h"))
+			charts := checkCharts(t, tb, c.app, len(promql.Catalog()))
+			marks := eval[[]markerReport](t, tb, markerScript(c.kind))
+			if len(marks) != len(charts) {
+				t.Fatalf("%s: %d charts report markers, want %d", c.app, len(marks), len(charts))
+			}
+			for _, m := range marks {
+				switch {
+				case m.Count == 0:
+					t.Errorf("%s chart %s has no %s marker", c.app, m.Section, c.kind)
+				case !m.Visible:
+					t.Errorf("%s chart %s: the %s marker is not visible (%s)", c.app, m.Section, c.kind, m.Why)
+				case !strings.Contains(m.Title, c.says):
+					t.Errorf("%s chart %s: the %s marker says %q on hover, want %q", c.app, m.Section, c.kind, m.Title, c.says)
+				}
+			}
+			tb.checkConsole(t, c.app)
+			tb.screenshot(t, "10-markers-"+c.app)
+		})
+	}
+}
+
+// chartReport describes one drawn chart of a page.
+type chartReport struct {
+	Section       string // the panel's id: the query's slug
+	Width, Height float64
+	Lines, Drawn  int    // series paths, and those with a visible extent
+	XLabels       string // the time axis' labels, joined
+}
+
+// checkCharts asserts that the page shows want charts and that each is
+// drawn: a non-zero box and at least one series path with a visible extent.
+func checkCharts(t *testing.T, tb *tab, page string, want int) []chartReport {
+	t.Helper()
+	got := eval[[]chartReport](t, tb, `Array.from(document.querySelectorAll('figure svg')).map(svg => {
+		const r = svg.getBoundingClientRect();
+		const lines = Array.from(svg.querySelectorAll('g.sr path'));
+		const drawn = lines.filter(p => {
+			if ((p.getAttribute('d') || '').trim() === '') return false;
+			const b = p.getBBox();
+			return b.width > 0 || b.height > 0;
+		});
+		const section = svg.closest('section');
+		return {
+			Section: section ? section.id : '',
+			Width: r.width, Height: r.height,
+			Lines: lines.length, Drawn: drawn.length,
+			XLabels: Array.from(svg.querySelectorAll('g.xl text')).map(e => e.textContent).join(' '),
+		};
+	})`)
+	if len(got) != want {
+		t.Errorf("%s: %d charts, want %d", page, len(got), want)
+	}
+	for _, c := range got {
+		if c.Width < 100 || c.Height < 50 {
+			t.Errorf("%s: chart %s is %.0fx%.0f px", page, c.Section, c.Width, c.Height)
+		}
+		if c.Lines == 0 || c.Drawn == 0 {
+			t.Errorf("%s: chart %s draws %d series paths, %d with a visible extent", page, c.Section, c.Lines, c.Drawn)
+		}
+	}
+	return got
+}
+
+// checkVisibleSVGs asserts that every SVG matched (sparklines, verdict
+// glyphs) has a non-zero box; none at all is fine.
+func checkVisibleSVGs(t *testing.T, tb *tab, page, selector string) {
+	t.Helper()
+	empty := eval[int](t, tb, `Array.from(document.querySelectorAll('`+selector+`')).filter(svg => {
+		const r = svg.getBoundingClientRect();
+		return r.width === 0 || r.height === 0;
+	}).length`)
+	if empty > 0 {
+		t.Errorf("%s: %d SVGs have no size", page, empty)
+	}
+}
+
+// checkNoScript: pages other than the explore view work without
+// JavaScript, so they carry none.
+func checkNoScript(t *testing.T, tb *tab, page string) {
+	t.Helper()
+	if n := eval[int](t, tb, `document.querySelectorAll('script').length`); n != 0 {
+		t.Errorf("%s carries %d <script> elements, want none", page, n)
+	}
+}
+
+// markerReport is what a chart shows of one kind of event marker.
+type markerReport struct {
+	Section string
+	Count   int
+	Visible bool
+	Why     string // why not visible
+	Title   string // the first marker's hover text
+}
+
+// markerScript reports, for each chart, its markers of kind and whether
+// the first one can be seen and pointed at: a glyph with a box inside the
+// chart, not hidden by CSS, and on top at its own centre.
+func markerScript(kind string) string {
+	return `Array.from(document.querySelectorAll('figure svg')).map(svg => {
+		const section = svg.closest('section');
+		const marks = svg.querySelectorAll('.mks .mk.k-` + kind + `');
+		const out = {Section: section ? section.id : '', Count: marks.length, Visible: false, Why: '', Title: ''};
+		if (marks.length === 0) return out;
+		const mk = marks[0];
+		const title = mk.querySelector('title');
+		out.Title = title ? title.textContent : '';
+		const glyph = mk.querySelector('path.gl');
+		const line = mk.querySelector('path.ml');
+		if (!glyph || !line) { out.Why = 'no glyph or line'; return out; }
+		glyph.scrollIntoView({block: 'center', behavior: 'instant'});
+		const g = glyph.getBoundingClientRect(), l = line.getBoundingClientRect(), s = svg.getBoundingClientRect();
+		const style = getComputedStyle(glyph), lineStyle = getComputedStyle(line);
+		if (g.width === 0 || g.height === 0) { out.Why = 'glyph has no size'; return out; }
+		if (l.height === 0) { out.Why = 'line has no height'; return out; }
+		if (g.left < s.left || g.right > s.right || g.top < s.top || g.bottom > s.bottom) { out.Why = 'glyph outside the chart'; return out; }
+		if (style.visibility === 'hidden' || style.display === 'none' || style.opacity === '0' || style.fill === 'none') { out.Why = 'glyph hidden by CSS'; return out; }
+		if (lineStyle.visibility === 'hidden' || lineStyle.opacity === '0' || lineStyle.stroke === 'none') { out.Why = 'line hidden by CSS'; return out; }
+		const top = document.elementFromPoint(g.left + g.width / 2, g.top + g.height / 2);
+		// Markers of one moment (a deploy of every machine) overlap: any of
+		// them on top will do.
+		if (!top || !top.closest('.mk.k-` + kind + `')) { out.Why = 'covered by ' + (top ? top.tagName + '.' + top.getAttribute('class') : 'nothing'); return out; }
+		out.Visible = true;
+		return out;
+	})`
+}
+
+// clickAndLoad clicks the element and waits for the page it leads to,
+// returning that page's HTTP status (after redirects).
+func clickAndLoad(t *testing.T, tb *tab, selector string) (status int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, 30*time.Second)
+	defer cancel()
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(selector)))
+	if err != nil {
+		t.Fatalf("clicking %s: %v", selector, err)
+	}
+	return int(resp.Status)
+}
+
+// waitForPath waits until the tab shows path, moved only by the page
+// itself (a meta refresh, a redirect). The deadline guards against a page
+// that never gets there; it is not a speed assertion.
+func waitForPath(t *testing.T, tb *tab, path string, limit time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	var last string
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(tb.ctx, 5*time.Second)
+		loc, err := chromedp.Run(ctx, chromedp.Location())
+		cancel()
+		if err == nil {
+			last = loc
+			if u, err := url.Parse(loc); err == nil && u.Path == path {
+				return
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("the page never reached %s; it is at %s", path, last)
+}
+
+// echartsBundled reports whether this build embeds ECharts for the explore
+// view. Under CI it must: .ci/run fetches it, so its absence is a failure.
+func echartsBundled(t *testing.T) bool {
+	t.Helper()
+	_, err := os.Stat("../views/static/vendor/echarts.min.js")
+	if err != nil && os.Getenv("CI") == "true" {
+		t.Fatal("views/static/vendor/echarts.min.js is missing under CI: .ci/run should have fetched it with scripts/fetch-echarts.sh")
+	}
+	if err != nil {
+		t.Log("ECharts is not bundled (run scripts/fetch-echarts.sh): checking the explore view's missing-asset message instead")
+	}
+	return err == nil
+}

@@ -1,0 +1,287 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/flydash/dashboard/flyapi"
+	"github.com/flydash/dashboard/flysim"
+	"github.com/flydash/dashboard/promql"
+	"github.com/flydash/dashboard/views"
+)
+
+// chromiumPath is where Debian's chromium package puts its launcher.
+const chromiumPath = "/usr/bin/chromium"
+
+// requireChromium skips the test with a loud message when Chromium is not
+// installed, except under CI=true, where a missing browser fails it: CI
+// must not go green by skipping the real thing.
+func requireChromium(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err == nil {
+		return
+	}
+	msg := chromiumPath + " is missing: install the Debian package chromium (apt-get install chromium) to run the browser suite"
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip("SKIPPED (no browser): " + msg)
+}
+
+// stack is the dashboard in-process, as `go run ./cmd/dashboard` runs it in
+// demo mode: a simulated org on loopback, the real flyapi and promql clients
+// talking HTTP to it, the web layer behind an httptest server.
+type stack struct {
+	URL  string
+	Sim  *flysim.Server
+	logs *syncBuffer
+}
+
+func newStack(t *testing.T) *stack {
+	t.Helper()
+	ctx := context.Background()
+	// A launched machine takes a moment to start, so the progress page is
+	// seen refreshing at least once.
+	sim, err := flysim.Start(ctx, flysim.Options{Addr: "127.0.0.1:0", StartDelay: 2 * time.Second})
+	if err != nil {
+		t.Fatalf("start flysim: %v", err)
+	}
+	t.Cleanup(sim.Close)
+	org := sim.Sim.Org()
+	fly, err := flyapi.New(ctx, flyapi.Config{Token: "e2e-token", Org: org, BaseURL: sim.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prom, err := promql.NewClient(promql.Config{URL: sim.URL + "/prometheus/" + org, AuthHeader: "Bearer e2e-token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	h, err := views.New(views.Config{Fly: fly, Prom: prom, Demo: true, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("dashboard log:\n%s", logs.String())
+		}
+	})
+	return &stack{URL: srv.URL, Sim: sim, logs: logs}
+}
+
+// newBrowser starts a headless Chromium with a fresh profile and returns a
+// context that has run once (so the browser is up, and later timeouts limit
+// single actions, not the browser's life).
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("no-default-browser-check", true),
+		// Containers give /dev/shm 64 MB, which a renderer can fill.
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting %s: %v", chromiumPath, err)
+	}
+	return ctx
+}
+
+// tab is one browser tab with everything its pages report as an error:
+// console.error calls, uncaught exceptions, and browser log entries at
+// level error (failed loads, CSP violations).
+type tab struct {
+	ctx context.Context
+
+	mu       sync.Mutex
+	problems []string
+}
+
+// newTab opens a tab in the browser of parent. The listener is in place
+// before the tab's first command, so nothing a page reports is missed.
+func newTab(t *testing.T, parent context.Context) *tab {
+	t.Helper()
+	tb := &tab{}
+	ctx, cancel := chromedp.NewContext(parent, chromedp.WithListener(tb.listen))
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("opening a tab: %v", err)
+	}
+	tb.ctx = ctx
+	return tb
+}
+
+// listen runs in the tab's event loop: it must return fast.
+func (tb *tab) listen(ev any) {
+	var problem string
+	switch ev := ev.(type) {
+	case *runtime.EventConsoleAPICalled:
+		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert {
+			var parts []string
+			for _, a := range ev.Args {
+				if a.Value != nil {
+					parts = append(parts, string(a.Value))
+				} else {
+					parts = append(parts, a.Description)
+				}
+			}
+			problem = "console." + string(ev.Type) + ": " + strings.Join(parts, " ")
+		}
+	case *runtime.EventExceptionThrown:
+		d := ev.ExceptionDetails
+		problem = "uncaught exception: " + d.Text
+		if d.Exception != nil {
+			problem += " " + d.Exception.Description
+		}
+		problem += fmt.Sprintf(" at %s:%d", d.URL, d.LineNumber+1)
+	case *log.EventEntryAdded:
+		if ev.Entry.Level == log.EntryLevelError {
+			problem = fmt.Sprintf("browser log (%s): %s %s", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL)
+		}
+	}
+	if problem == "" {
+		return
+	}
+	tb.mu.Lock()
+	tb.problems = append(tb.problems, problem)
+	tb.mu.Unlock()
+}
+
+// checkConsole fails t for every error the tab reported since the last
+// check, naming the page.
+func (tb *tab) checkConsole(t *testing.T, page string) {
+	t.Helper()
+	tb.mu.Lock()
+	problems := tb.problems
+	tb.problems = nil
+	tb.mu.Unlock()
+	for _, p := range problems {
+		t.Errorf("%s: %s", page, p)
+	}
+}
+
+// dropProblems forgets the reported problems that expected matches: what a
+// page does on purpose (a 422 document logs as a failed load).
+func (tb *tab) dropProblems(expected func(string) bool) {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	kept := tb.problems[:0]
+	for _, p := range tb.problems {
+		if !expected(p) {
+			kept = append(kept, p)
+		}
+	}
+	tb.problems = kept
+}
+
+// do runs actions with a timeout of its own, so a page that never loads
+// fails the test instead of hanging it.
+func (tb *tab) do(t *testing.T, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// eval evaluates a JavaScript expression in the page and decodes its value.
+func eval[T any](t *testing.T, tb *tab, expr string) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, 30*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("evaluating %.60q: %v", expr, err)
+	}
+	return v
+}
+
+func (tb *tab) location(t *testing.T) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, 10*time.Second)
+	defer cancel()
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatalf("reading the location: %v", err)
+	}
+	return loc
+}
+
+// outDir is where screenshots go: $E2E_OUT, else e2e/out/ beside this file
+// (go test runs in the package directory).
+func outDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("E2E_OUT")
+	if dir == "" {
+		dir = "out"
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatalf("screenshot folder: %v", err)
+	}
+	return dir
+}
+
+// screenshot saves the whole page as <name>.png in the output folder.
+func (tb *tab) screenshot(t *testing.T, name string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, 30*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	path := filepath.Join(outDir(t), name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
+}
+
+// syncBuffer collects log lines from concurrent handlers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+var _ io.Writer = (*syncBuffer)(nil)
