@@ -36,6 +36,32 @@ func TestBrowser(t *testing.T) {
 		}
 		checkNoScript(t, tb, "list")
 		checkVisibleSVGs(t, tb, "list", "main svg")
+		rows := eval[[]listRow](t, tb, listScript)
+		byApp := map[string]listRow{}
+		for _, r := range rows {
+			byApp[r.App] = r
+		}
+		// Each story must show at a glance: the verdict, and a sparkline
+		// per column that has data (a worker has no HTTP columns).
+		for _, c := range []struct {
+			app, verdict string
+			sparks       int
+		}{
+			{fleet.RegionalLatencyApp, "Degraded", 4},
+			{fleet.HealthyApp, "Healthy", 4},
+			{fleet.IdleApp, "Idle", 4},
+			{fleet.NoHTTPApp, "No HTTP service", 1},
+		} {
+			r, ok := byApp[c.app]
+			switch {
+			case !ok:
+				t.Errorf("the list has no row for %s", c.app)
+			case r.Verdict != c.verdict:
+				t.Errorf("%s is %q on the list, want %q (%s)", c.app, r.Verdict, c.verdict, r.Reason)
+			case r.Sparks < c.sparks || r.Drawn < c.sparks:
+				t.Errorf("%s has %d sparklines, %d drawn, want at least %d", c.app, r.Sparks, r.Drawn, c.sparks)
+			}
+		}
 		tb.checkConsole(t, "list")
 		tb.screenshot(t, "01-list")
 	})
@@ -230,6 +256,23 @@ func TestBrowser(t *testing.T) {
 		})
 	}
 }
+
+// listRow is one app's row on the list as the browser shows it.
+type listRow struct {
+	App, Verdict, Reason string
+	Sparks, Drawn        int // sparkline SVGs, and those with a drawn line and a box
+}
+
+const listScript = `Array.from(document.querySelectorAll('table.apps tbody tr')).map(tr => {
+	const sparks = Array.from(tr.querySelectorAll('td.spark svg'));
+	const drawn = sparks.filter(svg => {
+		const r = svg.getBoundingClientRect();
+		const line = svg.querySelector('path.l');
+		return r.width > 0 && r.height > 0 && line && (line.getAttribute('d') || '').length > 0;
+	});
+	const text = sel => { const e = tr.querySelector(sel); return e ? e.textContent.trim() : ''; };
+	return {App: text('a.app-name'), Verdict: text('.badge'), Reason: text('.reason'), Sparks: sparks.length, Drawn: drawn.length};
+})`
 
 // chartReport describes one drawn chart of a page.
 type chartReport struct {
