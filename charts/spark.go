@@ -16,6 +16,10 @@ type Spark struct {
 	Width     int       // default 120
 	Height    int       // default 28
 	Tone      string    // "ok", "warn", "bad" or "" (neutral)
+	// Floor is the least top of the y scale: a 0.2% error rate on a scale
+	// floored at 5% stays a flat line near the bottom instead of filling the
+	// cell like an incident. 0 scales to the data alone.
+	Floor float64
 }
 
 // RenderSpark writes an inline <svg> sparkline: the line over a faint area,
@@ -53,6 +57,9 @@ func (s *Spark) render(w *svgBuf) {
 		last, lastAt = v, j
 	}
 	hasData := lastAt >= 0
+	if hi < s.Floor {
+		hi = s.Floor
+	}
 	if !hasData || hi <= lo {
 		hi = lo + 1
 	}

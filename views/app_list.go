@@ -100,22 +100,25 @@ type sparkColumn struct {
 	unit   charts.Unit
 	metric health.Metric
 	http   bool
+	// floor is the least top of the sparkline's scale: the threshold that
+	// makes the value matter, so noise under it stays a flat line.
+	floor  float64
 	values func(promql.AppOverview) []float64
 	recent func(promql.Recent) float64
 	format func(float64) string
 }
 
 var sparkColumns = []sparkColumn{
-	{promql.ColRequests, "Requests", charts.UnitReqPerSec, "", true,
+	{promql.ColRequests, "Requests", charts.UnitReqPerSec, "", true, 0,
 		func(a promql.AppOverview) []float64 { return a.Requests },
 		func(r promql.Recent) float64 { return r.Requests }, health.Rate},
-	{promql.ColErrorRate, "5xx", charts.UnitPercent, health.MetricErrors, true,
+	{promql.ColErrorRate, "5xx", charts.UnitPercent, health.MetricErrors, true, health.ErrorShareDegraded,
 		func(a promql.AppOverview) []float64 { return a.ErrorRate },
 		func(r promql.Recent) float64 { return r.ErrorRate }, health.Percent},
-	{promql.ColLatency, "p95", charts.UnitSeconds, health.MetricLatency, true,
+	{promql.ColLatency, "p95", charts.UnitSeconds, health.MetricLatency, true, health.P95Degraded.Seconds(),
 		func(a promql.AppOverview) []float64 { return a.Latency },
 		func(r promql.Recent) float64 { return r.Latency }, health.Seconds},
-	{promql.ColCPU, "CPU", charts.UnitPercent, health.MetricCPU, false,
+	{promql.ColCPU, "CPU", charts.UnitPercent, health.MetricCPU, false, 100,
 		func(a promql.AppOverview) []float64 { return a.CPU },
 		func(r promql.Recent) float64 { return r.CPU }, health.Percent},
 }
@@ -265,7 +268,7 @@ func (s *server) sparkCells(ov promql.Overview, row promql.AppOverview, v health
 		err := charts.RenderSpark(&buf, charts.Spark{
 			ID: "s-" + row.App + "-" + string(col.col), Title: col.title,
 			Unit: col.unit, Start: ov.Window.Start, Step: ov.Window.Step,
-			Values: values, Width: sparkWidth, Height: sparkHeight, Tone: tone,
+			Values: values, Width: sparkWidth, Height: sparkHeight, Tone: tone, Floor: col.floor,
 		})
 		if err != nil {
 			s.log.Error("render sparkline", "app", row.App, "column", string(col.col), "err", err)
