@@ -28,7 +28,7 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("list", func(t *testing.T) {
 		tb := newTab(t, browser)
-		tb.do(t, "open the list", chromedp.Navigate(st.URL+"/"))
+		tb.open(t, st.URL+"/")
 		for _, app := range []string{fleet.IncidentApp, fleet.OOMApp, fleet.DeployApp, fleet.NoHTTPApp} {
 			if n := eval[int](t, tb, fmt.Sprintf(`document.querySelectorAll('main a[href="/apps/%s"]').length`, app)); n == 0 {
 				t.Errorf("the list has no link to %s", app)
@@ -68,7 +68,7 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("app page and range switch", func(t *testing.T) {
 		tb := newTab(t, browser)
-		tb.do(t, "open storefront", chromedp.Navigate(st.URL+"/apps/"+fleet.IncidentApp))
+		tb.open(t, st.URL+"/apps/"+fleet.IncidentApp)
 		checkNoScript(t, tb, "app page")
 		// storefront serves HTTP, so every canned query has a chart.
 		before := checkCharts(t, tb, "app page", len(promql.Catalog()))
@@ -107,7 +107,7 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("explore", func(t *testing.T) {
 		tb := newTab(t, browser)
-		tb.do(t, "open storefront", chromedp.Navigate(st.URL+"/apps/"+fleet.IncidentApp+"?range=6h"))
+		tb.open(t, st.URL+"/apps/"+fleet.IncidentApp+"?range=6h")
 		status := clickAndLoad(t, tb, `#http-status a[href*="/explore/"]`)
 		if status != http.StatusOK {
 			t.Fatalf("explore view: HTTP %d", status)
@@ -152,7 +152,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("launch and destroy", func(t *testing.T) {
 		tb := newTab(t, browser)
 		const name = "e2e-hello"
-		tb.do(t, "open the launch form", chromedp.Navigate(st.URL+"/apps/new"))
+		tb.open(t, st.URL+"/apps/new")
 		checkNoScript(t, tb, "launch form")
 		tb.checkConsole(t, "launch form")
 		tb.screenshot(t, "05-launch-form")
@@ -235,7 +235,7 @@ func TestBrowser(t *testing.T) {
 	} {
 		t.Run("markers "+c.app, func(t *testing.T) {
 			tb := newTab(t, browser)
-			tb.do(t, "open "+c.app, chromedp.Navigate(st.URL+"/apps/"+c.app+"?range=24h"))
+			tb.open(t, st.URL+"/apps/"+c.app+"?range=24h")
 			charts := checkCharts(t, tb, c.app, len(promql.Catalog()))
 			marks := eval[[]markerReport](t, tb, markerScript(c.kind))
 			if len(marks) != len(charts) {

@@ -213,6 +213,20 @@ func (tb *tab) do(t *testing.T, what string, actions ...chromedp.Action[chromedp
 	}
 }
 
+// open loads url in the tab and fails t unless it answers 200.
+func (tb *tab) open(t *testing.T, url string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, 30*time.Second)
+	defer cancel()
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(url))
+	if err != nil {
+		t.Fatalf("opening %s: %v", url, err)
+	}
+	if resp.Status != 200 {
+		t.Fatalf("opening %s: HTTP %d", url, resp.Status)
+	}
+}
+
 // eval evaluates a JavaScript expression in the page and decodes its value.
 func eval[T any](t *testing.T, tb *tab, expr string) T {
 	t.Helper()
