@@ -71,6 +71,7 @@ func (s *server) routes() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	r.Use(gzipResponses)
 	r.Use(s.recoverPanics, s.logRequests)
 	r.NoRoute(func(c *gin.Context) {
 		s.fail(c, http.StatusNotFound, "Page not found", "There is nothing at "+truncateInput(c.Request.URL.Path)+".")
