@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/flydash/dashboard/flyapi"
 	"github.com/flydash/dashboard/promql"
@@ -27,6 +28,12 @@ type Config struct {
 	// SecureCookies sets the Secure flag on cookies; on for anything but
 	// plain-HTTP loopback use.
 	SecureCookies bool
+	// Auth is the dashboard's own sign-in (auth.go); its zero value leaves
+	// every page open.
+	Auth Auth
+	// Metrics, when set, gets the request histogram and is served at
+	// /metrics (behind sign-in like any page).
+	Metrics *prometheus.Registry
 }
 
 type server struct {
@@ -39,6 +46,10 @@ type server struct {
 	now           func() time.Time
 	tmpl          templates
 	secureCookies bool
+	auth          *authenticator
+	cop           *http.CrossOriginProtection
+	requests      *requestMetrics
+	metrics       *prometheus.Registry
 }
 
 // New returns the dashboard's HTTP handler.
@@ -64,6 +75,16 @@ func New(cfg Config) (http.Handler, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if s.auth, err = newAuthenticator(cfg.Auth, cfg.SecureCookies, s.now); err != nil {
+		return nil, err
+	}
+	s.cop = http.NewCrossOriginProtection()
+	if cfg.Metrics != nil {
+		if s.requests, err = newRequestMetrics(cfg.Metrics); err != nil {
+			return nil, err
+		}
+		s.metrics = cfg.Metrics
+	}
 	return s.routes(), nil
 }
 
@@ -71,19 +92,30 @@ func (s *server) routes() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	if s.requests != nil {
+		r.Use(s.requests.observe)
+	}
 	r.Use(gzipResponses)
-	r.Use(s.recoverPanics, s.logRequests)
+	r.Use(s.recoverPanics, s.logRequests, s.securityHeaders, s.crossOrigin, s.requireSession)
 	r.NoRoute(func(c *gin.Context) {
-		s.fail(c, http.StatusNotFound, "Page not found", "There is nothing at "+truncateInput(c.Request.URL.Path)+".")
+		s.publicFail(c, http.StatusNotFound, "Page not found", "There is nothing at "+truncateInput(c.Request.URL.Path)+".")
 	})
 	r.NoMethod(func(c *gin.Context) {
-		s.fail(c, http.StatusMethodNotAllowed, "Method not allowed", c.Request.Method+" is not accepted here.")
+		s.publicFail(c, http.StatusMethodNotAllowed, "Method not allowed", c.Request.Method+" is not accepted here.")
 	})
 
 	static, _ := fs.Sub(staticFS, "static")
 	r.StaticFS("/static", http.FS(static))
 	r.GET("/static-charts.css", s.chartsCSS)
 	r.GET("/healthz", s.healthz)
+	if s.auth.enabled() {
+		r.GET("/login", s.showLogin)
+		r.POST("/login", s.login)
+		r.POST("/logout", s.logout)
+	}
+	if s.metrics != nil {
+		r.GET("/metrics", metricsHandler(s.metrics))
+	}
 
 	r.GET("/", s.listApps)
 	r.GET("/apps/new", s.newApp)
