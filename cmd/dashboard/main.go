@@ -1,20 +1,28 @@
 // Command dashboard serves the Fly.io dashboard. Without FLY_API_TOKEN it
 // starts a simulated Fly org in-process and shows that.
+//
+// Configuration is from the environment (and a .env file): see config.go and
+// the README. Without DASHBOARD_PASSWORD it listens on loopback only.
 package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/superfly/fly-go/tokens"
 
 	"github.com/flydash/dashboard/flyapi"
@@ -23,28 +31,47 @@ import (
 	"github.com/flydash/dashboard/views"
 )
 
+// Timeouts. A page waits on Fly's APIs (each call bounded by
+// upstreamTimeout, the chart queries in parallel), so writeTimeout leaves
+// room for a few calls in a row. shutdownTimeout stays under fly.toml's
+// kill_timeout, after which Fly kills the machine anyway.
+const (
+	upstreamTimeout   = 10 * time.Second
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 15 * time.Second
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 120 * time.Second
+	shutdownTimeout   = 25 * time.Second
+)
+
 func main() {
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := run(log); err != nil {
+	if err := loadDotEnv(); err != nil {
+		fmt.Fprintln(os.Stderr, "dashboard:", err)
+		os.Exit(1)
+	}
+	if err := run(context.Background(), os.Getenv, os.Stderr, nil); err != nil {
 		fmt.Fprintln(os.Stderr, "dashboard:", err)
 		os.Exit(1)
 	}
 }
 
-func run(log *slog.Logger) error {
-	if err := loadDotEnv(); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(os.Getenv)
+// run serves the dashboard until ctx ends or the process gets SIGINT or
+// SIGTERM (how Fly stops a machine), then lets requests in flight finish.
+// Logs go to logw. ready, when set, learns the bound addresses (metrics is
+// nil without METRICS_ADDR) once connections are accepted.
+func run(ctx context.Context, getenv func(string) string, logw io.Writer, ready func(dashboard, metrics net.Addr)) error {
+	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	log := newLogger(logw, cfg.LogFormat, cfg.secrets)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
 	demo := cfg.Demo()
 	if demo {
-		sim, err := flysim.Start(ctx, flysim.Options{Addr: "127.0.0.1:0"})
+		// Not tied to ctx: pages in flight at shutdown still need it.
+		sim, err := flysim.Start(context.Background(), flysim.Options{Addr: "127.0.0.1:0"})
 		if err != nil {
 			return fmt.Errorf("start the simulated org: %w", err)
 		}
@@ -55,47 +82,157 @@ func run(log *slog.Logger) error {
 		log.Info("demo mode: simulated Fly org", "org", cfg.Org, "url", sim.URL)
 	}
 
-	fly, err := flyapi.New(ctx, flyapi.Config{Token: cfg.Token, Org: cfg.Org, BaseURL: cfg.FlapsBaseURL})
+	fly, err := flyapi.New(ctx, flyapi.Config{Token: cfg.Token, Org: cfg.Org, BaseURL: cfg.FlapsBaseURL, Timeout: upstreamTimeout})
 	if err != nil {
 		return err
 	}
-	prom, err := promql.NewClient(promql.Config{URL: cfg.PrometheusURL, AuthHeader: tokens.Parse(cfg.Token).FlapsHeader()})
+	prom, err := promql.NewClient(promql.Config{URL: cfg.PrometheusURL, AuthHeader: tokens.Parse(cfg.Token).FlapsHeader(), Timeout: upstreamTimeout})
 	if err != nil {
 		return err
 	}
-	handler, err := views.New(views.Config{Fly: fly, Prom: prom, Demo: demo, Logger: log})
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewBuildInfoCollector(),
+	)
+	registry.MustRegister(prom.Collectors()...)
+
+	auth := views.Auth{PasswordHash: cfg.PasswordHash, SessionKey: cfg.SessionKey}
+	if cfg.OnFly {
+		auth.ClientIPHeader = "Fly-Client-IP"
+	}
+	handler, err := views.New(views.Config{
+		Fly: fly, Prom: prom, Demo: demo, Logger: log,
+		// Browsers keep Secure cookies only over HTTPS: plain HTTP is for
+		// this machine alone.
+		SecureCookies: !cfg.Loopback,
+		Auth:          auth,
+		Metrics:       registry,
+	})
 	if err != nil {
 		return err
 	}
 
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.Port))
-	srv := &http.Server{
-		Addr:              addr,
-		Handler:           handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-	}
-	ln, err := net.Listen("tcp", addr)
+	servers := []*http.Server{newServer(handler, log)}
+	ln, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w (set PORT to a free port)", addr, err)
+		return fmt.Errorf("listen on %s: %w (set LISTEN_ADDR or PORT to a free address)", cfg.ListenAddr, err)
 	}
-	log.Info("dashboard listening", "url", "http://"+ln.Addr().String(), "org", cfg.Org, "demo", demo)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	listeners := []net.Listener{ln}
+	var metricsAddr net.Addr
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on %s: %w (set METRICS_ADDR to a free address)", cfg.MetricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
+		servers = append(servers, newServer(mux, log))
+		listeners = append(listeners, mln)
+		metricsAddr = mln.Addr()
+	}
+
+	switch {
+	case cfg.PasswordHash == nil:
+		log.Info("no DASHBOARD_PASSWORD: open to anyone on this machine, and only to them")
+	case cfg.SessionKeyEphemeral:
+		log.Warn("SESSION_SECRET is not set: sessions are signed with a random key and end when the dashboard restarts (and do not carry across machines)")
+	}
+	log.Info("dashboard listening", "url", "http://"+ln.Addr().String(), "org", cfg.Org, "demo", demo,
+		"sign_in", cfg.PasswordHash != nil, "metrics", addrString(metricsAddr))
+
+	errc := make(chan error, len(servers))
+	for i, srv := range servers {
+		go func() { errc <- srv.Serve(listeners[i]) }()
+	}
+	if ready != nil {
+		ready(ln.Addr(), metricsAddr)
+	}
 	select {
 	case err := <-errc:
+		for _, srv := range servers {
+			srv.Close()
+		}
 		return err
 	case <-ctx.Done():
 	}
-	// Fly sends SIGINT/SIGTERM before stopping a machine: let requests in
-	// flight finish.
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+
+	// Stop listening at once, let requests in flight finish.
+	log.Info("shutting down: finishing requests in flight", "within", shutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+	var wg sync.WaitGroup
+	var cut atomic.Bool
+	for _, srv := range servers {
+		wg.Go(func() {
+			if err := srv.Shutdown(shutdownCtx); err != nil {
+				srv.Close()
+				cut.Store(true)
+			}
+		})
 	}
+	wg.Wait()
+	if cut.Load() {
+		log.Warn("requests still running after the shutdown timeout were cut off", "timeout", shutdownTimeout)
+	}
+	log.Info("stopped")
 	return nil
+}
+
+func newServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+func addrString(a net.Addr) string {
+	if a == nil {
+		return "off"
+	}
+	return a.String()
+}
+
+// newLogger writes text or JSON lines to w. Whatever a log line carries,
+// the token, the password and the session secret come out as [redacted]:
+// a safety net under code that already never logs them.
+func newLogger(w io.Writer, format string, secrets []string) *slog.Logger {
+	opts := &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if len(secrets) == 0 {
+			return a
+		}
+		var s string
+		switch v := a.Value.Any().(type) {
+		case string:
+			s = v
+		case error:
+			s = v.Error()
+		case fmt.Stringer:
+			s = v.String()
+		default:
+			return a
+		}
+		if r := redact(s, secrets); r != s {
+			return slog.String(a.Key, r)
+		}
+		return a
+	}}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func redact(s string, secrets []string) string {
+	for _, secret := range secrets {
+		s = strings.ReplaceAll(s, secret, "[redacted]")
+	}
+	return s
 }
