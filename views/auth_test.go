@@ -126,6 +126,20 @@ func TestSignInRequired(t *testing.T) {
 	if strings.Contains(body, "Sign out") {
 		t.Error("the sign-in page offers to sign out")
 	}
+
+	// Refusals do not name the org either, whoever asks.
+	_, body, _ = s.post(t, "/apps/blog/destroy", url.Values{"confirm": {"blog"}})
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/apps/blog/destroy", strings.NewReader("confirm=blog"))
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	if resp, err := s.Client.Do(req); err == nil {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		body += string(b)
+	}
+	if strings.Contains(body, org) {
+		t.Errorf("a refusal names the org %q to anyone", org)
+	}
+
 }
 
 // TestUnauthenticatedActionsRefused: no POST changes anything without a
@@ -174,6 +188,18 @@ func TestUnauthenticatedActionsRefused(t *testing.T) {
 	}
 	if _, err := fleet.App("sneaky-app"); err == nil {
 		t.Fatal("an app was created without a session")
+	}
+
+	// An oversized form is not read at all: this launch is valid but for
+	// its padding, and creates nothing.
+	s.Client.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookiePlain, Value: good.Value}})
+	status, _, _ := s.post(t, "/apps", url.Values{"name": {"padded-app"}, "image": {"flyio/hellofly:latest"}, "region": {"ams"},
+		"pad": {strings.Repeat("x", maxBodyBytes)}})
+	if status != http.StatusUnprocessableEntity {
+		t.Errorf("oversized launch form: %d, want 422", status)
+	}
+	if _, err := fleet.App("padded-app"); err == nil {
+		t.Error("an oversized form launched an app")
 	}
 
 	// A session past its expiry is refused too.
@@ -298,9 +324,26 @@ func TestSignInRateLimited(t *testing.T) {
 func TestSecureSessionCookie(t *testing.T) {
 	t.Parallel()
 	s := newAuthStack(t, authStackOptions{stackOptions: stackOptions{Configure: func(c *Config) { c.SecureCookies = true }}})
-	_, body, _ := s.get(t, "/login")
-	if !strings.Contains(body, "only kept over HTTPS") {
+	loginPage := func(host, proto string) string {
+		req, _ := http.NewRequest(http.MethodGet, s.URL+"/login", nil)
+		req.Host = host
+		if proto != "" {
+			req.Header.Set("X-Forwarded-Proto", proto)
+		}
+		resp, err := s.Client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	const warning = "only kept over HTTPS"
+	if !strings.Contains(loginPage("dash.example.com", ""), warning) {
 		t.Error("no warning that a plain-HTTP sign-in cannot keep its cookie")
+	}
+	if strings.Contains(loginPage("dash.example.com", "https"), warning) || strings.Contains(loginPage("localhost:8080", ""), warning) {
+		t.Error("a warning about plain HTTP behind an HTTPS proxy, or on localhost")
 	}
 	_, _, hdr := s.post(t, "/login", url.Values{"password": {authTestPassword}})
 	set := hdr.Get("Set-Cookie")

@@ -62,11 +62,23 @@ func (s *server) renderLogin(c *gin.Context, status int, next, msg string) {
 	s.render(c, status, "login", p)
 }
 
-// overHTTPS says whether the browser's connection was HTTPS, here or at the
-// proxy in front. The header is only a hint for a warning, never trusted
-// for a decision.
+// overHTTPS says whether the browser will keep a Secure cookie from this
+// page: the connection was HTTPS, here or at the proxy in front, or the
+// page is on localhost, which browsers treat as secure. The header is only
+// a hint for a warning, never trusted for a decision.
 func overHTTPS(r *http.Request) bool {
-	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		return true
+	}
+	host := r.Host
+	if h, _, err := net.SplitHostPort(r.Host); err == nil {
+		host = h
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	addr, err := netip.ParseAddr(host)
+	return err == nil && addr.IsLoopback()
 }
 
 // clientKey is the rate-limit bucket of a request: its address, or its

@@ -60,10 +60,23 @@ func (s *server) securityHeaders(c *gin.Context) {
 func (s *server) crossOrigin(c *gin.Context) {
 	if err := s.cop.Check(c.Request); err != nil {
 		s.log.Warn("cross-origin request refused", "method", c.Request.Method, "path", c.Request.URL.Path)
-		s.fail(c, http.StatusForbidden, "Cross-origin request refused",
+		s.publicFail(c, http.StatusForbidden, "Cross-origin request refused",
 			"This form was sent from another site, so the dashboard refused it. Nothing was changed.")
 		c.Abort()
 		return
+	}
+	c.Next()
+}
+
+// maxBodyBytes bounds request bodies: the dashboard's forms are a few short
+// fields, and the sign-in form is open to anyone.
+const maxBodyBytes = 64 << 10
+
+// limitBody makes reading past maxBodyBytes fail; the form then reads as
+// empty and the handler refuses it like any other bad input.
+func limitBody(c *gin.Context) {
+	if c.Request.Body != nil {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBodyBytes)
 	}
 	c.Next()
 }

@@ -96,7 +96,7 @@ func (s *server) routes() http.Handler {
 		r.Use(s.requests.observe)
 	}
 	r.Use(gzipResponses)
-	r.Use(s.recoverPanics, s.logRequests, s.securityHeaders, s.crossOrigin, s.requireSession)
+	r.Use(s.recoverPanics, s.logRequests, s.securityHeaders, limitBody, s.crossOrigin, s.requireSession)
 	r.NoRoute(func(c *gin.Context) {
 		s.publicFail(c, http.StatusNotFound, "Page not found", "There is nothing at "+truncateInput(c.Request.URL.Path)+".")
 	})
