@@ -118,6 +118,9 @@ func FuzzRequests(f *testing.F) {
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		what := m + " " + req.URL.RequestURI()
+		if resp.StatusCode == http.StatusBadRequest && resp.Header.Get("Content-Security-Policy") == "" {
+			return // net/http refused a malformed request before the dashboard saw it
+		}
 
 		if resp.StatusCode >= 500 {
 			t.Fatalf("%s: %d\n%s", what, resp.StatusCode, body)
