@@ -1,7 +1,6 @@
 package promql_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -10,17 +9,10 @@ import (
 	"net/http"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/prometheus/common/model"
-	"github.com/prometheus/prometheus/model/labels"
-	"github.com/prometheus/prometheus/model/value"
-	"github.com/prometheus/prometheus/storage"
-	"github.com/prometheus/prometheus/tsdb/chunkenc"
 
 	"github.com/flydash/dashboard/flysim"
 	"github.com/flydash/dashboard/flysim/fleet"
@@ -90,11 +82,10 @@ func TestVictoriaMetrics(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	began := time.Now()
-	nSeries, nSamples, err := importFleet(ctx, server, env.fleet, now.Add(-vmHistory), now)
-	if err != nil {
+	if err := importFleet(ctx, server, env.fleet, now.Add(-vmHistory), now); err != nil {
 		t.Fatalf("importing the simulated org into VictoriaMetrics: %v\n%s", err, server.Logs())
 	}
-	t.Logf("imported %d series, %d samples (%s of history) in %s", nSeries, nSamples, vmHistory, time.Since(began).Round(time.Millisecond))
+	t.Logf("imported %s of %v in %s", vmHistory, vmApps, time.Since(began).Round(time.Millisecond))
 
 	// Its own context: the subtests run after this function returns.
 	sim, err := flysim.Start(context.Background(), flysim.Options{Addr: "127.0.0.1:0", Start: cfg.Start, Now: clock})
@@ -693,48 +684,44 @@ func (env vmEnv) checkOverview(t *testing.T) {
 	}
 }
 
-// importFleet copies the org's samples for the dashboard's metrics over
-// [from, to] from flysim's generator into VictoriaMetrics, through
-// /api/v1/import (JSON lines) and /internal/force_flush, as Fly's own data
-// would arrive. Two streams, one per core, each generating while
-// VictoriaMetrics ingests. It returns the number of series and samples.
-func importFleet(ctx context.Context, server *vmtest.Server, f *fleet.Fleet, from, to time.Time) (int, int, error) {
+// importFleet copies the samples of vmApps' dashboard metrics over
+// [from, to] from flysim's generator (series.ExportJSONLines, exactly what
+// the simulator serves) into VictoriaMetrics, through /api/v1/import and
+// /internal/force_flush, as Fly's own data would arrive. Two streams, one
+// per core, each generating while VictoriaMetrics ingests.
+func importFleet(ctx context.Context, server *vmtest.Server, f *fleet.Fleet, from, to time.Time) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	const streams = 2
+	wanted := func(metric string) bool { return slices.Contains(vmMetrics, metric) }
+	var parts [2][]fleet.App
+	for _, a := range f.Snapshot() {
+		if i := slices.Index(vmApps, a.Name); i >= 0 {
+			parts[i%len(parts)] = append(parts[i%len(parts)], a)
+		}
+	}
 	var (
-		wg                sync.WaitGroup
-		errs              [streams]error
-		nSeries, nSamples [streams]int
+		wg   sync.WaitGroup
+		errs [len(parts)]error
 	)
-	for part := range streams {
+	for i, apps := range parts {
 		wg.Go(func() {
 			pr, pw := io.Pipe()
 			go func() {
-				bw := bufio.NewWriterSize(pw, 1<<20)
-				var err error
-				nSeries[part], nSamples[part], err = exportJSONLines(ctx, bw, f, from, to, part, streams)
-				if err == nil {
-					err = bw.Flush()
-				}
-				pw.CloseWithError(err)
+				pw.CloseWithError(series.ExportJSONLines(pw, apps, from, to, promql.ScrapeInterval, wanted))
 			}()
-			errs[part] = postImport(ctx, server.URL+"/api/v1/import", pr)
+			errs[i] = postImport(ctx, server.URL+"/api/v1/import", pr)
 			// Unblocks the writer if the request ended early.
 			pr.CloseWithError(errors.New("import request ended"))
-			if errs[part] != nil {
+			if errs[i] != nil {
 				cancel()
 			}
 		})
 	}
 	wg.Wait()
 	if err := errors.Join(errs[:]...); err != nil {
-		return 0, 0, err
+		return err
 	}
-	if err := server.Flush(ctx); err != nil {
-		return 0, 0, err
-	}
-	return nSeries[0] + nSeries[1], nSamples[0] + nSamples[1], nil
+	return server.Flush(ctx)
 }
 
 func postImport(ctx context.Context, url string, body io.Reader) error {
@@ -752,89 +739,4 @@ func postImport(ctx context.Context, url string, body io.Reader) error {
 		return fmt.Errorf("POST %s: %s: %s", url, resp.Status, b)
 	}
 	return nil
-}
-
-// exportJSONLines writes the samples of the dashboard's metrics over [from, to] in
-// VictoriaMetrics' JSON import format (every parts-th series, from the
-// part-th on), straight from the generator's
-// storage.Queryable. Staleness markers end a series in Prometheus' storage;
-// JSON has no NaN, so they are left out and VictoriaMetrics' own staleness
-// rule applies. Written by hand: encoding/json takes seconds over the
-// millions of numbers.
-func exportJSONLines(ctx context.Context, w io.Writer, f *fleet.Fleet, from, to time.Time, part, parts int) (int, int, error) {
-	q, err := series.NewQueryable(f).Querier(from.UnixMilli(), to.UnixMilli())
-	if err != nil {
-		return 0, 0, err
-	}
-	defer q.Close()
-	nSeries, nSamples := 0, 0
-	var ts []int64
-	var vs []float64
-	var line []byte
-	i := -1
-	for _, name := range vmMetrics {
-		set := q.Select(ctx, false, &storage.SelectHints{Start: from.UnixMilli(), End: to.UnixMilli()},
-			labels.MustNewMatcher(labels.MatchEqual, model.MetricNameLabel, name),
-			labels.MustNewMatcher(labels.MatchRegexp, "app", strings.Join(vmApps, "|")))
-		var it chunkenc.Iterator
-		for set.Next() {
-			if i++; i%parts != part {
-				continue
-			}
-			s := set.At()
-			ts, vs = ts[:0], vs[:0]
-			it = s.Iterator(it)
-			for it.Next() == chunkenc.ValFloat {
-				t, v := it.At()
-				if value.IsStaleNaN(v) {
-					continue
-				}
-				ts = append(ts, t)
-				vs = append(vs, v)
-			}
-			if err := it.Err(); err != nil {
-				return 0, 0, err
-			}
-			if len(vs) == 0 {
-				continue
-			}
-			line = append(line[:0], `{"metric":{`...)
-			s.Labels().Range(func(l labels.Label) {
-				if line[len(line)-1] != '{' {
-					line = append(line, ',')
-				}
-				line = strconv.AppendQuote(line, l.Name)
-				line = append(line, ':')
-				line = strconv.AppendQuote(line, l.Value)
-			})
-			line = append(line, `},"values":[`...)
-			for i, v := range vs {
-				if i > 0 {
-					line = append(line, ',')
-				}
-				if v == math.Trunc(v) && math.Abs(v) < 1<<53 {
-					line = strconv.AppendInt(line, int64(v), 10)
-				} else {
-					line = strconv.AppendFloat(line, v, 'g', -1, 64)
-				}
-			}
-			line = append(line, `],"timestamps":[`...)
-			for i, t := range ts {
-				if i > 0 {
-					line = append(line, ',')
-				}
-				line = strconv.AppendInt(line, t, 10)
-			}
-			line = append(line, "]}\n"...)
-			if _, err := w.Write(line); err != nil {
-				return 0, 0, err
-			}
-			nSeries++
-			nSamples += len(vs)
-		}
-		if err := set.Err(); err != nil {
-			return 0, 0, err
-		}
-	}
-	return nSeries, nSamples, nil
 }
