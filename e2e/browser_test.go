@@ -26,6 +26,43 @@ func TestBrowser(t *testing.T) {
 	st := newStack(t)
 	browser := newBrowser(t)
 
+	// The tabs share the browser's cookies: signing in here signs in every
+	// tab after it.
+	t.Run("sign in", func(t *testing.T) {
+		tb := newTab(t, browser)
+		status := navigate(t, tb, st.URL+"/apps/"+fleet.IncidentApp)
+		loc, _ := url.Parse(tb.location(t))
+		if status != http.StatusOK || loc.Path != "/login" {
+			t.Fatalf("an app page without a session: HTTP %d at %s, want the sign-in page", status, loc)
+		}
+		checkNoScript(t, tb, "sign-in page")
+		tb.checkConsole(t, "sign-in page")
+		tb.screenshot(t, "00-sign-in")
+
+		tb.do(t, "type a wrong password", chromedp.SendKeys(chromedp.CSS(`#password`), "wrong"))
+		if status := clickAndLoad(t, tb, `form[action="/login"] button[type=submit]`); status != http.StatusUnauthorized {
+			t.Errorf("a wrong password: HTTP %d, want 401", status)
+		}
+		if msg := eval[string](t, tb, `(document.querySelector('#password-error') || {}).textContent || ''`); msg == "" {
+			t.Error("a wrong password gets no message")
+		}
+		tb.dropProblems(func(p string) bool { return strings.Contains(p, "status of 401") })
+		tb.checkConsole(t, "wrong password")
+
+		tb.do(t, "type the password", chromedp.SendKeys(chromedp.CSS(`#password`), e2ePassword))
+		if status := clickAndLoad(t, tb, `form[action="/login"] button[type=submit]`); status != http.StatusOK {
+			t.Fatalf("signing in: HTTP %d", status)
+		}
+		// Back where the person was heading.
+		if loc, _ := url.Parse(tb.location(t)); loc.Path != "/apps/"+fleet.IncidentApp {
+			t.Errorf("after signing in the page is %s, want /apps/%s", loc, fleet.IncidentApp)
+		}
+		tb.checkConsole(t, "signed in")
+	})
+	if t.Failed() {
+		t.FailNow()
+	}
+
 	t.Run("list", func(t *testing.T) {
 		tb := newTab(t, browser)
 		tb.open(t, st.URL+"/")
@@ -255,6 +292,22 @@ func TestBrowser(t *testing.T) {
 			tb.screenshot(t, "10-markers-"+c.app)
 		})
 	}
+
+	t.Run("sign out", func(t *testing.T) {
+		tb := newTab(t, browser)
+		tb.open(t, st.URL+"/")
+		if status := clickAndLoad(t, tb, `form[action="/logout"] button[type=submit]`); status != http.StatusOK {
+			t.Fatalf("signing out: HTTP %d", status)
+		}
+		if loc, _ := url.Parse(tb.location(t)); loc.Path != "/login" {
+			t.Errorf("after signing out the page is %s, want the sign-in page", loc)
+		}
+		navigate(t, tb, st.URL+"/apps/"+fleet.IncidentApp)
+		if loc, _ := url.Parse(tb.location(t)); loc.Path != "/login" {
+			t.Errorf("after signing out an app page is still shown at %s", loc)
+		}
+		tb.checkConsole(t, "signed out")
+	})
 }
 
 // listRow is one app's row on the list as the browser shows it.
@@ -273,6 +326,19 @@ const listScript = `Array.from(document.querySelectorAll('table.apps tbody tr'))
 	const text = sel => { const e = tr.querySelector(sel); return e ? e.textContent.trim() : ''; };
 	return {App: text('a.app-name'), Verdict: text('.badge'), Reason: text('.reason'), Sparks: sparks.length, Drawn: drawn.length};
 })`
+
+// navigate loads target and returns the final status, wherever the
+// server sent the browser.
+func navigate(t *testing.T, tb *tab, target string) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, 30*time.Second)
+	defer cancel()
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(target))
+	if err != nil {
+		t.Fatalf("opening %s: %v", target, err)
+	}
+	return int(resp.Status)
+}
 
 // chartReport describes one drawn chart of a page.
 type chartReport struct {

@@ -2,10 +2,12 @@ package e2e
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +18,7 @@ import (
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/flydash/dashboard/flyapi"
 	"github.com/flydash/dashboard/flysim"
@@ -50,6 +53,10 @@ type stack struct {
 	logs *syncBuffer
 }
 
+// e2ePassword is the dashboard password (DASHBOARD_PASSWORD) of the stack:
+// the suite signs in as a person does.
+const e2ePassword = "correct horse battery staple"
+
 func newStack(t *testing.T) *stack {
 	t.Helper()
 	ctx := context.Background()
@@ -69,8 +76,21 @@ func newStack(t *testing.T) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The lowest cost keeps the test fast; the hash is checked all the same.
+	hash, err := bcrypt.GenerateFromPassword([]byte(e2ePassword), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		t.Fatal(err)
+	}
 	logs := &syncBuffer{}
-	h, err := views.New(views.Config{Fly: fly, Prom: prom, Demo: true, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	h, err := views.New(views.Config{
+		Fly: fly, Prom: prom, Demo: true,
+		Logger: slog.New(slog.NewTextHandler(logs, nil)),
+		Auth:   views.Auth{PasswordHash: hash, SessionKey: key},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,17 +233,22 @@ func (tb *tab) do(t *testing.T, what string, actions ...chromedp.Action[chromedp
 	}
 }
 
-// open loads url in the tab and fails t unless it answers 200.
-func (tb *tab) open(t *testing.T, url string) {
+// open loads target in the tab and fails t unless it answers 200 without
+// sending the browser elsewhere (to the sign-in page, say).
+func (tb *tab) open(t *testing.T, target string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(tb.ctx, 30*time.Second)
 	defer cancel()
-	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(url))
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(target))
 	if err != nil {
-		t.Fatalf("opening %s: %v", url, err)
+		t.Fatalf("opening %s: %v", target, err)
 	}
 	if resp.Status != 200 {
-		t.Fatalf("opening %s: HTTP %d", url, resp.Status)
+		t.Fatalf("opening %s: HTTP %d", target, resp.Status)
+	}
+	want, _ := url.Parse(target)
+	if got, err := url.Parse(resp.URL); err != nil || got.Path != want.Path {
+		t.Fatalf("opening %s led to %s", target, resp.URL)
 	}
 }
 
