@@ -1,0 +1,115 @@
+// Command bench measures the dashboard against the goals of issue 8: page
+// time against the slowest upstream query, the list page's upstream cost,
+// coalescing under many viewers, page weight, time to charts in Chromium
+// beside a go-echarts page and Prometheus' own graph page, and memory and
+// throughput under load. Everything runs on flysim with injected latency,
+// through the real stack (flysim → flyapi/promql → views → HTTP).
+//
+// Usage (from the repository root):
+//
+//	go run ./cmd/bench                       # everything, about 8 minutes
+//	go run ./cmd/bench -run floor,weight     # some of: floor list viewers render weight browser rss
+//
+// It prints each figure as it goes and a Markdown table at the end, with
+// the date, the machine and its load, for BENCHMARKS.md. See BENCHMARKS.md
+// for what each figure means and the goals.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+)
+
+// config is the command line.
+type config struct {
+	run          []string
+	latency      time.Duration
+	floorIters   int
+	viewers      int
+	viewersFor   time.Duration
+	users        int
+	usersFor     time.Duration
+	browserLoads int
+	chromium     string
+	prometheus   bool
+	screenshots  string
+	listApps     int
+}
+
+var measurements = []string{"floor", "list", "viewers", "render", "weight", "browser", "rss"}
+
+func main() {
+	var cfg config
+	var run string
+	flag.StringVar(&run, "run", "all", "comma-separated measurements: "+strings.Join(measurements, ",")+" (or all)")
+	flag.DurationVar(&cfg.latency, "latency", 100*time.Millisecond, "latency flysim adds to every Prometheus response")
+	flag.IntVar(&cfg.floorIters, "floor-iterations", 15, "app page loads (and single-query rounds) per range for the floor ratio")
+	flag.IntVar(&cfg.viewers, "viewers", 100, "concurrent viewers of one app page")
+	flag.DurationVar(&cfg.viewersFor, "viewers-for", 30*time.Second, "how long the viewers keep reloading")
+	flag.IntVar(&cfg.users, "users", 50, "concurrent users for the memory and throughput run")
+	flag.DurationVar(&cfg.usersFor, "users-for", 60*time.Second, "how long the users browse")
+	flag.IntVar(&cfg.browserLoads, "browser-loads", 5, "loads of each page in Chromium (the first with a cold browser cache)")
+	flag.StringVar(&cfg.chromium, "chromium", "/usr/bin/chromium", "Chromium binary")
+	flag.BoolVar(&cfg.prometheus, "prometheus", true, "include Prometheus' own graph page in the browser run (needs Debian's prometheus package)")
+	flag.StringVar(&cfg.screenshots, "screenshots", "", "directory for a screenshot of every page the browser run loads (to check what was timed)")
+	flag.IntVar(&cfg.listApps, "list-apps", 500, "apps in the large org of the list-cost measurement")
+	flag.Parse()
+	if run == "all" {
+		cfg.run = measurements
+	} else {
+		for m := range strings.SplitSeq(run, ",") {
+			m = strings.TrimSpace(m)
+			if !slices.Contains(measurements, m) {
+				fmt.Fprintf(os.Stderr, "bench: unknown measurement %q; want some of %s\n", m, strings.Join(measurements, ","))
+				os.Exit(2)
+			}
+			cfg.run = append(cfg.run, m)
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	r := &report{}
+	r.machine()
+	fmt.Printf("bench: %s, %s, %d CPUs (GOMAXPROCS %d), load %s\n", r.date, r.model, r.cpus, runtime.GOMAXPROCS(0), loadAvg())
+
+	failed := false
+	for _, m := range cfg.run {
+		fmt.Printf("\n== %s (load %s)\n", m, loadAvg())
+		var err error
+		switch m {
+		case "floor":
+			err = runFloor(ctx, cfg, r)
+		case "list":
+			err = runList(ctx, cfg, r)
+		case "viewers":
+			err = runViewers(ctx, cfg, r)
+		case "render":
+			err = runRender(ctx, r)
+		case "weight":
+			err = runWeight(ctx, r)
+		case "browser":
+			err = runBrowser(ctx, cfg, r)
+		case "rss":
+			err = runRSS(ctx, cfg, r)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "bench: %s: %v\n", m, err)
+			failed = true
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	r.print(os.Stdout)
+	if failed {
+		os.Exit(1)
+	}
+}

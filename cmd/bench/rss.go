@@ -1,0 +1,296 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// process is a binary of this repository running on its own.
+type process struct {
+	cmd *exec.Cmd
+	log string
+}
+
+func (p *process) Stop() {
+	if p.cmd.Process == nil {
+		return
+	}
+	_ = p.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { _ = p.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-done
+	}
+}
+
+func startProcess(bin, dir string, env []string, args ...string) (*process, error) {
+	logFile, err := os.CreateTemp(dir, filepath.Base(bin)+"-*.log")
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, args...)
+	// A directory of its own: the dashboard reads a .env file from its
+	// working directory, and the repository's must not leak in.
+	cmd.Dir = dir
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}, env...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	return &process{cmd: cmd, log: logFile.Name()}, nil
+}
+
+// procStatus reads a field of /proc/<pid>/status in kB.
+func procStatus(pid int, field string) (int, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			return strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+		}
+	}
+	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
+}
+
+// cpuTime is the user and system time the process has used.
+func cpuTime(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name can hold spaces: fields start after the last ')'.
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0, fmt.Errorf("short /proc/%d/stat", pid)
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	const clkTck = 100 // USER_HZ on Linux
+	return time.Duration(utime+stime) * time.Second / clkTck, nil
+}
+
+// loadResult is what the users got and what the dashboard used.
+type loadResult struct {
+	pages, failed    int64
+	elapsed          time.Duration
+	idleRSS, peakRSS int // kB: before the load, VmHWM at its end
+	meanRSS          int
+	cpu, upstreamCPU time.Duration
+	latencies        []float64
+}
+
+// browse has n users browse the dashboard at base for d, as fast as pages
+// come back: the app list, then an app page of a random story app over a
+// random range, and again.
+func browse(ctx context.Context, base string, n int, d time.Duration, pid, upstreamPid int) (loadResult, error) {
+	var res loadResult
+	var err error
+	if res.idleRSS, err = procStatus(pid, "VmRSS"); err != nil {
+		return res, err
+	}
+	cpu0, _ := cpuTime(pid)
+	var up0 time.Duration
+	if upstreamPid != 0 {
+		up0, _ = cpuTime(upstreamPid)
+	}
+	client := newLoadClient(n)
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var (
+		pages, failed atomic.Int64
+		mu            sync.Mutex
+		wg            sync.WaitGroup
+		samples       []int
+	)
+	wg.Go(func() {
+		for ctx.Err() == nil {
+			if rss, err := procStatus(pid, "VmRSS"); err == nil {
+				mu.Lock()
+				samples = append(samples, rss)
+				mu.Unlock()
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(500 * time.Millisecond):
+			}
+		}
+	})
+	ranges := []string{"1h", "6h", "24h", "7d"}
+	start := time.Now()
+	for u := range n {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(u), 8))
+			var mine []float64
+			for i := 0; ctx.Err() == nil; i++ {
+				path := "/"
+				if i%2 == 1 {
+					path = "/apps/" + storyApps[rng.IntN(len(storyApps))] + "?range=" + ranges[rng.IntN(len(ranges))]
+				}
+				t0 := time.Now()
+				status, _, _, err := fetch(ctx, client, base+path, nil)
+				if ctx.Err() != nil {
+					break
+				}
+				if err != nil || status != http.StatusOK {
+					failed.Add(1)
+					continue
+				}
+				pages.Add(1)
+				mine = append(mine, ms(time.Since(t0)))
+			}
+			mu.Lock()
+			res.latencies = append(res.latencies, mine...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	res.pages, res.failed = pages.Load(), failed.Load()
+	if res.peakRSS, err = procStatus(pid, "VmHWM"); err != nil {
+		return res, err
+	}
+	total := 0
+	for _, s := range samples {
+		total += s
+	}
+	if len(samples) > 0 {
+		res.meanRSS = total / len(samples)
+	}
+	cpu1, _ := cpuTime(pid)
+	res.cpu = cpu1 - cpu0
+	if upstreamPid != 0 {
+		up1, _ := cpuTime(upstreamPid)
+		res.upstreamCPU = up1 - up0
+	}
+	return res, nil
+}
+
+// buildBinaries builds the dashboard and flysim commands into dir.
+func buildBinaries(ctx context.Context, dir string) (dashboard, sim string, err error) {
+	dashboard, sim = filepath.Join(dir, "dashboard"), filepath.Join(dir, "flysim")
+	for bin, pkg := range map[string]string{dashboard: "./cmd/dashboard", sim: "./cmd/flysim"} {
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return "", "", fmt.Errorf("go build %s: %w\n%s", pkg, err, out)
+		}
+	}
+	return dashboard, sim, nil
+}
+
+func runRSS(ctx context.Context, cfg config, r *report) error {
+	dir, err := os.MkdirTemp("", "bench-rss-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	dashBin, simBin, err := buildBinaries(ctx, dir)
+	if err != nil {
+		return err
+	}
+
+	// The dashboard as deployed: its own process, talking HTTP to an org
+	// (cmd/flysim in a process of its own, with the injected latency).
+	simPort, err := freePort()
+	if err != nil {
+		return err
+	}
+	simURL := "http://127.0.0.1:" + strconv.Itoa(simPort)
+	sim, err := startProcess(simBin, dir, nil, "-addr", "127.0.0.1:"+strconv.Itoa(simPort), "-prom-latency", cfg.latency.String())
+	if err != nil {
+		return err
+	}
+	defer sim.Stop()
+	if err := waitListening(ctx, "127.0.0.1:"+strconv.Itoa(simPort), 60*time.Second); err != nil {
+		log, _ := os.ReadFile(sim.log)
+		return fmt.Errorf("flysim did not start: %w\n%s", err, lastLines(string(log), 20))
+	}
+	res, err := measureDashboard(ctx, cfg, dashBin, dir, []string{
+		"FLY_API_TOKEN=" + benchToken, "FLY_ORG=demo",
+		"FLY_FLAPS_BASE_URL=" + simURL, "FLY_PROMETHEUS_URL=" + simURL + "/prometheus/demo",
+	}, sim.cmd.Process.Pid)
+	if err != nil {
+		return err
+	}
+	reportLoad(r, cfg, "dashboard process against cmd/flysim in another process ("+cfg.latency.String()+" latency)", res, true)
+
+	// Demo mode: the simulator inside the dashboard's process, as
+	// `go run ./cmd/dashboard` runs; its memory counts here too.
+	res, err = measureDashboard(ctx, cfg, dashBin, dir, nil, 0)
+	if err != nil {
+		return err
+	}
+	reportLoad(r, cfg, "demo mode (dashboard + in-process flysim, no latency)", res, false)
+	return nil
+}
+
+// waitListening waits until something accepts connections on addr.
+func waitListening(ctx context.Context, addr string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			return c.Close()
+		}
+		if time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func measureDashboard(ctx context.Context, cfg config, bin, dir string, env []string, upstreamPid int) (loadResult, error) {
+	port, err := freePort()
+	if err != nil {
+		return loadResult{}, err
+	}
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	p, err := startProcess(bin, dir, append(env, "PORT="+strconv.Itoa(port)))
+	if err != nil {
+		return loadResult{}, err
+	}
+	defer p.Stop()
+	if err := waitHTTP(ctx, base+"/healthz", 60*time.Second); err != nil {
+		log, _ := os.ReadFile(p.log)
+		return loadResult{}, fmt.Errorf("the dashboard did not start: %w\n%s", err, lastLines(string(log), 20))
+	}
+	return browse(ctx, base, cfg.users, cfg.usersFor, p.cmd.Process.Pid, upstreamPid)
+}
+
+func reportLoad(r *report, cfg config, label string, res loadResult, goal bool) {
+	peakMB := float64(res.peakRSS) / 1024
+	var met *bool
+	g := ""
+	if goal {
+		g, met = "<= 60 MB", ptr(peakMB <= 60)
+	}
+	r.add("7", fmt.Sprintf("peak RSS (VmHWM), %d users for %s: %s", cfg.users, cfg.usersFor, label),
+		fmt.Sprintf("%.1f MB (idle %.1f MB, mean under load %.1f MB)", peakMB, float64(res.idleRSS)/1024, float64(res.meanRSS)/1024), g, met)
+	perPage := ms(res.cpu) / float64(res.pages)
+	line := fmt.Sprintf("%.0f pages/s (p50 %.0f ms, p95 %.0f ms, %d failed); dashboard CPU %.2f ms/page",
+		float64(res.pages)/res.elapsed.Seconds(), median(res.latencies), quantile(res.latencies, 0.95), res.failed, perPage)
+	if res.upstreamCPU > 0 {
+		line += fmt.Sprintf(", flysim %.2f ms/page", ms(res.upstreamCPU)/float64(res.pages))
+	}
+	r.add("7", "  same run: pages per second on this machine", line, "", nil)
+}
