@@ -71,13 +71,16 @@ func MetricNames() []string {
 	return names
 }
 
-// leLabel formats a bucket bound the way client libraries expose it.
-func leLabel(le float64) string {
-	if math.IsInf(le, 1) {
-		return "+Inf"
+// leLabels are the buckets' le values, formatted as client libraries do.
+var leLabels = func() (out [len(leBounds)]string) {
+	for i, le := range leBounds {
+		out[i] = "+Inf"
+		if !math.IsInf(le, 1) {
+			out[i] = strconv.FormatFloat(le, 'f', -1, 64)
+		}
 	}
-	return strconv.FormatFloat(le, 'f', -1, 64)
-}
+	return out
+}()
 
 // seriesDesc is one series, ready to be sampled.
 type seriesDesc struct {
@@ -141,14 +144,23 @@ type builder struct {
 	// enough to answer label questions about app, region, host, instance
 	// and __name__, which are the same for all of them.
 	firstOnly, emitted bool
+	// streams counts the streams whose columns were emitted.
+	streams int
 }
 
 func (b *builder) enough() bool { return b.firstOnly && b.emitted }
 
 func (b *builder) build(kv ...string) labels.Labels {
+	return b.extend(nil, kv...)
+}
+
+// extend builds the labels of base plus kv, without concatenating them.
+func (b *builder) extend(base []string, kv ...string) labels.Labels {
 	b.sb.Reset()
-	for i := 0; i+1 < len(kv); i += 2 {
-		b.sb.Add(kv[i], kv[i+1])
+	for _, part := range [2][]string{base, kv} {
+		for i := 0; i+1 < len(part); i += 2 {
+			b.sb.Add(part[i], part[i+1])
+		}
 	}
 	b.sb.Sort()
 	return b.sb.Labels()
@@ -275,27 +287,30 @@ func lazyStream(mk func() *stream) func() *stream {
 // histogram for one status. Every part of it integrates the same stream, so
 // the +Inf bucket, _count and the responses counter agree exactly.
 func emitHTTP(name, responses, histogram string, base []string, sel *selector, spans []span, b *builder, mk func() *stream, emit func(*seriesDesc)) {
+	counted := false
 	one := func(ls labels.Labels, eval func() evaluator) {
 		if sel.matches(ls) {
 			emit(&seriesDesc{lset: ls, spans: spans, eval: eval})
+			if !counted {
+				b.streams++
+				counted = true
+			}
 		}
 	}
-	// Only a status' buckets share its stream within one Select, so only
-	// they are worth caching rows for.
-	column := func(col int, cache *rowCache) func() evaluator {
-		return func() evaluator { return newColumnEval(mk(), col, cache) }
+	column := func(col int) func() evaluator {
+		return func() evaluator { return newColumnEval(mk(), col, b.rows) }
 	}
 	switch name {
 	case responses, histogram + "_count":
-		one(b.build(append(base, model.MetricNameLabel, name)...), column(countColumn, nil))
+		one(b.extend(base, model.MetricNameLabel, name), column(countColumn))
 	case histogram + "_sum":
-		one(b.build(append(base, model.MetricNameLabel, name)...), column(sumColumn, nil))
+		one(b.extend(base, model.MetricNameLabel, name), column(sumColumn))
 	case histogram + "_bucket":
-		for i, le := range leBounds {
+		for i, le := range leLabels {
 			if b.enough() {
 				return
 			}
-			one(b.build(append(base, model.MetricNameLabel, name, "le", leLabel(le))...), column(i, b.rows))
+			one(b.extend(base, model.MetricNameLabel, name, "le", le), column(i))
 		}
 	}
 }
@@ -365,15 +380,14 @@ func (mm *machineModel) loadAverage(minutes string) evaluator {
 	// Longer averages smooth more.
 	jitter := map[string]float64{"1": 0.25, "5": 0.1, "15": 0.04}[minutes]
 	flows := make([]*flow, mm.cpus())
-	states := make([]waveState, len(flows))
 	for i := range flows {
 		flows[i] = mm.busy(i)
 	}
 	key := hashKey(mm.m.ID, "load", minutes)
 	return gaugeFunc(func(k int64) float64 {
 		load := 0.0
-		for i, f := range flows {
-			load += f.rateAt(k, &states[i])
+		for _, f := range flows {
+			load += f.rateAt(k)
 		}
 		v := load * 1.3 * (1 + jitter*gaugeNoise(key, k))
 		return math.Round(v*100) / 100
@@ -408,7 +422,6 @@ func (mm *machineModel) concurrency() evaluator {
 	key := hashKey(mm.m.ID, "concurrency")
 	traffic := newFlow(am.rate*mm.trafficShare(), 1, dailyWaves(key, fastDaily), nil, key, 0)
 	regimes := mm.region.latency
-	var ws waveState
 	return gaugeFunc(func(k int64) float64 {
 		mult := 1.0
 		for _, r := range regimes {
@@ -417,7 +430,7 @@ func (mm *machineModel) concurrency() evaluator {
 			}
 		}
 		// Little's law: requests in flight = arrival rate x time in system.
-		v := traffic.rateAt(k, &ws) * am.latency * mult * 1.4
+		v := traffic.rateAt(k) * am.latency * mult * 1.4
 		return max(0, math.Round(v*(1+0.3*gaugeNoise(key, k))))
 	})
 }

@@ -3,23 +3,29 @@ package series
 import (
 	"math"
 	"slices"
+
+	"github.com/prometheus/prometheus/promql"
 )
 
 // evaluator gives a series' value at grid index k; kb is the grid index the
-// series' counters started from (its creation, or the machine's last boot).
+// series' counters started from (its creation, or the machine's last boot),
+// and res the stride, in grid steps, at which the iterator reads it.
 // Evaluators keep per-iterator caches, so each iterator gets its own.
 type evaluator interface {
-	value(k, kb int64) float64
+	value(k, kb, res int64) float64
 }
 
 type gaugeFunc func(k int64) float64
 
-func (g gaugeFunc) value(k, _ int64) float64 { return g(k) }
+func (g gaugeFunc) value(k, _, _ int64) float64 { return g(k) }
 
 // stream is one status' responses in one group (an edge region or an
 // instance): a fast and a slow flow, whose latencies follow regimes.
 type stream struct {
-	rows     *rows // the rows cached for this stream, if any
+	// fp identifies the stream's parameters, hence its rows, across
+	// queries; eval computes its rows, once some are needed.
+	fp       uint64
+	eval     *streamEval
 	flows    [2]*flow
 	medians  [2]float64
 	sigmas   [2]float64
@@ -30,6 +36,7 @@ type stream struct {
 func newStream(key uint64, rate, median, overhead float64, s status, steps []mstep, regimes []regime) *stream {
 	base := rate * s.share
 	return &stream{
+		fp: streamPrint(key, rate, median, overhead, s, steps, regimes),
 		flows: [2]*flow{
 			newFlow(base*(1-slowShare), 1, dailyWaves(key, fastDaily), steps, key, counterNoise),
 			newFlow(base*slowShare, 1, dailyWaves(key^0x5a5a, slowDaily), steps, key^0x5a5a, counterNoise),
@@ -39,6 +46,28 @@ func newStream(key uint64, rate, median, overhead float64, s status, steps []mst
 		overhead: overhead,
 		regimes:  regimes,
 	}
+}
+
+// streamPrint hashes everything a stream's rows depend on besides the grid
+// index and kb, so that cached rows are never served for a stream that
+// has changed (a region added to an app changes every region's share).
+func streamPrint(key uint64, rate, median, overhead float64, s status, steps []mstep, regimes []regime) uint64 {
+	h := mix(key ^ 0x73747265616d)
+	add := func(x uint64) { h = mix(h ^ x) }
+	for _, f := range []float64{rate, median, overhead, s.share, s.latency} {
+		add(math.Float64bits(f))
+	}
+	add(hashKey(s.code))
+	for _, st := range steps {
+		add(uint64(st.k))
+		add(math.Float64bits(st.mult))
+	}
+	add(uint64(len(steps)))
+	for _, r := range regimes {
+		add(uint64(r.k))
+		add(math.Float64bits(r.mult))
+	}
+	return h
 }
 
 // Weights of a stream's flows: what each response adds to a series, given
@@ -198,71 +227,135 @@ func (e *streamEval) row(k, kb int64, row *[rowWidth]float64) {
 	row[sumColumn] = p[sumColumn] + w[sumColumn][0]*d0 + w[sumColumn][1]*d1
 }
 
-// rows remembers a stream's rows over a run of grid indexes. The engine
-// reads series one after another, and the twelve buckets, _count and _sum
-// of a status are read in a row: all but the first then cost a lookup.
-type rows struct {
-	owner *stream
-	kb    int64
-	from  int64
-	vals  []float64
-}
+// blockRows is how many rows a block holds: the unit in which rows are
+// computed, shared between a stream's columns and cached across queries.
+const blockRows = 64
 
-// rowCache hands out a few rows buffers per Select, taking the oldest back
-// when all are in use, so memory stays bounded whatever the query selects.
+// rowBlock is a stream's rows at grid indexes (b*blockRows + i) * res,
+// i in [0, blockRows), for one kb.
+type rowBlock [blockRows * rowWidth]float64
+
+// rowCache hands a Select's columns the rows of their stream. The engine
+// reads series one after another, and the twelve buckets, _count and _sum
+// of a status are read in a row: the first computes the stream's blocks,
+// the others look them up. Two slots, each holding one stream's blocks for
+// the query's range, keep memory bounded whatever the Select matches. With
+// global set, blocks also go through the Queryable's cache, so the other
+// selectors of a query (and other queries: the app page's latency charts
+// read the same buckets four times) find them computed.
 // A Select's series are read from one goroutine, as promql.Engine does.
 type rowCache struct {
-	slots [2]*rows
-	next  int
+	slots  [2]rowSlot
+	next   int
+	global *blockCache
 }
 
-func (rc *rowCache) take(owner *stream, kb, from int64) *rows {
-	r := rc.slots[rc.next]
-	if r == nil {
-		r = &rows{}
-		rc.slots[rc.next] = r
+type rowSlot struct {
+	owner   *stream
+	kb, res int64
+	blocks  map[int64]*rowBlock
+	// spare holds blocks this slot computed itself and may overwrite once
+	// it serves another stream (cached blocks are never overwritten).
+	spare, used []*rowBlock
+}
+
+func (rc *rowCache) block(st *stream, kb, res, b int64) *rowBlock {
+	var slot *rowSlot
+	for i := range rc.slots {
+		if s := &rc.slots[i]; s.owner == st && s.kb == kb && s.res == res {
+			slot = s
+		}
 	}
-	rc.next = (rc.next + 1) % len(rc.slots)
-	if r.owner != nil {
-		r.owner.rows = nil
+	if slot == nil {
+		slot = &rc.slots[rc.next]
+		rc.next = (rc.next + 1) % len(rc.slots)
+		slot.owner, slot.kb, slot.res = st, kb, res
+		if slot.blocks == nil {
+			slot.blocks = map[int64]*rowBlock{}
+		}
+		clear(slot.blocks)
+		slot.spare = append(slot.spare, slot.used...)
+		slot.used = slot.used[:0]
 	}
-	r.owner, r.kb, r.from, r.vals = owner, kb, from, r.vals[:0]
-	owner.rows = r
-	return r
+	if blk := slot.blocks[b]; blk != nil {
+		return blk
+	}
+	key := blockKey{st.fp, kb, res, b}
+	var blk *rowBlock
+	if rc.global != nil {
+		blk = rc.global.get(key)
+	}
+	if blk == nil {
+		switch {
+		case rc.global != nil:
+			blk = new(rowBlock)
+		case len(slot.spare) > 0:
+			blk = slot.spare[len(slot.spare)-1]
+			slot.spare = slot.spare[:len(slot.spare)-1]
+			slot.used = append(slot.used, blk)
+		default:
+			blk = new(rowBlock)
+			slot.used = append(slot.used, blk)
+		}
+		st.fill(blk, kb, res, b)
+		if rc.global != nil {
+			rc.global.put(key, blk)
+		}
+	}
+	slot.blocks[b] = blk
+	return blk
+}
+
+// fill computes block b of the stream's rows.
+func (st *stream) fill(blk *rowBlock, kb, res, b int64) {
+	if st.eval == nil {
+		st.eval = newStreamEval(st)
+	}
+	var row [rowWidth]float64
+	k := b * blockRows * res
+	for i := range blockRows {
+		st.eval.row(k, kb, &row)
+		copy(blk[i*rowWidth:], row[:])
+		k += res
+	}
 }
 
 // columnEval reads one column of a stream.
 type columnEval struct {
 	st    *stream
 	col   int
-	eval  *streamEval
 	cache *rowCache
-	row   [rowWidth]float64
+	// The block read last.
+	blk        *rowBlock
+	b, kb, res int64
 }
 
 func newColumnEval(st *stream, col int, cache *rowCache) *columnEval {
 	return &columnEval{st: st, col: col, cache: cache}
 }
 
-func (e *columnEval) value(k, kb int64) float64 {
-	r := e.st.rows
-	if r != nil && r.kb == kb && k >= r.from {
-		if i := int(k-r.from) * rowWidth; i < len(r.vals) {
-			return r.vals[i+e.col]
+// appendRun appends the column's samples at from, from+res, ... below to,
+// a block at a time.
+func (e *columnEval) appendRun(buf []promql.FPoint, from, to, kb, res int64) []promql.FPoint {
+	for k := from; k < to; {
+		j := floorDiv(k, res)
+		b := floorDiv(j, blockRows)
+		blk := e.cache.block(e.st, kb, res, b)
+		for i := int(j - b*blockRows); i < blockRows && k < to; i++ {
+			buf = append(buf, promql.FPoint{T: k * gridMs, F: blk[i*rowWidth+e.col]})
+			k += res
 		}
 	}
-	if e.eval == nil {
-		e.eval = newStreamEval(e.st)
+	return buf
+}
+
+func (e *columnEval) value(k, kb, res int64) float64 {
+	j := floorDiv(k, res)
+	b := floorDiv(j, blockRows)
+	if e.blk == nil || b != e.b || kb != e.kb || res != e.res {
+		e.blk, e.b, e.kb, e.res = e.cache.block(e.st, kb, res, b), b, kb, res
 	}
-	e.eval.row(k, kb, &e.row)
-	switch {
-	case r != nil && r.kb == kb && int(k-r.from)*rowWidth == len(r.vals):
-		r.vals = append(r.vals, e.row[:]...)
-	case r == nil && e.cache != nil:
-		r = e.cache.take(e.st, kb, k)
-		r.vals = append(r.vals, e.row[:]...)
-	}
-	return e.row[e.col]
+	return e.blk[int(j-b*blockRows)*rowWidth+e.col]
 }
 
 // CPU modes, as node_exporter names them. guest and guest_nice are left
@@ -279,7 +372,7 @@ type cpuEval struct {
 	ready         bool
 }
 
-func (e *cpuEval) value(k, kb int64) float64 {
+func (e *cpuEval) value(k, kb, _ int64) float64 {
 	if !e.ready || kb != e.kb {
 		e.kb, e.ready = kb, true
 		e.userKB, e.sysKB = e.user.f.at(kb), e.system.f.at(kb)
@@ -323,7 +416,7 @@ type counterEval struct {
 	ready bool
 }
 
-func (e *counterEval) value(k, kb int64) float64 {
+func (e *counterEval) value(k, kb, _ int64) float64 {
 	if !e.ready || kb != e.kb {
 		e.kb, e.ready = kb, true
 		e.atKB = e.c.f.at(kb)

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
-	"github.com/prometheus/prometheus/tsdb/chunkenc"
 
 	"github.com/flydash/dashboard/flysim/fleet"
 )
@@ -64,14 +63,12 @@ func ExportJSONLines(w io.Writer, apps []fleet.App, start, end time.Time, step t
 func appendSeriesLine(buf []byte, d *seriesDesc, mint, maxt, nowK, stepMs int64) ([]byte, error) {
 	var ts []int64
 	var vs []float64
-	it := newIterator(d, mint, maxt, nowK)
-	for it.Next() == chunkenc.ValFloat {
-		t, v := it.At()
-		if t%stepMs != 0 || math.IsNaN(v) {
+	for _, p := range appendSamples(nil, d, mint, maxt, nowK, stepMs/gridMs) {
+		if math.IsNaN(p.F) {
 			continue
 		}
-		ts = append(ts, t)
-		vs = append(vs, v)
+		ts = append(ts, p.T)
+		vs = append(vs, p.F)
 	}
 	if len(ts) == 0 {
 		return nil, nil

@@ -2,6 +2,7 @@ package series
 
 import (
 	"math"
+	"sync"
 )
 
 // The scrape grid: every series has samples exactly at multiples of gridMs.
@@ -16,20 +17,67 @@ const dayOmega = 2 * math.Pi / 86400
 // peakSecondOfDay puts the daily traffic peak in the UTC afternoon.
 const peakSecondOfDay = 15 * 3600
 
-// wave is one sinusoidal term of a rate: amp * cos(omega*(t - shift)).
+// wave is one sinusoidal term of a rate, amp * cos(2π (k - shift) / period)
+// at grid index k. Its period and shift are whole grid steps, so its phase
+// at any k is an index into a table of exact sines shared by every wave of
+// that period: a counter costs the same O(1) at any k, read in order or
+// not, and a sample's value never depends on how a query reached it.
 type wave struct {
-	amp, omega, shift float64
+	amp           float64
+	period, shift int64 // grid steps; 0 <= shift < period
+	tab           *waveTable
+	// primAmp is amp / ω in seconds: the sine's weight in the integral.
+	primAmp   float64
+	invPeriod float64
 }
 
-// maxWaves bounds a flow's waves, so their state fits in fixed arrays.
-const maxWaves = 4
+func newWave(amp float64, period, shift int64) wave {
+	period = max(period, 4)
+	shift = ((shift % period) + period) % period
+	return wave{
+		amp: amp, period: period, shift: shift, tab: tableFor(period),
+		primAmp:   amp * float64(period*gridSec) / (2 * math.Pi),
+		invPeriod: 1 / float64(period),
+	}
+}
 
-// anchorEvery is how often (in grid steps) the waves' phases are computed
-// exactly; between anchors they are rotated one step at a time, which is
-// much cheaper than sin. Every evaluation of index k takes the same path
-// (exact at the anchor below k, then k-anchor rotations), so a value never
-// depends on where a query started.
-const anchorEvery = 64
+// phase is the table index of the wave at grid index k: (k - shift) mod
+// period, by a float multiplication rather than an integer division, which
+// costs several times more and is paid for every wave of every sample.
+// Grid indexes are far below 2^53, so the quotient is off by at most one.
+func (w *wave) phase(k int64) int64 {
+	x := k - w.shift
+	i := x - int64(math.Floor(float64(x)*w.invPeriod))*w.period
+	switch {
+	case i < 0:
+		i += w.period
+	case i >= w.period:
+		i -= w.period
+	}
+	return i
+}
+
+// waveTable holds sin and cos of 2πi/period for every i in [0, period).
+type waveTable struct{ sin, cos []float64 }
+
+// waveTables maps a period to its table. Periods are few (dailyWaves picks
+// them from bounded ranges), so the tables stay small.
+var waveTables sync.Map
+
+func tableFor(period int64) *waveTable {
+	if t, ok := waveTables.Load(period); ok {
+		return t.(*waveTable)
+	}
+	t := &waveTable{sin: make([]float64, period), cos: make([]float64, period)}
+	for i := range period {
+		t.sin[i], t.cos[i] = math.Sincos(2 * math.Pi * float64(i) / float64(period))
+	}
+	actual, _ := waveTables.LoadOrStore(period, t)
+	return actual.(*waveTable)
+}
+
+// maxWaves bounds a flow's waves.
+const maxWaves = 4
 
 // mstep multiplies a flow's rate by mult from grid index k on.
 type mstep struct {
@@ -55,10 +103,8 @@ type flow struct {
 	// primitive there, so integral() only has to add the current segment.
 	offsets  []float64
 	stepPrim []float64
-	// One grid step's rotation of each wave.
-	rotSin, rotCos [maxWaves]float64
-	key            uint64
-	noise          float64 // fraction of the neighbouring increments, < 0.5
+	key      uint64
+	noise    float64 // fraction of the neighbouring increments, < 0.5
 }
 
 func newFlow(base, c0 float64, waves []wave, steps []mstep, key uint64, noise float64) *flow {
@@ -66,16 +112,12 @@ func newFlow(base, c0 float64, waves []wave, steps []mstep, key uint64, noise fl
 		panic("series: too many waves in a flow")
 	}
 	f := &flow{base: base, c0: c0, waves: waves, steps: steps, key: key, noise: noise}
-	for j, w := range waves {
-		f.rotSin[j], f.rotCos[j] = math.Sincos(w.omega * gridSec)
-	}
 	f.offsets = make([]float64, len(steps))
 	f.stepPrim = make([]float64, len(steps))
 	mult := 1.0
 	acc := 0.0
-	var ws waveState
 	for i, s := range steps {
-		p := f.primitive(s.k, &ws)
+		p := f.primitive(s.k)
 		if i == 0 {
 			acc = mult * p
 		} else {
@@ -87,42 +129,12 @@ func newFlow(base, c0 float64, waves []wave, steps []mstep, key uint64, noise fl
 	return f
 }
 
-// waveState holds sin and cos of every wave's phase at grid index k.
-type waveState struct {
-	k     int64
-	s, c  [maxWaves]float64
-	valid bool
-}
-
-func (f *flow) advanceWaves(ws *waveState, k int64) {
-	if ws.valid && k == ws.k {
-		return
-	}
-	if ws.valid && k == ws.k+1 && k%anchorEvery != 0 {
-		for j := range f.waves {
-			s, c := ws.s[j], ws.c[j]
-			ws.s[j] = s*f.rotCos[j] + c*f.rotSin[j]
-			ws.c[j] = c*f.rotCos[j] - s*f.rotSin[j]
-		}
-		ws.k = k
-		return
-	}
-	anchor := k - ((k%anchorEvery)+anchorEvery)%anchorEvery
-	for j, w := range f.waves {
-		ws.s[j], ws.c[j] = math.Sincos(w.omega * (float64(anchor*gridSec) - w.shift))
-	}
-	ws.k, ws.valid = anchor, true
-	for i := anchor + 1; i <= k; i++ {
-		f.advanceWaves(ws, i)
-	}
-}
-
 // primitive is an antiderivative of the unmultiplied rate at grid index k.
-func (f *flow) primitive(k int64, ws *waveState) float64 {
-	f.advanceWaves(ws, k)
+func (f *flow) primitive(k int64) float64 {
 	v := f.c0 * float64(k*gridSec)
-	for j, w := range f.waves {
-		v += w.amp / w.omega * ws.s[j]
+	for j := range f.waves {
+		w := &f.waves[j]
+		v += w.primAmp * w.tab.sin[w.phase(k)]
 	}
 	return f.base * v
 }
@@ -141,8 +153,38 @@ func (f *flow) segment(k int64) int {
 
 // integral is the exact integral of the rate up to grid index k, from an
 // arbitrary but fixed origin: only differences are meaningful.
-func (f *flow) integral(k int64, ws *waveState) float64 {
-	p := f.primitive(k, ws)
+func (f *flow) integral(k int64) float64 {
+	return f.multiplied(k, f.primitive(k))
+}
+
+// integrals3 is integral at k-1, k and k+1, with one phase computation per
+// wave instead of three. Each sum is formed in the same order as
+// primitive's, so the values are the very same floats.
+func (f *flow) integrals3(k int64) (prev, cur, next float64) {
+	lin := f.c0 * float64(k*gridSec)
+	pv, cv, nv := f.c0*float64((k-1)*gridSec), lin, f.c0*float64((k+1)*gridSec)
+	for j := range f.waves {
+		w := &f.waves[j]
+		i := w.phase(k)
+		ip, in := i-1, i+1
+		if ip < 0 {
+			ip += w.period
+		}
+		if in == w.period {
+			in = 0
+		}
+		pv += w.primAmp * w.tab.sin[ip]
+		cv += w.primAmp * w.tab.sin[i]
+		nv += w.primAmp * w.tab.sin[in]
+	}
+	return f.multiplied(k-1, f.base*pv), f.multiplied(k, f.base*cv), f.multiplied(k+1, f.base*nv)
+}
+
+// multiplied turns the primitive p at k into the integral at k.
+func (f *flow) multiplied(k int64, p float64) float64 {
+	if len(f.steps) == 0 {
+		return p
+	}
 	i := f.segment(k)
 	if i < 0 {
 		return p
@@ -151,12 +193,12 @@ func (f *flow) integral(k int64, ws *waveState) float64 {
 }
 
 // rateAt is the instantaneous rate at grid index k, for gauges that follow
-// the traffic; ws makes walking along the grid cheap.
-func (f *flow) rateAt(k int64, ws *waveState) float64 {
-	f.advanceWaves(ws, k)
+// the traffic.
+func (f *flow) rateAt(k int64) float64 {
 	v := f.c0
-	for j, w := range f.waves {
-		v += w.amp * ws.c[j]
+	for j := range f.waves {
+		w := &f.waves[j]
+		v += w.amp * w.tab.cos[w.phase(k)]
 	}
 	mult := 1.0
 	if i := f.segment(k); i >= 0 {
@@ -175,20 +217,17 @@ func (f *flow) noisy(k int64, prev, cur, next float64) float64 {
 
 // at evaluates noisy at k without a cursor.
 func (f *flow) at(k int64) float64 {
-	var ws waveState
-	prev := f.integral(k-1, &ws)
-	cur := f.integral(k, &ws)
-	return f.noisy(k, prev, cur, f.integral(k+1, &ws))
+	prev, cur, next := f.integrals3(k)
+	return f.noisy(k, prev, cur, next)
 }
 
-// cursor evaluates a flow at increasing grid indexes, reusing the two
-// integrals it already has: iterators walk series sample by sample.
+// cursor evaluates a flow at increasing grid indexes, reusing the
+// integrals it already has when it moves one step.
 type cursor struct {
 	f               *flow
 	k               int64
 	prev, cur, next float64
 	valid           bool
-	ws              waveState // at k+1
 }
 
 func (c *cursor) at(k int64) float64 {
@@ -196,13 +235,10 @@ func (c *cursor) at(k int64) float64 {
 	case c.valid && k == c.k:
 	case c.valid && k == c.k+1:
 		c.prev, c.cur = c.cur, c.next
-		c.next = c.f.integral(k+1, &c.ws)
+		c.next = c.f.integral(k + 1)
 		c.k = k
 	default:
-		c.ws.valid = false
-		c.prev = c.f.integral(k-1, &c.ws)
-		c.cur = c.f.integral(k, &c.ws)
-		c.next = c.f.integral(k+1, &c.ws)
+		c.prev, c.cur, c.next = c.f.integrals3(k)
 		c.k, c.valid = k, true
 	}
 	return c.f.noisy(k, c.prev, c.cur, c.next)
@@ -213,15 +249,22 @@ func (c *cursor) at(k int64) float64 {
 // from key, so that no two series look alike. The wave amplitudes sum to
 // less than 1, keeping rates positive with c0 = 1.
 func dailyWaves(key uint64, daily float64) []wave {
-	ws := []wave{{amp: daily, omega: dayOmega, shift: peakSecondOfDay}}
-	wobbles := []struct{ minPeriod, maxPeriod, amp float64 }{
-		{5 * 60, 15 * 60, 0.05},
-		{30 * 60, 90 * 60, 0.07},
-		{3 * 3600, 5 * 3600, 0.06},
+	ws := []wave{newWave(daily, 86400/gridSec, peakSecondOfDay/gridSec)}
+	wobbles := []struct {
+		minPeriod, maxPeriod float64
+		amp                  float64
+		// quantum rounds the period, in grid steps, so that few distinct
+		// periods (and sine tables) exist.
+		quantum int64
+	}{
+		{5 * 60, 15 * 60, 0.05, 1},
+		{30 * 60, 90 * 60, 0.07, 2},
+		{3 * 3600, 5 * 3600, 0.06, 8},
 	}
 	for i, w := range wobbles {
-		period := w.minPeriod + (w.maxPeriod-w.minPeriod)*unit(key, uint64(1000+i))
-		ws = append(ws, wave{amp: w.amp, omega: 2 * math.Pi / period, shift: period * unit(key, uint64(2000+i))})
+		seconds := w.minPeriod + (w.maxPeriod-w.minPeriod)*unit(key, uint64(1000+i))
+		period := int64(math.Round(seconds/gridSec/float64(w.quantum))) * w.quantum
+		ws = append(ws, newWave(w.amp, period, int64(float64(period)*unit(key, uint64(2000+i)))))
 	}
 	return ws
 }

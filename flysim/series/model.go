@@ -25,16 +25,18 @@ type status struct {
 }
 
 // statuses are the codes every HTTP app answers with; 200 takes the rest.
+// One code per class stands for the rarer ones (201 in 200, 301 in 304, 429
+// in 404, 503 in 500 and 502), because every code costs a histogram of
+// twelve series per region: five codes keep each class's share and latency
+// (what the charts and the 5xx incident show) at little over half the
+// series nine would need, which is what lets an org-wide query over
+// hundreds of apps answer in a few seconds.
 var statuses = []status{
 	{"200", 0, 1, false},
-	{"201", 0.03, 1.4, false},
-	{"301", 0.01, 0.2, false},
-	{"304", 0.05, 0.3, false},
-	{"404", 0.035, 0.4, false},
-	{"429", 0.002, 0.05, false},
-	{"500", 0.0015, 1.6, true},
+	{"304", 0.06, 0.3, false},
+	{"404", 0.037, 0.4, false},
+	{"500", 0.002, 1.6, true},
 	{"502", 0.0005, 3, true},
-	{"503", 0.0005, 0.1, true},
 }
 
 func init() {

@@ -5,7 +5,11 @@
 // and the time, on a 15 s grid. Memory therefore does not grow with history
 // or with the number of apps, and a query only computes the series its
 // matchers select. Counters come from rates with closed-form integrals, so
-// a counter's value at any moment costs O(1).
+// a counter's value at any moment costs O(1). A selector whose answer does
+// not depend on every 15 s sample (rate over a long window, an instant
+// selector at a coarse step) is served on a coarser grid of the same
+// samples (see resolution.go), and histogram rows, the bulk of the work,
+// are cached across queries (cache.go).
 package series
 
 import (
@@ -13,15 +17,15 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/common/model"
-	"github.com/prometheus/prometheus/model/histogram"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/value"
+	"github.com/prometheus/prometheus/promql"
 	"github.com/prometheus/prometheus/storage"
 	"github.com/prometheus/prometheus/tsdb/chunkenc"
-	"github.com/prometheus/prometheus/tsdb/chunks"
 	"github.com/prometheus/prometheus/util/annotations"
 
 	"github.com/flydash/dashboard/flysim/fleet"
@@ -35,14 +39,42 @@ type Source interface {
 
 // NewQueryable returns a storage.Queryable over src's synthesized metrics,
 // for promql.Engine. Each Querier reads one snapshot of the fleet.
-func NewQueryable(src Source) storage.Queryable {
-	return queryable{src: src}
+func NewQueryable(src Source, opts ...Option) storage.Queryable {
+	c := config{cacheFloats: DefaultCacheFloats}
+	for _, o := range opts {
+		o(&c)
+	}
+	return &queryable{src: src, cache: newBlockCache(c.cacheFloats), fineOnly: c.fineOnly}
 }
 
-type queryable struct{ src Source }
+// Option adjusts a Queryable.
+type Option func(*config)
 
-func (q queryable) Querier(mint, maxt int64) (storage.Querier, error) {
-	return newQuerier(q.src.Snapshot(), q.src.Now(), mint, maxt), nil
+type config struct {
+	cacheFloats int
+	// fineOnly serves every selector on the 15 s grid, for tests that
+	// compare the coarse grid's answers with it.
+	fineOnly bool
+}
+
+// WithCacheFloats sizes the cache of synthesized histogram rows, in
+// float64s; 0 turns it off.
+func WithCacheFloats(n int) Option {
+	return func(c *config) { c.cacheFloats = n }
+}
+
+type queryable struct {
+	src      Source
+	cache    *blockCache
+	fineOnly bool
+	// served counts the samples synthesized, for tests.
+	served atomic.Int64
+}
+
+func (q *queryable) Querier(mint, maxt int64) (storage.Querier, error) {
+	qr := newQuerier(q.src.Snapshot(), q.src.Now(), mint, maxt)
+	qr.cache, qr.fineOnly, qr.served = q.cache, q.fineOnly, &q.served
+	return qr, nil
 }
 
 type querier struct {
@@ -50,8 +82,11 @@ type querier struct {
 	nowK       int64 // last grid index with samples
 	mint, maxt int64
 
-	mu     sync.Mutex
-	models map[int]*appModel
+	mu       sync.Mutex
+	models   map[int]*appModel
+	cache    *blockCache // nil: none
+	fineOnly bool
+	served   *atomic.Int64 // nil: not counted
 }
 
 func newQuerier(apps []fleet.App, now time.Time, mint, maxt int64) *querier {
@@ -102,15 +137,17 @@ func (q *querier) labelDescs(name string, ms []*labels.Matcher) []*seriesDesc {
 	for _, m := range ms {
 		firstOnly = firstOnly && structural(m.Name)
 	}
-	return q.collect(q.mint, q.maxt, ms, firstOnly)
+	return q.collect(q.mint, q.maxt, ms, &builder{rows: &rowCache{}, firstOnly: firstOnly})
 }
 
-// descs lists the series matching ms with samples in [mint, maxt].
-func (q *querier) descs(mint, maxt int64, ms []*labels.Matcher) []*seriesDesc {
-	return q.collect(mint, maxt, ms, false)
+// descs lists the series matching ms with samples in [mint, maxt], and the
+// rows cache their evaluators share.
+func (q *querier) descs(mint, maxt int64, ms []*labels.Matcher) ([]*seriesDesc, *builder) {
+	b := &builder{rows: &rowCache{}}
+	return q.collect(mint, maxt, ms, b), b
 }
 
-func (q *querier) collect(mint, maxt int64, ms []*labels.Matcher, firstOnly bool) []*seriesDesc {
+func (q *querier) collect(mint, maxt int64, ms []*labels.Matcher, b *builder) []*seriesDesc {
 	mint, maxt = max(mint, q.mint), min(maxt, q.maxt)
 	if mint > maxt {
 		return nil
@@ -121,14 +158,13 @@ func (q *querier) collect(mint, maxt int64, ms []*labels.Matcher, firstOnly bool
 		return nil
 	}
 	var out []*seriesDesc
-	b := builder{rows: &rowCache{}, firstOnly: firstOnly}
 	for i := range q.apps {
 		// The app matcher is checked before the model is built, so a query
 		// on one app costs nothing for the others.
 		if !matchAll(sel.app, q.apps[i].Name) {
 			continue
 		}
-		q.model(i).enumerate(sel, fams, mint, maxt, &b, func(d *seriesDesc) {
+		q.model(i).enumerate(sel, fams, mint, maxt, b, func(d *seriesDesc) {
 			b.emitted = true
 			out = append(out, d)
 		})
@@ -141,7 +177,7 @@ func (q *querier) Select(_ context.Context, sortSeries bool, hints *storage.Sele
 	if hints != nil {
 		mint, maxt = max(mint, hints.Start), min(maxt, hints.End)
 	}
-	descs := q.descs(mint, maxt, ms)
+	descs, b := q.descs(mint, maxt, ms)
 	if sortSeries {
 		slices.SortFunc(descs, func(a, b *seriesDesc) int { return labels.Compare(a.lset, b.lset) })
 	}
@@ -149,7 +185,17 @@ func (q *querier) Select(_ context.Context, sortSeries bool, hints *storage.Sele
 		// Metadata-only selects never read samples.
 		mint, maxt = math.MaxInt64, math.MinInt64
 	}
-	return &seriesSet{descs: descs, mint: mint, maxt: maxt, nowK: q.nowK, i: -1}
+	res := resolution(hints, Lookback)
+	if q.fineOnly {
+		res = 1
+	}
+	if mint <= maxt {
+		blocks := int((maxt-mint)/(res*gridMs*blockRows)) + 2
+		if q.cache.admits(b.streams * blocks * blockFloats) {
+			b.rows.global = q.cache
+		}
+	}
+	return &seriesSet{descs: descs, mint: mint, maxt: maxt, nowK: q.nowK, res: res, i: -1, served: q.served}
 }
 
 func (q *querier) LabelValues(_ context.Context, name string, hints *storage.LabelHints, ms ...*labels.Matcher) ([]string, annotations.Annotations, error) {
@@ -188,7 +234,12 @@ type seriesSet struct {
 	descs      []*seriesDesc
 	mint, maxt int64
 	nowK       int64
+	res        int64
 	i          int
+	// The samples buffer handed out last, and the iterator holding it.
+	lastIt  chunkenc.Iterator
+	lastBuf []promql.FPoint
+	served  *atomic.Int64
 }
 
 func (s *seriesSet) Next() bool {
@@ -197,114 +248,89 @@ func (s *seriesSet) Next() bool {
 }
 
 func (s *seriesSet) At() storage.Series {
-	return &series{desc: s.descs[s.i], mint: s.mint, maxt: s.maxt, nowK: s.nowK}
+	return &series{desc: s.descs[s.i], set: s}
 }
 
 func (s *seriesSet) Err() error                        { return nil }
 func (s *seriesSet) Warnings() annotations.Annotations { return nil }
 
+// buffer returns a samples buffer for an iterator that will replace reuse.
+// The buffer handed out last is free again once its iterator comes back as
+// reuse: the caller is done with it.
+func (s *seriesSet) buffer(reuse chunkenc.Iterator) []promql.FPoint {
+	if reuse != nil && reuse == s.lastIt {
+		return s.lastBuf[:0]
+	}
+	return nil
+}
+
 type series struct {
-	desc       *seriesDesc
-	mint, maxt int64
-	nowK       int64
+	desc *seriesDesc
+	set  *seriesSet
 }
 
 func (s *series) Labels() labels.Labels { return s.desc.lset }
 
-func (s *series) Iterator(chunkenc.Iterator) chunkenc.Iterator {
-	return newIterator(s.desc, s.mint, s.maxt, s.nowK)
-}
-
-// run is the samples of one span, clipped to the query, on the grid:
-// indexes [from, to), then a staleness marker at stale (-1: none), the way
-// Prometheus marks a target that went away.
-type run struct {
-	from, to int64
-	stale    int64
-	kb       int64
-	first    int // index of the run's first sample in the series
-}
-
-func (r run) len() int {
-	n := int(r.to - r.from)
-	if r.stale >= 0 {
-		n++
+// Iterator synthesizes the series' samples in the Select's range at its
+// resolution, then lets promql's own iterator walk them: the engine reads
+// every sample it is given, and a plain slice is the cheapest way to give
+// them.
+func (s *series) Iterator(reuse chunkenc.Iterator) chunkenc.Iterator {
+	set := s.set
+	buf := appendSamples(set.buffer(reuse), s.desc, set.mint, set.maxt, set.nowK, set.res)
+	it := promql.NewStorageSeries(promql.Series{Floats: buf}).Iterator(reuse)
+	set.lastIt, set.lastBuf = it, buf
+	if set.served != nil {
+		set.served.Add(int64(len(buf)))
 	}
-	return n
+	return it
 }
 
-// lazySamples is a series' samples as storage.Samples: indexable in O(1),
-// so storage's list iterator can seek by binary search, and computed only
-// when a value is read.
-type lazySamples struct {
-	runs    []run
-	n       int
-	mk      func() evaluator
-	eval    evaluator
-	scratch lazySample
-}
-
-func newIterator(d *seriesDesc, mint, maxt int64, nowK int64) chunkenc.Iterator {
-	ls := &lazySamples{mk: d.eval}
-	ls.scratch.s = ls
-	if mint <= maxt {
-		kmin, kmax := gridCeil(mint), min(floorDiv(maxt, gridMs), nowK)
-		for i, sp := range d.spans {
-			k0, k1 := gridCeil(sp.from), gridCeil(sp.to)
-			kb := k0
-			if !d.resets {
-				kb = gridCeil(d.spans[0].from)
+// appendSamples appends the samples of d in [mint, maxt] at multiples of
+// res grid steps: each span's samples, then a staleness marker where a span
+// ends for good, the way Prometheus marks a target that went away.
+func appendSamples(buf []promql.FPoint, d *seriesDesc, mint, maxt, nowK, res int64) []promql.FPoint {
+	if mint > maxt {
+		return buf
+	}
+	var eval evaluator
+	kmin, kmax := gridCeil(mint), min(floorDiv(maxt, gridMs), nowK)
+	for i, sp := range d.spans {
+		k0, k1 := gridCeil(sp.from), gridCeil(sp.to)
+		kb := k0
+		if !d.resets {
+			kb = gridCeil(d.spans[0].from)
+		}
+		from, to := ceilTo(max(k0, kmin), res), min(k1, kmax+1)
+		if from < to {
+			if eval == nil {
+				eval = d.eval()
 			}
-			r := run{from: max(k0, kmin), to: min(k1, kmax+1), stale: -1, kb: kb, first: ls.n}
-			r.to = max(r.to, r.from)
-			ended := sp.to != openEnd && k1 <= nowK
-			nextStarts := i+1 < len(d.spans) && gridCeil(d.spans[i+1].from) <= k1
-			if ended && !nextStarts && k1 >= kmin && k1 <= kmax {
-				r.stale = k1
-			}
-			if r.len() > 0 {
-				ls.runs = append(ls.runs, r)
-				ls.n += r.len()
+			buf = slices.Grow(buf, int((to-from+res-1)/res)+1)
+			if r, ok := eval.(runAppender); ok {
+				buf = r.appendRun(buf, from, to, kb, res)
+			} else {
+				for k := from; k < to; k += res {
+					buf = append(buf, promql.FPoint{T: k * gridMs, F: eval.value(k, kb, res)})
+				}
 			}
 		}
+		ended := sp.to != openEnd && k1 <= nowK
+		nextStarts := i+1 < len(d.spans) && gridCeil(d.spans[i+1].from) <= k1
+		if ended && !nextStarts && k1 >= kmin && k1 <= kmax {
+			buf = append(buf, promql.FPoint{T: k1 * gridMs, F: math.Float64frombits(value.StaleNaN)})
+		}
 	}
-	return storage.NewListSeriesIterator(ls)
+	return buf
 }
 
-func (ls *lazySamples) Len() int { return ls.n }
-
-// Get returns a view that is only valid until the next Get: the list
-// iterator reads each sample it gets at once.
-func (ls *lazySamples) Get(i int) chunks.Sample {
-	ri := len(ls.runs) - 1
-	for ri > 0 && ls.runs[ri].first > i {
-		ri--
-	}
-	ls.scratch.r = &ls.runs[ri]
-	ls.scratch.k = ls.runs[ri].from + int64(i-ls.runs[ri].first)
-	return &ls.scratch
+// runAppender is an evaluator that appends a run of samples faster than
+// one value call per sample.
+type runAppender interface {
+	appendRun(buf []promql.FPoint, from, to, kb, res int64) []promql.FPoint
 }
 
-type lazySample struct {
-	s *lazySamples
-	r *run
-	k int64
+// ceilTo rounds k up to a multiple of res.
+func ceilTo(k, res int64) int64 {
+	return -floorDiv(-k, res) * res
 }
-
-func (x *lazySample) T() int64 { return x.k * gridMs }
-
-func (x *lazySample) F() float64 {
-	if x.k >= x.r.to {
-		return math.Float64frombits(value.StaleNaN)
-	}
-	if x.s.eval == nil {
-		x.s.eval = x.s.mk()
-	}
-	return x.s.eval.value(x.k, x.r.kb)
-}
-
-func (*lazySample) ST() int64                     { return 0 }
-func (*lazySample) H() *histogram.Histogram       { return nil }
-func (*lazySample) FH() *histogram.FloatHistogram { return nil }
-func (*lazySample) Type() chunkenc.ValueType      { return chunkenc.ValFloat }
-func (x *lazySample) Copy() chunks.Sample         { c := *x; return &c }
