@@ -175,3 +175,14 @@ b_total{app="y"} 3 15.000
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestRelativePath: the estimate's path rewrite keeps every point within
+// 0.1 px: summing the relative moves gives back the absolute ones.
+func TestRelativePath(t *testing.T) {
+	t.Parallel()
+	got := relativePath("M53.6 200.3L55.8 200.4L58.06 199.91L60.3 200.4ZM1 2L1 2")
+	want := "M53.6 200.3l2.2 .1l2.3-.5l2.2 .5ZM1 2l0 0"
+	if got != want {
+		t.Errorf("relativePath = %q, want %q", got, want)
+	}
+}

@@ -40,6 +40,7 @@ type config struct {
 	chromium     string
 	prometheus   bool
 	screenshots  string
+	dashEnv      []string
 	listApps     int
 }
 
@@ -59,8 +60,10 @@ func main() {
 	flag.StringVar(&cfg.chromium, "chromium", "/usr/bin/chromium", "Chromium binary")
 	flag.BoolVar(&cfg.prometheus, "prometheus", true, "include Prometheus' own graph page in the browser run (needs Debian's prometheus package)")
 	flag.StringVar(&cfg.screenshots, "screenshots", "", "directory for a screenshot of every page the browser run loads (to check what was timed)")
+	dashEnv := flag.String("dashboard-env", "", "space-separated VAR=value pairs for the dashboard processes of the rss run (e.g. GOMEMLIMIT=40MiB)")
 	flag.IntVar(&cfg.listApps, "list-apps", 500, "apps in the large org of the list-cost measurement")
 	flag.Parse()
+	cfg.dashEnv = strings.Fields(*dashEnv)
 	if run == "all" {
 		cfg.run = measurements
 	} else {

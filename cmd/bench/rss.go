@@ -265,7 +265,8 @@ func measureDashboard(ctx context.Context, cfg config, bin, dir string, env []st
 		return loadResult{}, err
 	}
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	p, err := startProcess(bin, dir, append(env, "PORT="+strconv.Itoa(port)))
+	env = append(append(env, cfg.dashEnv...), "PORT="+strconv.Itoa(port))
+	p, err := startProcess(bin, dir, env)
 	if err != nil {
 		return loadResult{}, err
 	}
@@ -283,6 +284,9 @@ func reportLoad(r *report, cfg config, label string, res loadResult, goal bool) 
 	g := ""
 	if goal {
 		g, met = "<= 60 MB", ptr(peakMB <= 60)
+	}
+	if len(cfg.dashEnv) > 0 {
+		label += ", " + strings.Join(cfg.dashEnv, " ")
 	}
 	r.add("7", fmt.Sprintf("peak RSS (VmHWM), %d users for %s: %s", cfg.users, cfg.usersFor, label),
 		fmt.Sprintf("%.1f MB (idle %.1f MB, mean under load %.1f MB)", peakMB, float64(res.idleRSS)/1024, float64(res.meanRSS)/1024), g, met)
