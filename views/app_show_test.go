@@ -74,8 +74,15 @@ func TestMarkersShowEvents(t *testing.T) {
 		if n := len(re.FindAllString(body, -1)); n < 6 {
 			t.Errorf("%s: %d %s markers at %s, want at least one on each of the 6 charts", app.Name, n, kind, stamp)
 		}
-		// A deploy marker links to the hour around it.
+		// A deploy rolls over every machine at once: one marker per chart
+		// names them all. A deploy marker links to the hour around it.
 		if kind == "deploy" {
+			if n := len(re.FindAllString(body, -1)); n != 6 {
+				t.Errorf("%s: %d deploy markers, want one on each of the 6 charts", app.Name, n)
+			}
+			if !strings.Contains(body, "Deploy: updated "+strconv.Itoa(len(app.Machines))+" machines: ") {
+				t.Errorf("%s: the deploy marker does not name its %d machines", app.Name, len(app.Machines))
+			}
 			from := at.Add(-30 * time.Minute).UTC().Format(time.RFC3339)
 			if !strings.Contains(body, "from="+strings.ReplaceAll(from, ":", "%3A")) {
 				t.Errorf("%s: no marker link to the range around the deploy", app.Name)
@@ -87,7 +94,7 @@ func TestMarkersShowEvents(t *testing.T) {
 
 	// A marker outside the range is not drawn.
 	_, body, _ := s.get(t, "/apps/"+oomApp.Name+"?range=5m")
-	if strings.Contains(body, "OOM kill: machine") {
+	if strings.Contains(body, "OOM kill:") {
 		t.Error("an OOM marker from hours ago is drawn on the 5 minute view")
 	}
 }

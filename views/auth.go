@@ -312,7 +312,7 @@ func (s *server) publicFail(c *gin.Context, status int, heading, message string)
 		if _, ok := s.auth.session(c.Request); ok {
 			l.SignedIn = true
 		} else if s.auth.enabled() {
-			l.Org = ""
+			l.Org, l.Bare = "", true
 		}
 	}
 	p := errorPage{layout: l, Status: status, Heading: heading, Message: message, Back: "/"}

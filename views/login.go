@@ -57,7 +57,7 @@ func (s *server) login(c *gin.Context) {
 
 func (s *server) renderLogin(c *gin.Context, status int, next, msg string) {
 	l := s.layout(c, "Sign in")
-	l.Org = ""
+	l.Org, l.Bare = "", true
 	p := loginPage{layout: l, Next: next, Error: msg, PlainHTTP: s.auth.secure && !overHTTPS(c.Request)}
 	s.render(c, status, "login", p)
 }

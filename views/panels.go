@@ -6,6 +6,7 @@ import (
 	"errors"
 	"html/template"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/flydash/dashboard/charts"
@@ -81,9 +82,6 @@ func buildChart(id string, res promql.Result, prev *promql.Result, compare strin
 		Markers: markers,
 		Width:   chartWidth,
 	}
-	if c.Unit == charts.UnitPercent && res.Query.Slug == "cpu" {
-		c.Max = 100
-	}
 	for _, sr := range res.Series {
 		c.Series = append(c.Series, charts.Series{Name: sr.Name, Values: sr.Values, Tone: statusTone(sr.Name)})
 	}
@@ -153,33 +151,69 @@ func renderInline(c charts.Chart) (template.HTML, error) {
 }
 
 // eventMarkers turns machine events into chart markers: deploys, OOM kills,
-// crashes and launches, the moments that explain a change in a line.
+// crashes and launches, the moments that explain a change in a line. A
+// deploy rolls over every machine within seconds, so events of one kind
+// within a minute of each other become one marker naming every machine.
 func eventMarkers(app string, machines []flyapi.Machine, q url.Values) []charts.Marker {
-	var out []charts.Marker
+	type moment struct {
+		kind, verb string
+		at         time.Time
+		machines   []string
+	}
+	var moments []*moment
 	for _, m := range machines {
 		short := m.ID
 		if len(short) > 8 {
 			short = short[:8]
 		}
+		who := short + " (" + m.Region + ")"
 		for _, e := range m.Events {
-			var kind, label string
+			var kind, verb string
 			switch {
 			case e.Type == "update":
-				kind, label = "deploy", "Deploy: machine "+short+" ("+m.Region+") updated"
+				kind, verb = "deploy", "Deploy: updated "
 			case e.Type == "exit" && e.OOMKilled:
-				kind, label = "oom", "OOM kill: machine "+short+" ("+m.Region+") ran out of memory"
+				kind, verb = "oom", "OOM kill: out of memory on "
 			case e.Type == "exit" && e.ExitCode != 0:
-				kind, label = "exit", "Crash: machine "+short+" ("+m.Region+") exited with code "+itoa(e.ExitCode)
+				kind, verb = "exit", "Crash: exit code "+itoa(e.ExitCode)+" on "
 			case e.Type == "launch":
-				kind, label = "launch", "Launch: machine "+short+" ("+m.Region+") created"
+				kind, verb = "launch", "Launch: created "
 			default:
 				continue
 			}
-			label += " at " + e.At.UTC().Format("Jan 2 15:04:05") + " UTC"
-			out = append(out, charts.Marker{At: e.At, Kind: kind, Label: label, Href: zoomHref(app, e.At, q)})
+			merged := false
+			for _, mo := range moments {
+				if mo.kind == kind && mo.verb == verb && absDuration(mo.at.Sub(e.At)) < time.Minute {
+					mo.machines = append(mo.machines, who)
+					if e.At.Before(mo.at) {
+						mo.at = e.At
+					}
+					merged = true
+					break
+				}
+			}
+			if !merged {
+				moments = append(moments, &moment{kind: kind, verb: verb, at: e.At, machines: []string{who}})
+			}
 		}
 	}
+	out := make([]charts.Marker, 0, len(moments))
+	for _, mo := range moments {
+		label := mo.verb + "machine " + mo.machines[0]
+		if len(mo.machines) > 1 {
+			label = mo.verb + itoa(len(mo.machines)) + " machines: " + strings.Join(mo.machines, ", ")
+		}
+		label += " at " + mo.at.UTC().Format("Jan 2 15:04:05") + " UTC"
+		out = append(out, charts.Marker{At: mo.at, Kind: mo.kind, Label: label, Href: zoomHref(app, mo.at, q)})
+	}
 	return out
+}
+
+func absDuration(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
 }
 
 // zoomHref links to an hour around t, keeping the page's other choices.

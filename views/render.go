@@ -33,6 +33,8 @@ type layout struct {
 	Nav string
 	// SignedIn shows the logout button.
 	SignedIn bool
+	// Bare hides the navigation, on pages shown before sign-in.
+	Bare bool
 }
 
 // templates holds one parsed set per page: the shared layout plus the page.

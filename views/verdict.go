@@ -63,6 +63,11 @@ func pageVerdict(w promql.Window, results []promql.Result, machines []flyapi.Mac
 			}
 		}
 		s.Reporting = float64(started)
+		// A machine younger than the span may not have been scraped yet:
+		// its missing series prove nothing.
+		if created := appCreated(machines); !created.IsZero() && w.End.Sub(created) < s.Span {
+			s.JustLaunched = true
+		}
 	}
 	for _, res := range results {
 		switch res.Query.Slug {
