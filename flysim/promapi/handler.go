@@ -30,7 +30,9 @@ import (
 const (
 	DefaultMaxSamples = 20_000_000
 	DefaultTimeout    = 20 * time.Second
-	lookbackDelta     = 5 * time.Minute
+	// lookbackDelta is Prometheus' default, which series.Lookback assumes
+	// when it picks a coarser grid for instant selectors.
+	lookbackDelta = 5 * time.Minute
 	// maxPoints is Prometheus' cap on points per series of a range query.
 	maxPoints = 11000
 )

@@ -188,9 +188,9 @@ func TestMetadataEndpoints(t *testing.T) {
 		label, match string
 		want         int
 	}{
-		{"status", `fly_edge_http_responses_count{app="storefront"}`, 5},
+		{"status", `fly_edge_http_responses_count{app="storefront"}`, 4},
 		{"le", `fly_edge_http_response_time_seconds_bucket{app="storefront"}`, 12},
-		{"region", `fly_edge_http_responses_count{app="storefront",status="502"}`, 4},
+		{"region", `fly_edge_http_responses_count{app="storefront",status="500"}`, 4},
 		{"mode", `fly_instance_cpu{app="blog",mode!="idle"}`, 7},
 	} {
 		values, _, _, err := prom.LabelValues(ctx, c.label, []string{c.match}, from, to)

@@ -44,10 +44,17 @@ func newWave(amp float64, period, shift int64) wave {
 // phase is the table index of the wave at grid index k: (k - shift) mod
 // period, by a float multiplication rather than an integer division, which
 // costs several times more and is paid for every wave of every sample.
-// Grid indexes are far below 2^53, so the quotient is off by at most one.
+// Grid indexes are far below 2^53, so the quotient is off by at most one;
+// for the usual x >= 0, truncating is flooring.
 func (w *wave) phase(k int64) int64 {
 	x := k - w.shift
-	i := x - int64(math.Floor(float64(x)*w.invPeriod))*w.period
+	var q int64
+	if x >= 0 {
+		q = int64(float64(x) * w.invPeriod)
+	} else {
+		q = int64(math.Floor(float64(x) * w.invPeriod))
+	}
+	i := x - q*w.period
 	switch {
 	case i < 0:
 		i += w.period

@@ -106,3 +106,18 @@ func TestBlockCache(t *testing.T) {
 		t.Error("a cache of size 0 admits selects")
 	}
 }
+
+// A wave's phase is (k - shift) mod period for any grid index, before the
+// epoch too.
+func TestWavePhase(t *testing.T) {
+	t.Parallel()
+	for _, period := range []int64{4, 7, 20, 360, 5760} {
+		w := newWave(1, period, period/3)
+		for _, k := range []int64{-3 * period, -period - 1, -1, 0, 1, period - 1, period, 118_000_123, 1 << 40} {
+			want := ((k-w.shift)%period + period) % period
+			if got := w.phase(k); got != want {
+				t.Errorf("period %d, k %d: phase %d, want %d", period, k, got, want)
+			}
+		}
+	}
+}
