@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flydash/dashboard/charts"
 	"github.com/flydash/dashboard/flysim/fleet"
 	"github.com/flydash/dashboard/promql"
 )
@@ -293,6 +294,47 @@ func xmlWellFormed(s string) error {
 		}
 		if err != nil {
 			return err
+		}
+	}
+}
+
+// TestCSVMatchesSVG: on a window short enough for one hover column per
+// point, every value of the CSV is the value the SVG shows at that time.
+func TestCSVMatchesSVG(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	to := time.Now().UTC().Truncate(time.Minute).Add(-5 * time.Minute)
+	q := "from=" + to.Add(-15*time.Minute).Format(time.RFC3339) + "&to=" + to.Format(time.RFC3339)
+	for _, c := range []struct {
+		slug string
+		unit charts.Unit
+	}{{"region-requests", charts.UnitReqPerSec}, {"latency", charts.UnitSeconds}, {"memory", charts.UnitBytes}} {
+		_, svg, _ := s.get(t, "/apps/storefront/charts/"+c.slug+".svg?"+q)
+		_, csvBody, _ := s.get(t, "/apps/storefront/charts/"+c.slug+".csv?"+q)
+		rows, err := csv.NewReader(strings.NewReader(csvBody)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		titles := regexp.MustCompile(`<rect class="hb"[^>]*><title>([^<]*)</title>`).FindAllStringSubmatch(svg, -1)
+		if len(titles) != len(rows)-1 {
+			t.Fatalf("%s: %d hover columns for %d CSV rows", c.slug, len(titles), len(rows)-1)
+		}
+		for i, row := range rows[1:] {
+			at, _ := time.Parse(time.RFC3339, row[0])
+			title := titles[i][1]
+			if !strings.HasPrefix(title, at.Format("2006-01-02 15:04:05")+" UTC") {
+				t.Fatalf("%s column %d is %q, CSV row at %s", c.slug, i, strings.SplitN(title, "\n", 2)[0], row[0])
+			}
+			for j, name := range rows[0][1:] {
+				want := name + ": —"
+				if row[j+1] != "" {
+					v, _ := strconv.ParseFloat(row[j+1], 64)
+					want = name + ": " + charts.FormatValue(v, c.unit)
+				}
+				if !strings.Contains(title, want) {
+					t.Errorf("%s at %s: the SVG says %q, the CSV %q", c.slug, row[0], title, want)
+				}
+			}
 		}
 	}
 }
