@@ -26,10 +26,16 @@ var compressible = map[string]bool{
 	"image/svg+xml":          true,
 }
 
+// gzipLevel trades bytes for the page's time: on the app page level 4
+// takes a third of the default level's CPU (2.3 ms against 7.6 ms for a
+// 120 KB page on a busy 2-core machine) for about 15% more bytes, and the
+// page's time budget over its slowest query is about 10 ms.
+const gzipLevel = 4
+
 // gzipWriters are reused across responses: a gzip.Writer holds about
 // 800 KB of tables, too much to allocate per page.
 var gzipWriters = sync.Pool{New: func() any {
-	w, _ := gzip.NewWriterLevel(nil, gzip.DefaultCompression)
+	w, _ := gzip.NewWriterLevel(nil, gzipLevel)
 	return w
 }}
 
