@@ -30,7 +30,7 @@ func (c *Client) ListApps(ctx context.Context) ([]App, error) {
 	defer cancel()
 	list, err := c.flaps.ListApps(ctx, flaps.ListAppsRequest{OrgSlug: c.org})
 	if err != nil {
-		return nil, classify(ctx, "list apps", err)
+		return nil, c.classify(ctx, "list apps", err)
 	}
 	apps := make([]App, 0, len(list))
 	for _, a := range list {
@@ -47,7 +47,7 @@ func (c *Client) GetApp(ctx context.Context, name string) (App, error) {
 	defer cancel()
 	a, err := c.flaps.GetApp(ctx, name)
 	if err != nil {
-		return App{}, classify(ctx, "get app "+name, err)
+		return App{}, c.classify(ctx, "get app "+name, err)
 	}
 	if a.Organization.Slug != "" && a.Organization.Slug != c.org {
 		return App{}, &Error{Op: "get app " + name, Kind: ErrForbidden}
@@ -61,7 +61,7 @@ func (c *Client) CreateApp(ctx context.Context, name string) (App, error) {
 	defer cancel()
 	a, err := c.flaps.CreateApp(ctx, flaps.CreateAppRequest{Name: name, Org: c.org})
 	if err != nil {
-		return App{}, classify(ctx, "create app "+name, err)
+		return App{}, c.classify(ctx, "create app "+name, err)
 	}
 	app := fromFlapsApp(*a, c.org)
 	if app.Name == "" {
@@ -77,7 +77,7 @@ func (c *Client) DestroyApp(ctx context.Context, name string) error {
 	defer cancel()
 	machines, err := c.flaps.List(ctx, name, "")
 	if err != nil {
-		return classify(ctx, "list machines of "+name, err)
+		return c.classify(ctx, "list machines of "+name, err)
 	}
 	for _, m := range machines {
 		if m.State == "destroyed" || m.State == "destroying" {
@@ -85,11 +85,11 @@ func (c *Client) DestroyApp(ctx context.Context, name string) error {
 		}
 		err := c.flaps.Destroy(ctx, name, fly.RemoveMachineInput{ID: m.ID, Kill: true}, "")
 		if err != nil && !errors.Is(classify(ctx, "", err), ErrNotFound) {
-			return classify(ctx, fmt.Sprintf("destroy machine %s of %s", m.ID, name), err)
+			return c.classify(ctx, fmt.Sprintf("destroy machine %s of %s", m.ID, name), err)
 		}
 	}
 	if err := c.flaps.DeleteApp(ctx, name); err != nil {
-		return classify(ctx, "destroy app "+name, err)
+		return c.classify(ctx, "destroy app "+name, err)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
 	"time"
 
 	"github.com/superfly/fly-go/flaps"
@@ -36,6 +37,8 @@ type Client struct {
 	flaps   *flaps.Client
 	org     string
 	timeout time.Duration
+	// secrets are the token and its parts, scrubbed from error details.
+	secrets []string
 }
 
 // New builds a client. It makes no request.
@@ -78,7 +81,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("flyapi: %w", err)
 	}
-	return &Client{flaps: fc, org: cfg.Org, timeout: timeout}, nil
+	return &Client{flaps: fc, org: cfg.Org, timeout: timeout, secrets: tokenParts(cfg.Token)}, nil
 }
 
 // Org is the org slug this client manages.
@@ -103,4 +106,21 @@ func (t *rebaseTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	r.URL.Host = t.target.Host
 	r.Host = t.target.Host
 	return t.next.RoundTrip(r)
+}
+
+// tokenParts is the token as given and each macaroon or user token in it,
+// without the scheme, longest first so a part never hides the whole.
+func tokenParts(token string) []string {
+	parts := []string{token}
+	t := tokens.Parse(token)
+	parts = append(parts, t.GetMacaroonTokens()...)
+	parts = append(parts, t.GetUserTokens()...)
+	out := parts[:0]
+	for _, p := range parts {
+		if len(p) >= 8 {
+			out = append(out, p)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	return out
 }

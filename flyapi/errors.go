@@ -82,6 +82,20 @@ func classify(ctx context.Context, op string, err error) error {
 	return e
 }
 
+// classify is the package's classify with the token scrubbed from Fly's
+// message: Fly does not echo tokens, but an error page is the last place
+// one should appear if it ever did.
+func (c *Client) classify(ctx context.Context, op string, err error) error {
+	err = classify(ctx, op, err)
+	var e *Error
+	if errors.As(err, &e) {
+		for _, secret := range c.secrets {
+			e.Detail = strings.ReplaceAll(e.Detail, secret, "[redacted]")
+		}
+	}
+	return err
+}
+
 // flyMessage pulls Fly's {"error": "...", "status": "..."} apart; bodies
 // that are not that shape are summarised rather than echoed.
 func flyMessage(body []byte) (msg, status string) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -228,5 +229,35 @@ func TestLauncherFailureAndRetry(t *testing.T) {
 	app, err := srv.Sim.Fleet().App("half-made")
 	if err != nil || len(app.Machines) != 1 || len(app.IPs) != 2 {
 		t.Fatalf("after retry: %v, %d machines, %d addresses", err, len(app.Machines), len(app.IPs))
+	}
+}
+
+// TestErrorsNeverCarryTheToken: even an upstream that echoes the request's
+// credentials in its error (an injected fault; Fly does not) yields an
+// error without the token or its parts.
+func TestErrorsNeverCarryTheToken(t *testing.T) {
+	t.Parallel()
+	const token = "FlyV1 fm2_canaryAAAAAAAAAAAAAAAA,fm2_canaryBBBBBBBBBBBBBBBB"
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		_, _ = w.Write([]byte(`{"error":"cannot use ` + r.Header.Get("Authorization") + `"}`))
+	}))
+	defer echo.Close()
+	c, err := flyapi.New(context.Background(), flyapi.Config{Token: token, Org: "demo", BaseURL: echo.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.CreateApp(context.Background(), "echo")
+	if !errors.Is(err, flyapi.ErrInvalid) {
+		t.Fatalf("%v, want ErrInvalid", err)
+	}
+	for _, secret := range []string{"canaryAAAA", "canaryBBBB"} {
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("error carries the token: %v", err)
+		}
+	}
+	if !strings.Contains(err.Error(), "[redacted]") {
+		t.Errorf("error lost Fly's message instead of redacting it: %v", err)
 	}
 }

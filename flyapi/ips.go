@@ -20,7 +20,7 @@ func (c *Client) IPs(ctx context.Context, app string) ([]IP, error) {
 	defer cancel()
 	res, err := c.flaps.GetIPAssignments(ctx, app)
 	if err != nil {
-		return nil, classify(ctx, "list addresses of "+app, err)
+		return nil, c.classify(ctx, "list addresses of "+app, err)
 	}
 	ips := make([]IP, 0, len(res.IPs))
 	for _, ip := range res.IPs {
@@ -45,7 +45,7 @@ func (c *Client) AssignPublicIPs(ctx context.Context, app string) ([]IP, error) 
 		}
 		res, err := c.flaps.AssignIP(ctx, app, flaps.AssignIPRequest{Type: want, Organization: c.org})
 		if err != nil {
-			return have, classify(ctx, "assign "+want+" address to "+app, err)
+			return have, c.classify(ctx, "assign "+want+" address to "+app, err)
 		}
 		have = append(have, IP{Address: res.IP, Type: want, Region: res.Region})
 	}

@@ -48,7 +48,7 @@ func (c *Client) Machines(ctx context.Context, app string) ([]Machine, error) {
 	defer cancel()
 	list, err := c.flaps.List(ctx, app, "")
 	if err != nil {
-		return nil, classify(ctx, "list machines of "+app, err)
+		return nil, c.classify(ctx, "list machines of "+app, err)
 	}
 	out := make([]Machine, 0, len(list))
 	for _, m := range list {
@@ -72,7 +72,7 @@ func (c *Client) Machine(ctx context.Context, app, id string) (Machine, error) {
 	defer cancel()
 	m, err := c.flaps.Get(ctx, app, id)
 	if err != nil {
-		return Machine{}, classify(ctx, "get machine "+id, err)
+		return Machine{}, c.classify(ctx, "get machine "+id, err)
 	}
 	return fromFlyMachine(m), nil
 }
@@ -98,7 +98,7 @@ func (c *Client) LaunchMachine(ctx context.Context, app string, spec LaunchSpec)
 		},
 	})
 	if err != nil {
-		return Machine{}, classify(ctx, "launch machine in "+app, err)
+		return Machine{}, c.classify(ctx, "launch machine in "+app, err)
 	}
 	return fromFlyMachine(m), nil
 }
