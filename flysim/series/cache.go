@@ -3,9 +3,10 @@ package series
 import "sync"
 
 // DefaultCacheFloats is the size of a Queryable's row cache, in float64s
-// (8 bytes each): enough for every histogram row a 7-day or 24-hour app
-// page reads, a few times over.
-const DefaultCacheFloats = 4 << 20
+// (8 bytes each, so 16 MiB): enough for the histogram rows of a 7-day or
+// 24-hour app page of an app in up to six regions, and of the last few
+// pages viewed.
+const DefaultCacheFloats = 2 << 20
 
 // blockKey names a block of rows: which stream (by its parameters), from
 // which kb, at which stride, which block.

@@ -12,3 +12,8 @@ func WithFineGridOnly() Option {
 func SamplesServed(q storage.Queryable) int64 {
 	return q.(*queryable).served.Load()
 }
+
+// CacheStats is how many row blocks q's cache was asked for, and found.
+func CacheStats(q storage.Queryable) (hits, lookups int64) {
+	return q.(*queryable).cache.stats()
+}

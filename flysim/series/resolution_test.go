@@ -43,7 +43,7 @@ func rangeMatrix(t *testing.T, engine *promql.Engine, qa storage.Queryable, q st
 	return out, qry.Stats().Samples.TotalSamples
 }
 
-// sameMatrix reports the first difference between two results, comparing
+// sameMatrix reports the first difference between got and want, comparing
 // values bit for bit. skip says which series may differ (by their labels).
 func sameMatrix(want, got promql.Matrix, skip func(labels.Labels) bool) error {
 	byKey := map[string]promql.Series{}
@@ -51,24 +51,24 @@ func sameMatrix(want, got promql.Matrix, skip func(labels.Labels) bool) error {
 		byKey[s.Metric.String()] = s
 	}
 	if len(want) != len(got) {
-		return fmt.Errorf("%d series on the 15 s grid, %d on the coarse one", len(want), len(got))
+		return fmt.Errorf("%d series, want %d", len(got), len(want))
 	}
 	for _, w := range want {
 		g, ok := byKey[w.Metric.String()]
 		if !ok {
-			return fmt.Errorf("%s missing on the coarse grid", w.Metric)
+			return fmt.Errorf("%s missing", w.Metric)
 		}
 		if skip != nil && skip(w.Metric) {
 			continue
 		}
 		if len(w.Floats) != len(g.Floats) {
-			return fmt.Errorf("%s: %d points on the 15 s grid, %d on the coarse one", w.Metric, len(w.Floats), len(g.Floats))
+			return fmt.Errorf("%s: %d points, want %d", w.Metric, len(g.Floats), len(w.Floats))
 		}
 		for i, p := range w.Floats {
 			q := g.Floats[i]
 			if p.T != q.T || math.Float64bits(p.F) != math.Float64bits(q.F) && !(math.IsNaN(p.F) && math.IsNaN(q.F)) {
-				return fmt.Errorf("%s at %s: %v on the 15 s grid, %v on the coarse one",
-					w.Metric, time.UnixMilli(p.T).UTC().Format(time.RFC3339), p.F, q.F)
+				return fmt.Errorf("%s at %s: %v, want %v",
+					w.Metric, time.UnixMilli(p.T).UTC().Format(time.RFC3339), q.F, p.F)
 			}
 		}
 	}
@@ -106,7 +106,7 @@ func TestCoarseGridsAnswerLikeTheFineGrid(t *testing.T) {
 			t.Errorf("%s over %s: no series", name, w.span)
 		}
 		if err := sameMatrix(want, got, skip); err != nil {
-			t.Errorf("%s over %s: %v", name, w.span, err)
+			t.Errorf("%s over %s, coarse grid against 15 s grid: %v", name, w.span, err)
 		}
 		// From a 5 min step on, every query reads a grid at least twice as
 		// coarse.
