@@ -140,6 +140,28 @@ func TestBrowser(t *testing.T) {
 		}
 		tb.checkConsole(t, "app page 1h")
 		tb.screenshot(t, "03-app-storefront-1h")
+
+		// Every chart's .svg URL works as an <img src>, as it would in a
+		// README or a chat message.
+		n := eval[int](t, tb, `(() => {
+			const links = [...document.querySelectorAll('.chart-links a')].filter(a => a.pathname.endsWith('.svg'));
+			window.__imgs = links.map(a => { const i = new Image(); i.src = a.href; document.body.appendChild(i); return i; });
+			return links.length;
+		})()`)
+		if n != len(promql.Catalog()) {
+			t.Fatalf("%d chart image links, want %d", n, len(promql.Catalog()))
+		}
+		deadline := time.Now().Add(20 * time.Second)
+		for !eval[bool](t, tb, `window.__imgs.every(i => i.complete)`) {
+			if time.Now().After(deadline) {
+				t.Fatal("chart images did not load")
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if broken := eval[[]string](t, tb, `window.__imgs.filter(i => i.naturalWidth !== 720 || i.naturalHeight === 0).map(i => i.src)`); len(broken) > 0 {
+			t.Errorf("chart URLs that do not draw as <img>: %v", broken)
+		}
+		tb.checkConsole(t, "chart images")
 	})
 
 	t.Run("explore", func(t *testing.T) {
