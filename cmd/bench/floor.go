@@ -80,7 +80,7 @@ func newFloorBench(ctx context.Context, latency time.Duration, span time.Duratio
 func (f *floorBench) Close() { f.s.Close() }
 
 // window returns a window of f.span ending 7 minutes before the previous
-// one: 7 minutes is more than the step of any range up to 24 h (4 min), so
+// one: 7 minutes is more than the step of any range up to 24 h (5 min), so
 // every window lands on a grid of its own and is a cache miss everywhere.
 func (f *floorBench) window(ctx context.Context) (from, to time.Time, err error) {
 	to = f.end.Add(-time.Duration(f.next) * 7 * time.Minute)
