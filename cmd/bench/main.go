@@ -64,6 +64,10 @@ func main() {
 	flag.IntVar(&cfg.listApps, "list-apps", 500, "apps in the large org of the list-cost measurement")
 	flag.Parse()
 	cfg.dashEnv = strings.Fields(*dashEnv)
+	if cfg.floorIters < 1 || cfg.browserLoads < 1 || cfg.viewers < 1 || cfg.users < 1 {
+		fmt.Fprintln(os.Stderr, "bench: iterations, loads, viewers and users must be at least 1")
+		os.Exit(2)
+	}
 	if run == "all" {
 		cfg.run = measurements
 	} else {
