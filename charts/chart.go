@@ -74,8 +74,10 @@ const (
 	defaultWidth  = 720
 	defaultHeight = 260
 	// maxColumns bounds the hover columns: each carries a <title> with every
-	// series' value, so this is what keeps a 720-point chart small.
-	maxColumns = 120
+	// series' value, so this is what keeps a 720-point chart small. 60
+	// columns of 12 px are still finer than a pointer needs; the exact
+	// points are in the chart's CSV.
+	maxColumns = 60
 	noData     = "No data in this range"
 )
 

@@ -216,7 +216,7 @@ func TestStackedSeriesAccumulate(t *testing.T) {
 
 func TestHoverColumns(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct{ points, wantCols int }{{30, 30}, {360, 120}, {720, 120}, {721, 103}} {
+	for _, tc := range []struct{ points, wantCols int }{{30, 30}, {60, 60}, {360, 60}, {720, 60}, {721, 56}} {
 		c := Chart{ID: "h", Unit: UnitSeconds, Start: t0, Step: time.Minute,
 			Series: []Series{{Name: "p50", Values: wave(tc.points, 0.05, 0.01, 0)}, {Name: "p95", Values: wave(tc.points, 0.3, 0.01, 0)}}}
 		c.Series[1].Values[0] = math.NaN()

@@ -195,30 +195,23 @@ func seriesAttrs(w *svgBuf, kind string, color int, dashed bool) {
 func (f *frame) writeLine(w *svgBuf, i int) {
 	s := &f.c.Series[i]
 	seriesAttrs(w, "l", f.colors[i], s.Dashed)
-	open, runLen := false, 0
+	p := path{w: w}
 	for j := range s.Values {
 		v := value(s, j)
 		if math.IsNaN(v) {
-			if open && runLen == 1 {
+			if p.n == 1 {
 				w.s("h0")
 			}
-			open = false
+			p = path{w: w}
 			continue
 		}
 		if f.acc != nil {
 			f.acc[j] += v
 			v = f.acc[j]
 		}
-		if open {
-			w.c('L')
-			runLen++
-		} else {
-			w.c('M')
-			open, runLen = true, 1
-		}
-		w.pt(f.x(j), f.y(v))
+		p.to(f.x(j), f.y(v))
 	}
-	if open && runLen == 1 {
+	if p.n == 1 {
 		w.s("h0")
 	}
 	w.s(`"/>` + "\n")
@@ -239,16 +232,12 @@ func (f *frame) writeArea(w *svgBuf, i int) {
 		for end < len(s.Values) && !math.IsNaN(value(s, end)) {
 			end++
 		}
-		w.c('M')
+		p := path{w: w}
 		for k := j; k < end; k++ {
-			if k > j {
-				w.c('L')
-			}
-			w.pt(f.x(k), f.y(f.acc[k]+value(s, k)))
+			p.to(f.x(k), f.y(f.acc[k]+value(s, k)))
 		}
 		for k := end - 1; k >= j; k-- {
-			w.c('L')
-			w.pt(f.x(k), f.y(f.acc[k]))
+			p.to(f.x(k), f.y(f.acc[k]))
 			f.acc[k] += value(s, k)
 		}
 		w.c('Z')

@@ -92,22 +92,29 @@ func linePaths(root *node) []*node {
 	return root.find(func(n *node) bool { return n.XMLName.Local == "path" && n.hasClass("l") })
 }
 
-// pathPoints parses an "M x yL x y..." path into runs of points.
+// pathPoints parses a path of runs "Mx y" followed by relative "l dx dy
+// dx dy..." (or absolute "L x y" pairs) into runs of absolute points.
 func pathPoints(t testing.TB, d string) [][][2]float64 {
 	t.Helper()
 	var runs [][][2]float64
 	for _, seg := range strings.Split(d, "M")[1:] {
-		seg = strings.TrimSuffix(seg, "h0")
+		seg = strings.TrimSuffix(strings.TrimSuffix(seg, "h0"), "Z")
+		relative := strings.Contains(seg, "l")
+		seg = strings.NewReplacer("l", " ", "L", " ").Replace(seg)
+		f := strings.Fields(seg)
+		if len(f)%2 != 0 || len(f) == 0 {
+			t.Fatalf("bad run %q in %q", seg, d)
+		}
 		var run [][2]float64
-		for _, pt := range strings.Split(seg, "L") {
-			f := strings.Fields(pt)
-			if len(f) != 2 {
-				t.Fatalf("bad point %q in %q", pt, d)
-			}
-			x, errX := strconv.ParseFloat(f[0], 64)
-			y, errY := strconv.ParseFloat(f[1], 64)
+		for k := 0; k < len(f); k += 2 {
+			x, errX := strconv.ParseFloat(f[k], 64)
+			y, errY := strconv.ParseFloat(f[k+1], 64)
 			if errX != nil || errY != nil {
-				t.Fatalf("bad point %q in %q", pt, d)
+				t.Fatalf("bad point %q %q in %q", f[k], f[k+1], d)
+			}
+			if relative && k > 0 {
+				prev := run[len(run)-1]
+				x, y = prev[0]+x, prev[1]+y
 			}
 			run = append(run, [2]float64{x, y})
 		}

@@ -35,15 +35,7 @@ func (w *svgBuf) n(v float64) {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		v = 0
 	}
-	t := int64(math.Round(v * 10))
-	if t < 0 {
-		w.b = append(w.b, '-')
-		t = -t
-	}
-	w.b = strconv.AppendInt(w.b, t/10, 10)
-	if r := t % 10; r != 0 {
-		w.b = append(w.b, '.', byte('0'+r))
-	}
+	w.tenths(int64(math.Round(v * 10)))
 }
 
 // attr writes ` name="value"` with a coordinate value.
@@ -145,6 +137,58 @@ func (w *svgBuf) scratch(n int) []float64 {
 }
 
 // pt writes "x y".
+// path writes a polyline's points: the first absolute (M), the rest as
+// relative offsets after one "l", which keeps a 360-point line about a third
+// smaller than absolute coordinates. Offsets are differences of rounded
+// absolute positions, so rounding never drifts along the line.
+type path struct {
+	w      *svgBuf
+	px, py int64
+	n      int
+}
+
+func (p *path) to(x, y float64) {
+	X, Y := tenths(x), tenths(y)
+	switch p.n {
+	case 0:
+		p.w.c('M')
+		p.w.tenths(X)
+		p.w.c(' ')
+		p.w.tenths(Y)
+	case 1:
+		p.w.c('l')
+		p.w.tenths(X - p.px)
+		p.w.c(' ')
+		p.w.tenths(Y - p.py)
+	default:
+		p.w.c(' ')
+		p.w.tenths(X - p.px)
+		p.w.c(' ')
+		p.w.tenths(Y - p.py)
+	}
+	p.px, p.py = X, Y
+	p.n++
+}
+
+func tenths(v float64) int64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	return int64(math.Round(v * 10))
+}
+
+// tenths writes t/10 with at most one decimal.
+func (w *svgBuf) tenths(t int64) {
+	if t < 0 {
+		w.b = append(w.b, '-')
+		t = -t
+	}
+	w.b = strconv.AppendInt(w.b, t/10, 10)
+	if r := t % 10; r != 0 {
+		w.b = append(w.b, '.', byte('0'+r))
+	}
+}
+
 func (w *svgBuf) pt(x, y float64) {
 	w.n(x)
 	w.b = append(w.b, ' ')

@@ -2,6 +2,7 @@ package charts
 
 import (
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -42,4 +43,72 @@ func (c Chart) Table() Table {
 		t.Rows[j] = row
 	}
 	return t
+}
+
+// summaryBuckets are the row spans a summary may use: round to read, and
+// aligned to UTC when grouped with Truncate.
+var summaryBuckets = []time.Duration{
+	time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 30 * time.Minute,
+	time.Hour, 2 * time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour,
+}
+
+// Summary is the table a page shows: about maxRows rows, each the mean of
+// the points in a round span of UTC time (an hour, six hours...), so a day
+// reads as 24 hourly rows rather than 289 five-minute ones. A span with no
+// data shows "—". A chart with at most maxRows points gives Table().
+func (c Chart) Summary(maxRows int) Table {
+	n := c.points()
+	if maxRows <= 0 || n <= maxRows || c.Step <= 0 {
+		return c.Table()
+	}
+	want := c.Step * time.Duration((n-1+maxRows-1)/maxRows)
+	bucket := want
+	for _, b := range summaryBuckets {
+		if b >= want && b%c.Step == 0 {
+			bucket = b
+			break
+		}
+	}
+	t := c.Table()
+	t.Rows = t.Rows[:0]
+	t.Caption = fmt.Sprintf("%s, mean per %s", c.Title, humanStep(bucket))
+	start := c.Start.UTC()
+	for j0 := 0; j0 < n; {
+		at := start.Add(time.Duration(j0) * c.Step).Truncate(bucket)
+		j1 := j0
+		for j1 < n && start.Add(time.Duration(j1)*c.Step).Truncate(bucket).Equal(at) {
+			j1++
+		}
+		row := make([]string, 0, len(c.Series)+1)
+		row = append(row, at.Format("2006-01-02 15:04"))
+		for i := range c.Series {
+			sum, k := 0.0, 0
+			for j := j0; j < j1; j++ {
+				if v := value(&c.Series[i], j); finite(v) {
+					sum += v
+					k++
+				}
+			}
+			v := math.NaN()
+			if k > 0 {
+				v = sum / float64(k)
+			}
+			row = append(row, FormatValue(v, c.Unit))
+		}
+		t.Rows = append(t.Rows, row)
+		j0 = j1
+	}
+	return t
+}
+
+func humanStep(d time.Duration) string {
+	switch {
+	case d%(24*time.Hour) == 0:
+		return fmt.Sprintf("%d d", d/(24*time.Hour))
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%d h", d/time.Hour)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%d min", d/time.Minute)
+	}
+	return d.String()
 }

@@ -127,7 +127,7 @@ func (s *server) buildPanel(res promql.Result, prev *promql.Result, req chartReq
 		return p
 	}
 	p.SVG = svg
-	p.Table = c.Table()
+	p.Table = newDataTable(c, p.Links)
 	return p
 }
 

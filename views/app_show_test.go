@@ -304,7 +304,7 @@ func TestCSVMatchesSVG(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, stackOptions{})
 	to := time.Now().UTC().Truncate(time.Minute).Add(-5 * time.Minute)
-	q := "from=" + to.Add(-15*time.Minute).Format(time.RFC3339) + "&to=" + to.Format(time.RFC3339)
+	q := "from=" + to.Add(-14*time.Minute).Format(time.RFC3339) + "&to=" + to.Format(time.RFC3339)
 	for _, c := range []struct {
 		slug string
 		unit charts.Unit

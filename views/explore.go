@@ -43,7 +43,7 @@ type explorePage struct {
 	// SVG is the server-drawn chart: what a browser without JavaScript
 	// shows, and what explore.js replaces with the interactive one.
 	SVG   template.HTML
-	Table charts.Table
+	Table dataTable
 	// Data is the JSON data block read by explore.js; empty when the page
 	// has no interactive chart.
 	Data        template.JS
@@ -102,7 +102,7 @@ func (s *server) showExplore(c *gin.Context) {
 	if p.SVG, err = renderInline(chart); err != nil {
 		s.log.Error("render chart", "chart", slug, "err", err)
 	}
-	p.Table = chart.Table()
+	p.Table = newDataTable(chart, p.Links)
 	if !echartsBundled {
 		p.Missing = "This build of the dashboard does not include Apache ECharts, which draws the interactive chart. " +
 			"Run scripts/fetch-echarts.sh (needs npm) to enable the interactive view."

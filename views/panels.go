@@ -23,10 +23,25 @@ type panel struct {
 	Query  promql.Query
 	PromQL string
 	SVG    template.HTML
-	Table  charts.Table
+	Table  dataTable
 	// Empty says why there is nothing to draw; Err why the query failed.
 	Empty, Err string
 	Links      chartLinks
+}
+
+// dataTable is a chart's numbers for people who cannot see the chart: a
+// summary of about summaryRows rows, with the CSV for every point.
+type dataTable struct {
+	charts.Table
+	CSV string
+}
+
+// summaryRows keeps the table readable (a day as 24 hourly rows) and the
+// page light: every point is in the CSV.
+const summaryRows = 24
+
+func newDataTable(c charts.Chart, links chartLinks) dataTable {
+	return dataTable{Table: c.Summary(summaryRows), CSV: links.CSV}
 }
 
 type chartLinks struct {
