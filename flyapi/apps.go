@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	fly "github.com/superfly/fly-go"
@@ -26,6 +27,11 @@ func (a App) Hostname() string { return a.Name + ".fly.dev" }
 // ListApps lists the org's apps, sorted by name. One call, whatever the
 // number of apps: the listing carries machine_count.
 func (c *Client) ListApps(ctx context.Context) ([]App, error) {
+	apps, err := get(ctx, c.cache, "apps", c.listApps)
+	return slices.Clone(apps), err
+}
+
+func (c *Client) listApps(ctx context.Context) ([]App, error) {
 	ctx, cancel := c.deadline(ctx)
 	defer cancel()
 	list, err := c.flaps.ListApps(ctx, flaps.ListAppsRequest{OrgSlug: c.org})
@@ -43,6 +49,10 @@ func (c *Client) ListApps(ctx context.Context) ([]App, error) {
 // GetApp returns one app of the org. An app of another org is ErrForbidden,
 // even if Fly would show it to this token.
 func (c *Client) GetApp(ctx context.Context, name string) (App, error) {
+	return get(ctx, c.cache, "app/"+name, func(ctx context.Context) (App, error) { return c.getApp(ctx, name) })
+}
+
+func (c *Client) getApp(ctx context.Context, name string) (App, error) {
 	ctx, cancel := c.deadline(ctx)
 	defer cancel()
 	a, err := c.flaps.GetApp(ctx, name)
@@ -57,6 +67,7 @@ func (c *Client) GetApp(ctx context.Context, name string) (App, error) {
 
 // CreateApp creates an app in the org.
 func (c *Client) CreateApp(ctx context.Context, name string) (App, error) {
+	defer c.cache.clear()
 	ctx, cancel := c.deadline(ctx)
 	defer cancel()
 	a, err := c.flaps.CreateApp(ctx, flaps.CreateAppRequest{Name: name, Org: c.org})
@@ -73,6 +84,7 @@ func (c *Client) CreateApp(ctx context.Context, name string) (App, error) {
 // DestroyApp destroys the app's machines, then the app. Fly refuses to
 // delete an app with live machines, and flaps' DeleteApp has no force flag.
 func (c *Client) DestroyApp(ctx context.Context, name string) error {
+	defer c.cache.clear()
 	ctx, cancel := c.deadline(ctx)
 	defer cancel()
 	machines, err := c.flaps.List(ctx, name, "")

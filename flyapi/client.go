@@ -30,6 +30,9 @@ type Config struct {
 	// Transport is the HTTP transport under flaps; nil means http.DefaultTransport.
 	Transport http.RoundTripper
 	UserAgent string
+	// ReadCacheTTL is how long listings of apps and machines are shared
+	// between pages; zero means 5 s, negative turns the cache off.
+	ReadCacheTTL time.Duration
 }
 
 // Client manages the apps of one org.
@@ -39,6 +42,7 @@ type Client struct {
 	timeout time.Duration
 	// secrets are the token and its parts, scrubbed from error details.
 	secrets []string
+	cache   *readCache
 }
 
 // New builds a client. It makes no request.
@@ -81,7 +85,11 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("flyapi: %w", err)
 	}
-	return &Client{flaps: fc, org: cfg.Org, timeout: timeout, secrets: tokenParts(cfg.Token)}, nil
+	ttl := cfg.ReadCacheTTL
+	if ttl == 0 {
+		ttl = 5 * time.Second
+	}
+	return &Client{flaps: fc, org: cfg.Org, timeout: timeout, secrets: tokenParts(cfg.Token), cache: newReadCache(ttl)}, nil
 }
 
 // Org is the org slug this client manages.

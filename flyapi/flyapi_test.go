@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -259,5 +260,58 @@ func TestErrorsNeverCarryTheToken(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "[redacted]") {
 		t.Errorf("error lost Fly's message instead of redacting it: %v", err)
+	}
+}
+
+// TestReadsAreSharedAndWritesSeen: concurrent pages reading the same
+// listing cost one Machines API call; a write through the client is seen
+// by the next read.
+func TestReadsAreSharedAndWritesSeen(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, srv := newClient(t, flysim.Options{MachinesLatency: 100 * time.Millisecond}, 0)
+	srv.Sim.ResetCounts()
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := c.Machines(ctx, "storefront"); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if _, err := c.Machines(ctx, "storefront"); err != nil {
+		t.Fatal(err)
+	}
+	if machines, _ := srv.Sim.Counts(); machines != 1 {
+		t.Errorf("21 reads of one app's machines made %d Machines API calls, want 1", machines)
+	}
+	before, err := c.ListApps(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateApp(ctx, "cache-test"); err != nil {
+		t.Fatal(err)
+	}
+	after, err := c.ListApps(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before)+1 {
+		t.Errorf("the list after creating an app has %d apps, before %d", len(after), len(before))
+	}
+	// A caller that gives up does not fail the others sharing its read.
+	srv.Sim.ResetCounts()
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { _, err := c.Machines(ctx, "blog"); done <- err }()
+	if _, err := c.Machines(short, "blog"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("the impatient caller got %v", err)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("the patient caller got %v", err)
 	}
 }

@@ -33,6 +33,7 @@ func (c *Client) IPs(ctx context.Context, app string) ([]IP, error) {
 // flyctl's first deploy does. Types the app already has are left alone, so
 // retrying after a partial failure assigns only what is missing.
 func (c *Client) AssignPublicIPs(ctx context.Context, app string) ([]IP, error) {
+	defer c.cache.clear()
 	have, err := c.IPs(ctx, app)
 	if err != nil {
 		return nil, err

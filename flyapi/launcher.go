@@ -164,6 +164,8 @@ func (l *Launcher) run(ctx context.Context, st *LaunchState) {
 		st.Running = ""
 		l.mu.Unlock()
 	}
+	// The machine has started since the listings were last read.
+	l.c.cache.clear()
 }
 
 func (l *Launcher) do(ctx context.Context, st *LaunchState, step string) error {

@@ -2,6 +2,7 @@ package flyapi
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"time"
 
@@ -44,6 +45,11 @@ type LaunchSpec struct {
 
 // Machines lists the app's machines, sorted by region then ID.
 func (c *Client) Machines(ctx context.Context, app string) ([]Machine, error) {
+	ms, err := get(ctx, c.cache, "machines/"+app, func(ctx context.Context) ([]Machine, error) { return c.machines(ctx, app) })
+	return slices.Clone(ms), err
+}
+
+func (c *Client) machines(ctx context.Context, app string) ([]Machine, error) {
 	ctx, cancel := c.deadline(ctx)
 	defer cancel()
 	list, err := c.flaps.List(ctx, app, "")
@@ -80,6 +86,7 @@ func (c *Client) Machine(ctx context.Context, app, id string) (Machine, error) {
 // LaunchMachine starts one shared-cpu-1x machine serving HTTP on 8080 behind
 // Fly's proxy on ports 80 and 443, as `fly launch` would for a web app.
 func (c *Client) LaunchMachine(ctx context.Context, app string, spec LaunchSpec) (Machine, error) {
+	defer c.cache.clear()
 	ctx, cancel := c.deadline(ctx)
 	defer cancel()
 	m, err := c.flaps.Launch(ctx, app, fly.LaunchMachineInput{
