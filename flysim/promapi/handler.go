@@ -440,19 +440,32 @@ func parseLimit(r *http.Request) (int, *apiError) {
 	return n, nil
 }
 
+// lookupArgs are the parameters /series and the label endpoints share.
+type lookupArgs struct {
+	sets       [][]*labels.Matcher
+	mint, maxt int64
+	limit      int
+}
+
+func (h *handler) parseLookup(r *http.Request, needMatch bool) (lookupArgs, *apiError) {
+	var a lookupArgs
+	var apiErr *apiError
+	if a.sets, apiErr = h.matcherSets(r, needMatch); apiErr != nil {
+		return a, apiErr
+	}
+	if a.mint, a.maxt, apiErr = h.bounds(r); apiErr != nil {
+		return a, apiErr
+	}
+	a.limit, apiErr = parseLimit(r)
+	return a, apiErr
+}
+
 func (h *handler) series(r *http.Request) (any, annotations.Annotations, *apiError) {
-	sets, apiErr := h.matcherSets(r, true)
+	a, apiErr := h.parseLookup(r, true)
 	if apiErr != nil {
 		return nil, nil, apiErr
 	}
-	mint, maxt, apiErr := h.bounds(r)
-	if apiErr != nil {
-		return nil, nil, apiErr
-	}
-	limit, apiErr := parseLimit(r)
-	if apiErr != nil {
-		return nil, nil, apiErr
-	}
+	sets, mint, maxt, limit := a.sets, a.mint, a.maxt, a.limit
 	q, err := h.q.Querier(mint, maxt)
 	if err != nil {
 		return nil, nil, &apiError{errExec, err}
@@ -507,18 +520,11 @@ func (h *handler) labelValues(r *http.Request) (any, annotations.Annotations, *a
 // labelLookup runs a label query once per match[] set (or once without
 // matchers) and merges the answers, as Prometheus does.
 func (h *handler) labelLookup(r *http.Request, lookup func(storage.Querier, *storage.LabelHints, []*labels.Matcher) ([]string, error)) (any, annotations.Annotations, *apiError) {
-	sets, apiErr := h.matcherSets(r, false)
+	a, apiErr := h.parseLookup(r, false)
 	if apiErr != nil {
 		return nil, nil, apiErr
 	}
-	mint, maxt, apiErr := h.bounds(r)
-	if apiErr != nil {
-		return nil, nil, apiErr
-	}
-	limit, apiErr := parseLimit(r)
-	if apiErr != nil {
-		return nil, nil, apiErr
-	}
+	sets, mint, maxt, limit := a.sets, a.mint, a.maxt, a.limit
 	q, err := h.q.Querier(mint, maxt)
 	if err != nil {
 		return nil, nil, &apiError{errExec, err}
