@@ -109,3 +109,34 @@ svg.fdc{max-width:100%;height:auto}
 }
 
 func itoa(i int) string { return string(rune('0' + i)) }
+
+// Color is a colour for the light and the dark scheme.
+type Color struct{ Light, Dark string }
+
+// SeriesColors gives each series the colour Render draws it in, so another
+// renderer of the same chart (the interactive explore view) keeps every
+// series' colour.
+func SeriesColors(series []Series) []Color {
+	idx := colors(series)
+	out := make([]Color, len(series))
+	for i, k := range idx {
+		out[i] = Color{lightPalette[k], darkPalette[k]}
+	}
+	return out
+}
+
+// MarkerKind is how Render names and colours one kind of event marker.
+type MarkerKind struct {
+	Kind, Name string
+	Color      Color
+}
+
+// MarkerKinds lists the marker kinds in legend order.
+func MarkerKinds() []MarkerKind {
+	out := make([]MarkerKind, 0, len(markerOrder))
+	for _, k := range markerOrder {
+		m := markerKinds[k]
+		out = append(out, MarkerKind{Kind: k, Name: m.name, Color: Color{m.light, m.dark}})
+	}
+	return out
+}

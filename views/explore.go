@@ -157,56 +157,6 @@ func exploreJSON(ch charts.Chart) (template.JS, error) {
 	return template.JS(b), nil
 }
 
-// Colours of the SVG charts (charts/style.go), so a series keeps its colour
-// between the app page and this one. TestExplorePaletteMatchesSVG keeps the
-// two in step.
-var (
-	exploreLight = [...]string{"#6d4aff", "#0284c7", "#16a34a", "#d97706", "#dc2626", "#0d9488", "#c026d3", "#65a30d", "#ea580c", "#64748b"}
-	exploreDark  = [...]string{"#a594ff", "#38bdf8", "#4ade80", "#fbbf24", "#f87171", "#2dd4bf", "#e879f9", "#a3e635", "#fb923c", "#94a3b8"}
-	exploreTones = map[string]int{"ok": 2, "info": 1, "warn": 3, "bad": 4}
-	// Event kinds as the SVG legend names and colours them.
-	exploreEvents = []struct{ kind, name, light, dark string }{
-		{"deploy", "Deploy", "#2563eb", "#60a5fa"},
-		{"launch", "Launch", "#16a34a", "#4ade80"},
-		{"exit", "Exit", "#d97706", "#fbbf24"},
-		{"oom", "OOM kill", "#dc2626", "#f87171"},
-	}
-)
-
-// paletteIndex gives each series its colour the way the SVG chart does: a
-// tone pins a meaning (5xx is red), and the k-th dashed (compare) series
-// takes the k-th solid series' colour.
-func paletteIndex(series []charts.Series) []int {
-	out := make([]int, len(series))
-	var solid []int
-	for i, sr := range series {
-		if sr.Dashed {
-			continue
-		}
-		out[i] = len(solid) % len(exploreLight)
-		if t, ok := exploreTones[sr.Tone]; ok {
-			out[i] = t
-		}
-		solid = append(solid, out[i])
-	}
-	k := 0
-	for i, sr := range series {
-		if !sr.Dashed {
-			continue
-		}
-		switch t, ok := exploreTones[sr.Tone]; {
-		case ok:
-			out[i] = t
-		case k < len(solid):
-			out[i] = solid[k]
-		default:
-			out[i] = (len(solid) + k) % len(exploreLight)
-		}
-		k++
-	}
-	return out
-}
-
 // exploreOption is ch as an ECharts line chart, with each series' dark
 // colour alongside. The renderer (SVG) and the theme are explore.js's
 // choice: they are init arguments, not part of the option.
@@ -233,10 +183,10 @@ func exploreOption(ch charts.Chart) (*echarts.Line, []string) {
 		echarts.WithYAxisOpts(opts.YAxis{Type: "value", Min: 0}),
 	)
 
-	colors := paletteIndex(ch.Series)
+	colors := charts.SeriesColors(ch.Series)
 	var dark []string
 	for i, sr := range ch.Series {
-		light := exploreLight[colors[i]]
+		light := colors[i].Light
 		style := opts.LineStyle{Color: light, Width: 1.6}
 		if sr.Dashed {
 			style.Type = "dashed"
@@ -256,33 +206,33 @@ func exploreOption(ch charts.Chart) (*echarts.Line, []string) {
 			seriesOpts = append(seriesOpts, echarts.WithAreaStyleOpts(opts.AreaStyle{Opacity: opts.Float(0.3)}))
 		}
 		line.AddSeries(sr.Name, nil, append(seriesOpts, echarts.WithLineChartOpts(kind))...)
-		dark = append(dark, exploreDark[colors[i]])
+		dark = append(dark, colors[i].Dark)
 	}
 
 	// One empty series per kind of machine event, holding its events as
 	// vertical lines: the legend then toggles deploys, OOM kills and
 	// crashes like any line.
-	for _, ev := range exploreEvents {
+	for _, ev := range charts.MarkerKinds() {
 		var items []opts.MarkLineNameXAxisItem
 		for _, m := range ch.Markers {
-			if m.Kind == ev.kind {
+			if m.Kind == ev.Kind {
 				items = append(items, opts.MarkLineNameXAxisItem{Name: m.Label, XAxis: m.At.UnixMilli()})
 			}
 		}
 		if len(items) == 0 {
 			continue
 		}
-		line.AddSeries(ev.name, []opts.LineData{},
-			echarts.WithItemStyleOpts(opts.ItemStyle{Color: ev.light}),
+		line.AddSeries(ev.Name, []opts.LineData{},
+			echarts.WithItemStyleOpts(opts.ItemStyle{Color: ev.Color.Light}),
 			echarts.WithMarkLineStyleOpts(opts.MarkLineStyle{
 				Symbol:    []string{"none", "none"},
-				LineStyle: &opts.LineStyle{Color: ev.light, Type: "dashed", Width: 1.2},
+				LineStyle: &opts.LineStyle{Color: ev.Color.Light, Type: "dashed", Width: 1.2},
 				Label:     &opts.Label{Show: opts.Bool(false)},
 				Emphasis:  &opts.Emphasis{Label: &opts.Label{Show: opts.Bool(true), Formatter: "{b}"}},
 			}),
 			echarts.WithMarkLineNameXAxisItemOpts(items...),
 		)
-		dark = append(dark, ev.dark)
+		dark = append(dark, ev.Color.Dark)
 	}
 	return line, dark
 }

@@ -380,27 +380,3 @@ func TestExploreDataBlockCannotCloseItsScript(t *testing.T) {
 		t.Errorf("a NaN became %v, want null (a gap)", p[1])
 	}
 }
-
-// TestExplorePaletteMatchesSVG: a series keeps its colour between the SVG
-// chart and the explore view, in light and in dark.
-func TestExplorePaletteMatchesSVG(t *testing.T) {
-	t.Parallel()
-	css := charts.CSS()
-	i := strings.Index(css, "@media (prefers-color-scheme: dark)")
-	if i < 0 {
-		t.Fatal("charts.CSS has no dark section")
-	}
-	light, dark := css[:i], css[i:]
-	for k := range exploreLight {
-		sel := ".fdc .s" + string(rune('0'+k))
-		if !strings.Contains(light, sel+"{--c:"+exploreLight[k]+"}") || !strings.Contains(dark, sel+"{--c:"+exploreDark[k]+"}") {
-			t.Errorf("palette %d: explore has %s / %s, the SVG charts differ", k, exploreLight[k], exploreDark[k])
-		}
-	}
-	for _, ev := range exploreEvents {
-		sel := ".fdc .k-" + ev.kind
-		if !strings.Contains(light, sel+"{--c:"+ev.light+"}") || !strings.Contains(dark, sel+"{--c:"+ev.dark+"}") {
-			t.Errorf("event %s: explore has %s / %s, the SVG charts differ", ev.kind, ev.light, ev.dark)
-		}
-	}
-}
