@@ -22,6 +22,7 @@ import (
 
 	"github.com/flydash/dashboard/flyapi"
 	"github.com/flydash/dashboard/flysim"
+	"github.com/flydash/dashboard/internal/headless"
 	"github.com/flydash/dashboard/promql"
 	"github.com/flydash/dashboard/views"
 )
@@ -109,22 +110,8 @@ func newStack(t *testing.T) *stack {
 // single actions, not the browser's life).
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("no-default-browser-check", true),
-		// Containers give /dev/shm 64 MB, which a renderer can fill.
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	}
+	// Scrollbars would shift layout between screenshots.
+	opts := append(headless.Options(chromiumPath, t.TempDir()), chromedp.Flag("hide-scrollbars", true))
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancelAlloc)
 	ctx, cancel := chromedp.NewContext(allocCtx)
