@@ -5,14 +5,12 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -114,10 +112,9 @@ func browse(ctx context.Context, base string, n int, d time.Duration, pid, upstr
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var (
-		pages, failed atomic.Int64
-		mu            sync.Mutex
-		wg            sync.WaitGroup
-		samples       []int
+		mu      sync.Mutex
+		wg      sync.WaitGroup
+		samples []int
 	)
 	wg.Go(func() {
 		for ctx.Err() == nil {
@@ -133,36 +130,20 @@ func browse(ctx context.Context, base string, n int, d time.Duration, pid, upstr
 		}
 	})
 	ranges := []string{"1h", "6h", "24h", "7d"}
-	start := time.Now()
-	for u := range n {
-		wg.Go(func() {
-			rng := rand.New(rand.NewPCG(uint64(u), 8))
-			var mine []float64
-			for i := 0; ctx.Err() == nil; i++ {
-				path := "/"
-				if i%2 == 1 {
-					path = "/apps/" + storyApps[rng.IntN(len(storyApps))] + "?range=" + ranges[rng.IntN(len(ranges))]
-				}
-				t0 := time.Now()
-				status, _, _, err := fetch(ctx, client, base+path, nil)
-				if ctx.Err() != nil {
-					break
-				}
-				if err != nil || status != http.StatusOK {
-					failed.Add(1)
-					continue
-				}
-				pages.Add(1)
-				mine = append(mine, ms(time.Since(t0)))
-			}
-			mu.Lock()
-			res.latencies = append(res.latencies, mine...)
-			mu.Unlock()
-		})
+	rngs := make([]*rand.Rand, n)
+	for u := range rngs {
+		rngs[u] = rand.New(rand.NewPCG(uint64(u), 8))
 	}
+	load := loadPages(ctx, client, n, func(u, i int) string {
+		if i%2 == 0 {
+			return base + "/"
+		}
+		rng := rngs[u]
+		return base + "/apps/" + storyApps[rng.IntN(len(storyApps))] + "?range=" + ranges[rng.IntN(len(ranges))]
+	})
+	cancel() // stops the RSS sampler
 	wg.Wait()
-	res.elapsed = time.Since(start)
-	res.pages, res.failed = pages.Load(), failed.Load()
+	res.pages, res.failed, res.elapsed, res.latencies = load.pages, load.failed, load.elapsed, load.latencies
 	if res.peakRSS, err = procStatus(pid, "VmHWM"); err != nil {
 		return res, err
 	}

@@ -3,9 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/flydash/dashboard/flysim"
@@ -33,36 +30,8 @@ func measureViewers(ctx context.Context, latency time.Duration, path string, n i
 
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
-	var (
-		pages, failed atomic.Int64
-		mu            sync.Mutex
-		wg            sync.WaitGroup
-	)
-	start := time.Now()
-	for range n {
-		wg.Go(func() {
-			var mine []float64
-			for ctx.Err() == nil {
-				t0 := time.Now()
-				status, _, _, err := fetch(ctx, client, s.URL+path, nil)
-				if ctx.Err() != nil {
-					break // cut off by the end of the run: not a page view
-				}
-				if err != nil || status != http.StatusOK {
-					failed.Add(1)
-					continue
-				}
-				pages.Add(1)
-				mine = append(mine, ms(time.Since(t0)))
-			}
-			mu.Lock()
-			v.latencies = append(v.latencies, mine...)
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	v.elapsed = time.Since(start)
-	v.pages, v.failed = pages.Load(), failed.Load()
+	load := loadPages(ctx, client, n, func(int, int) string { return s.URL + path })
+	v.pages, v.failed, v.elapsed, v.latencies = load.pages, load.failed, load.elapsed, load.latencies
 	v.machines, v.prom = s.Sim.Sim.Counts()
 	if v.pages == 0 {
 		return v, fmt.Errorf("no page came back in %s (%d failed)", d, v.failed)
