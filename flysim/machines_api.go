@@ -278,6 +278,7 @@ func (s *Sim) launchMachine(w http.ResponseWriter, r *http.Request) {
 		CPUs:     in.Config.Guest.CPUs,
 		MemoryMB: in.Config.Guest.MemoryMB,
 		Env:      in.Config.Env,
+		Metadata: in.Config.Metadata,
 	}
 	for _, svc := range in.Config.Services {
 		if svc.InternalPort < 1 || svc.InternalPort > 65535 {
@@ -286,6 +287,9 @@ func (s *Sim) launchMachine(w http.ResponseWriter, r *http.Request) {
 		}
 		if spec.InternalPort == 0 && len(svc.Ports) > 0 {
 			spec.InternalPort = svc.InternalPort
+			if c := svc.Concurrency; c != nil {
+				spec.Concurrency = &fleet.Concurrency{Type: c.Type, SoftLimit: c.SoftLimit, HardLimit: c.HardLimit}
+			}
 		}
 	}
 	m, err := s.fleet.Launch(r.PathValue("app"), spec)

@@ -44,9 +44,16 @@ type guestJSON struct {
 }
 
 type serviceJSON struct {
-	Protocol     string     `json:"protocol"`
-	InternalPort int        `json:"internal_port"`
-	Ports        []portJSON `json:"ports"`
+	Protocol     string           `json:"protocol"`
+	InternalPort int              `json:"internal_port"`
+	Ports        []portJSON       `json:"ports"`
+	Concurrency  *concurrencyJSON `json:"concurrency,omitempty"`
+}
+
+type concurrencyJSON struct {
+	Type      string `json:"type"`
+	SoftLimit int    `json:"soft_limit"`
+	HardLimit int    `json:"hard_limit"`
 }
 
 type portJSON struct {
@@ -90,6 +97,9 @@ func toMachineJSON(m fleet.Machine) machineJSON {
 			"fly_process_group":    "app",
 		},
 	}
+	for k, v := range m.Metadata {
+		cfg.Metadata[k] = v
+	}
 	if m.Services {
 		port := m.InternalPort
 		if port == 0 {
@@ -103,6 +113,9 @@ func toMachineJSON(m fleet.Machine) machineJSON {
 				{Port: 443, Handlers: []string{"tls", "http"}},
 			},
 		}}
+		if c := m.Concurrency; c != nil {
+			cfg.Services[0].Concurrency = &concurrencyJSON{Type: c.Type, SoftLimit: c.SoftLimit, HardLimit: c.HardLimit}
+		}
 	}
 	return machineJSON{
 		ID:         m.ID,

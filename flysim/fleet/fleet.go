@@ -18,6 +18,12 @@ const (
 	StoryNoHTTP          Story = "no-http"          // a worker: no edge or app HTTP metrics at all
 	StoryIdle            Story = "idle"             // HTTP service, next to no traffic
 	StoryLaunched        Story = "launched"         // launched through the API: healthy, no history
+	// Fly-specific stories (issue 12): what makes an app slow or down on Fly
+	// rather than anywhere.
+	StoryThrottled     Story = "throttled"      // shared-cpu-1x whose daily peak drains its burst balance
+	StoryVolumeFilling Story = "volume-filling" // a database whose volume is ~80% and fills in ~2 days
+	StoryConcurrency   Story = "concurrency"    // peak reaches the service's hard concurrency limit
+	StoryCrashLoop     Story = "crash-loop"     // one machine exits with code 1 every few minutes
 )
 
 // App is one app of the org.
@@ -38,6 +44,8 @@ type App struct {
 	StoryTimes map[string]time.Time
 	// SlowRegion is the region a regional-latency story degrades.
 	SlowRegion string
+	// Volumes are the app's Fly Volumes, destroyed ones included.
+	Volumes []*Volume
 }
 
 // Machine is one Fly Machine.
@@ -65,7 +73,58 @@ type Machine struct {
 	// InternalPort is the port the HTTP service forwards to (8080 unless the
 	// launch config said otherwise); only meaningful when Services is set.
 	InternalPort int
-	Env          map[string]string
+	// Concurrency is the HTTP service's proxy concurrency config (Fly's
+	// services[].concurrency); nil without a service.
+	Concurrency *Concurrency
+	// Mounts are the volumes the machine mounts (config.mounts).
+	Mounts []Mount
+	Env    map[string]string
+	// Metadata is config.metadata as the launch gave it (Fly keeps it with
+	// the machine's config and returns it on every read).
+	Metadata map[string]string
+}
+
+// Concurrency is a service's concurrency block: Fly's proxy sends no more than
+// SoftLimit in-flight units to a machine while others have room, and never
+// more than HardLimit (it queues, then refuses).
+type Concurrency struct {
+	Type      string // "connections" or "requests"
+	SoftLimit int
+	HardLimit int
+}
+
+// DefaultConcurrency is what Fly's proxy applies to a service that sets no
+// concurrency block: connections, soft 20, hard 25.
+var DefaultConcurrency = Concurrency{Type: "connections", SoftLimit: 20, HardLimit: 25}
+
+// Mount is one volume mounted into a machine.
+type Mount struct {
+	Volume string // volume ID, vol_...
+	Name   string // volume name
+	Path   string // destination, e.g. /data
+	SizeGB int
+}
+
+// Volume is a Fly Volume: a slice of an NVMe drive on one host, in one region,
+// attached to at most one machine.
+type Volume struct {
+	ID        string // "vol_" + 16 base36 chars, as Fly's
+	Name      string
+	Region    string
+	Zone      string // 4 hex chars: the host's zone
+	SizeGB    int
+	State     string // created, destroying, destroyed
+	Encrypted bool
+	FSType    string // ext4
+	// AttachedMachine is the ID of the machine mounting it ("" if none).
+	AttachedMachine string
+	CreatedAt       time.Time
+	DestroyedAt     time.Time
+	// UsedAtCreate and FillPerHour shape fly_volume_used_pct and the
+	// filesystem metrics: used fraction of the size at Start and how much
+	// of the size the app writes per hour (the series generator reads them).
+	UsedAtStart float64
+	FillPerHour float64
 }
 
 // Event is a machine event as Fly records it.

@@ -241,6 +241,10 @@ type MachineSpec struct {
 	Env      map[string]string
 	// InternalPort > 0 gives the machine a public HTTP service.
 	InternalPort int
+	// Concurrency of that service; nil = Fly's proxy default.
+	Concurrency *Concurrency
+	// Metadata is config.metadata, kept and returned as given.
+	Metadata map[string]string
 }
 
 // Launch creates a machine in app; it reports "started" StartDelay later.
@@ -282,6 +286,11 @@ func (f *Fleet) Launch(app string, spec MachineSpec) (Machine, error) {
 		m.Name = spec.Name
 	}
 	m.Env = maps.Clone(spec.Env)
+	m.Metadata = maps.Clone(spec.Metadata)
+	if spec.Concurrency != nil && m.Services {
+		c := *spec.Concurrency
+		m.Concurrency = &c
+	}
 	m.State = "created"
 	m.CreatedAt, m.UpdatedAt = now, now
 	m.Events = []Event{{Type: "launch", Status: "created", Source: "user", At: now}}
@@ -466,6 +475,11 @@ func copyApp(a *App) App {
 	}
 	c.IPs = slices.Clone(a.IPs)
 	c.StoryTimes = maps.Clone(a.StoryTimes)
+	c.Volumes = make([]*Volume, len(a.Volumes))
+	for i, v := range a.Volumes {
+		vc := *v
+		c.Volumes[i] = &vc
+	}
 	return c
 }
 
@@ -473,5 +487,11 @@ func copyMachine(m *Machine) Machine {
 	c := *m
 	c.Events = slices.Clone(m.Events)
 	c.Env = maps.Clone(m.Env)
+	c.Metadata = maps.Clone(m.Metadata)
+	c.Mounts = slices.Clone(m.Mounts)
+	if m.Concurrency != nil {
+		cc := *m.Concurrency
+		c.Concurrency = &cc
+	}
 	return c
 }

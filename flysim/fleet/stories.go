@@ -227,7 +227,16 @@ func newMachine(rng *rand.Rand, orgNet, region, image, cpuKind string, cpus, mem
 		MemoryMB:     memoryMB,
 		Services:     internalPort > 0,
 		InternalPort: internalPort,
+		Concurrency:  defaultConcurrency(internalPort),
 	}
+}
+
+func defaultConcurrency(internalPort int) *Concurrency {
+	if internalPort <= 0 {
+		return nil
+	}
+	c := DefaultConcurrency
+	return &c
 }
 
 // orgNet is the org's 6PN network part of its machines' private addresses.
