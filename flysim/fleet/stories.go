@@ -299,3 +299,24 @@ var (
 func machineName(rng *rand.Rand) string {
 	return fmt.Sprintf("%s-%s-%04d", nameAdjectives[rng.IntN(len(nameAdjectives))], nameNouns[rng.IntN(len(nameNouns))], rng.IntN(10000))
 }
+
+// volumeID looks like Fly's volume IDs: "vol_" and 16 lowercase base36 chars.
+func volumeID(rng *rand.Rand) string {
+	return "vol_" + fromAlphabet(rng, appIDAlphabet, 16)
+}
+
+// newVolume is a created, unattached volume; stories and the Volumes API
+// both make theirs here so the two look alike.
+func newVolume(rng *rand.Rand, name, region string, sizeGB int, at time.Time) *Volume {
+	return &Volume{
+		ID:        volumeID(rng),
+		Name:      name,
+		Region:    region,
+		Zone:      hexString(rng, 4),
+		SizeGB:    sizeGB,
+		State:     "created",
+		Encrypted: true,
+		FSType:    "ext4",
+		CreatedAt: at,
+	}
+}
