@@ -87,11 +87,11 @@ func equalEarth(lambda, phi float64) (x, y float64) {
 	return x, y
 }
 
-// MapPosition is where Render puts a mark at lat, lon, in the map's own
-// coordinates (the viewBox), for tests and image maps.
-func MapPosition(lat, lon float64) (x, y float64) {
+// MapPosition is where RenderMap puts a mark at lat, lon, in the map's own
+// coordinates (its viewBox), for tests and image maps.
+func MapPosition(lat, lon float64, o Options) (x, y float64) {
 	x, y = mapGeo.project(lat, lon)
-	return x, y + mapTop(true)
+	return x, y + mapTop(o.Standalone)
 }
 
 func mapTop(standalone bool) float64 {

@@ -139,7 +139,7 @@ func TestWorldMapMarks(t *testing.T) {
 		x, _ := strconv.ParseFloat(g[3], 64)
 		y, _ := strconv.ParseFloat(g[4], 64)
 		r, _ := strconv.ParseFloat(g[5], 64)
-		wx, wy := MapPosition(mk.Lat, mk.Lon)
+		wx, wy := MapPosition(mk.Lat, mk.Lon, Options{Standalone: true})
 		if math.Abs(x-wx) > 0.06 || math.Abs(y+mapTop(true)-wy) > 0.06 {
 			t.Errorf("%s at %v,%v; projection says %v,%v", mk.Label, x, y+mapTop(true), wx, wy)
 		}

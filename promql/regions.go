@@ -26,3 +26,7 @@ func MapQueries() []Query {
 	lat, _ := Lookup("region-latency")
 	return []Query{req, lat, regionErrors}
 }
+
+// RecentFrom is the index of the first point of w that RecentMean and
+// RecentShare average over: what a page says its "now" numbers cover.
+func RecentFrom(w Window) int { return recentFrom(w) }

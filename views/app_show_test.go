@@ -32,7 +32,7 @@ func TestAppPagesTellTheirStories(t *testing.T) {
 		if strings.Contains(body, "<script") {
 			t.Errorf("%s: the app page carries a script", app.Name)
 		}
-		figures := strings.Count(body, "<figure>")
+		figures := strings.Count(body, "<figure>") - 1 // the region map's
 		noHTTP := strings.Count(body, "This app has no public HTTP service, so there is no traffic to chart.")
 		switch app.Story {
 		case fleet.StoryNoHTTP:
@@ -44,9 +44,10 @@ func TestAppPagesTellTheirStories(t *testing.T) {
 				t.Errorf("%s: %d charts, want 6", app.Name, figures)
 			}
 		}
-		// Every panel shows the exact query it sent, with the app quoted.
-		if n := strings.Count(body, "Show PromQL"); n != 6 {
-			t.Errorf("%s: %d PromQL disclosures, want 6", app.Name, n)
+		// Every panel shows the exact query it sent, with the app quoted;
+		// the region map shows the one it adds.
+		if n := strings.Count(body, "Show PromQL"); n != 7 {
+			t.Errorf("%s: %d PromQL disclosures, want 7", app.Name, n)
 		}
 		if !strings.Contains(body, `app=&#34;`+app.Name+`&#34;`) {
 			t.Errorf("%s: PromQL does not select the app", app.Name)
