@@ -294,6 +294,13 @@ func (m *WorldMap) writeMarks(w *svgBuf) {
 			w.attr("r", p.r)
 			w.s("/>")
 		}
+		if p.r == 0 && !p.m.Square {
+			// Neither number nor machines: still a place, as a dot.
+			w.s(`<circle class="dot" fill="#64748b" r="2.5"`)
+			w.attr("cx", p.x)
+			w.attr("cy", p.y)
+			w.s("/>")
+		}
 		if p.m.Square {
 			w.s(`<rect class="sq" fill="none" stroke="#1c2028" stroke-width="1.5" width="7" height="7"`)
 			w.attr("x", p.x-3.5)

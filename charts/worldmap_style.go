@@ -21,6 +21,7 @@ func buildMapCSS() string {
 .fdm .dk{fill:var(--c);fill-opacity:.7;stroke:var(--c);stroke-width:1}
 .fdm .mr:hover .dk{fill-opacity:.95}
 .fdm .sq{fill:none;stroke:#1c2028;stroke-width:1.5}
+.fdm .dot{fill:#64748b}
 .fdm .rl{fill:#1c2028;font-size:10px;font-weight:600;paint-order:stroke;stroke:#fff;stroke-width:2.5px;stroke-linejoin:round}
 .fdm .msg{fill:#5f6672;font-size:13px}
 `)

@@ -233,7 +233,7 @@ func (rm regionMap) title(r regionStats) string {
 	}
 	b.WriteByte('\n')
 	if math.IsNaN(r.Requests) {
-		b.WriteString("No traffic in this range")
+		b.WriteString("No requests at the end of this range")
 	} else {
 		b.WriteString(charts.FormatValue(r.Requests, charts.UnitReqPerSec) + " · p95 " + charts.FormatValue(r.P95, charts.UnitSeconds) +
 			" · 5xx " + charts.FormatValue(r.ErrShare, charts.UnitPercent))

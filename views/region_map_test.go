@@ -174,6 +174,33 @@ func TestRegionMapEqualsRegionCharts(t *testing.T) {
 				}
 			}
 		}
+		// The 5xx shares, weighted by each region's requests, add up to the
+		// app's 5xx share from the status chart over the same points.
+		var status5 jsonChart
+		getJSON(t, s, "/apps/"+app+"/charts/http-status.json?"+win, &status5)
+		var fivexx, total float64
+		for i, ts := range status5.Timestamps {
+			if ts.Before(m.From) || ts.After(m.To) {
+				continue
+			}
+			for _, sr := range status5.Series {
+				if v := sr.Values[i]; v != nil {
+					total += *v
+					if sr.Name == "5xx" {
+						fivexx += *v
+					}
+				}
+			}
+		}
+		var weighted, requestsSum float64
+		for _, r := range m.Regions {
+			weighted += *r.ErrShare * *r.Requests
+			requestsSum += *r.Requests
+		}
+		if got, want := weighted/requestsSum, 100*fivexx/total; total == 0 || math.Abs(got-want) > 1e-6*math.Max(1, want) {
+			t.Errorf("%s: regions' 5xx shares weigh up to %v%%, the status chart says %v%%", app, got, want)
+		}
+
 		status, body, _ := s.get(t, "/apps/"+app+"/charts/map.csv?"+win)
 		rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
 		if status != http.StatusOK || err != nil || len(rows) != len(m.Regions)+1 {
@@ -189,8 +216,9 @@ func TestRegionMapEqualsRegionCharts(t *testing.T) {
 }
 
 // TestRegionMapEveryRegion: every story app's map marks every region its
-// machines run in (a square) and every edge region with traffic (a disc),
-// in the standalone SVG, which is XML without script.
+// machines run in (with a square) and every edge region of its region
+// chart (with a disc when it had traffic), in the standalone SVG, which is
+// XML without script.
 func TestRegionMapEveryRegion(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, stackOptions{})
@@ -205,25 +233,39 @@ func TestRegionMapEveryRegion(t *testing.T) {
 		if strings.Contains(svg, "<script") || !strings.Contains(svg, "<title id=\"chart-t\">"+app.Name+": "+mapTitle+"</title>") {
 			t.Errorf("%s map.svg has a script or lacks its title", app.Name)
 		}
-		marks := drawnMarks(t, svg)
+		var m jsonMap
+		var requests jsonChart
+		getJSON(t, s, "/apps/"+app.Name+"/charts/region-requests.json?range=6h", &requests)
+		getJSON(t, s, "/apps/"+app.Name+"/charts/map.json?range=6h", &m)
+		traffic := map[string]bool{}
+		for _, r := range m.Regions {
+			traffic[r.Region] = r.Requests != nil && *r.Requests > 0
+		}
+		want := map[string]bool{}
 		machineRegions := map[string]bool{}
-		for _, m := range app.Machines {
-			machineRegions[m.Region] = true
-			if d, ok := marks[m.Region]; !ok || !d.square {
-				t.Errorf("%s: machine region %s not marked with a square: %+v", app.Name, m.Region, d)
+		for _, mc := range app.Machines {
+			want[mc.Region], machineRegions[mc.Region] = true, true
+		}
+		for _, sr := range requests.Series {
+			want[sr.Name] = true
+		}
+		if app.HTTP && len(requests.Series) == 0 {
+			t.Errorf("%s: an HTTP app without edge regions", app.Name)
+		}
+		marks := drawnMarks(t, svg)
+		for code := range want {
+			d, ok := marks[code]
+			switch {
+			case !ok:
+				t.Errorf("%s: region %s is not on the map", app.Name, code)
+			case d.square != machineRegions[code]:
+				t.Errorf("%s: %s square %v, machines there %v", app.Name, code, d.square, machineRegions[code])
+			case d.disc != traffic[code]:
+				t.Errorf("%s: %s disc %v, traffic %v", app.Name, code, d.disc, traffic[code])
 			}
 		}
-		for code, d := range marks {
-			if !machineRegions[code] && d.square {
-				t.Errorf("%s: %s has a square but no machine", app.Name, code)
-			}
-			// flysim's edge serves each machine region; a worker has none.
-			if d.disc != app.HTTP {
-				t.Errorf("%s: %s disc drawn %v, HTTP service %v", app.Name, code, d.disc, app.HTTP)
-			}
-		}
-		if len(marks) != len(machineRegions) {
-			t.Errorf("%s: %d regions marked, machines in %d", app.Name, len(marks), len(machineRegions))
+		if len(marks) != len(want) {
+			t.Errorf("%s: %d regions marked, want %d", app.Name, len(marks), len(want))
 		}
 	}
 }
