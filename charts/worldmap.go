@@ -1,6 +1,7 @@
 package charts
 
 import (
+	"io"
 	"math"
 	"sort"
 	"strings"
@@ -111,7 +112,7 @@ type placedMark struct {
 
 // RenderMap writes m as SVG, inline or standalone like Render. It fails
 // only if w does.
-func RenderMap(w interface{ Write([]byte) (int, error) }, m WorldMap, o Options) error {
+func RenderMap(w io.Writer, m WorldMap, o Options) error {
 	p := getBuf()
 	defer putBuf(p)
 	m.render(p, o.Standalone)

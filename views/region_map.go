@@ -157,9 +157,6 @@ func (rm *regionMap) judge() {
 	}
 }
 
-// hasAny reports whether there is anything to put on a map.
-func (rm regionMap) hasAny() bool { return len(rm.Regions) > 0 }
-
 const (
 	mapTitle = "Where users connect"
 	mapDesc  = "Fly edge regions where clients connect, sized by requests per second and coloured by 95th percentile response time (or by 5xx share when requests are failing), and the regions where the app's machines run."
@@ -218,7 +215,7 @@ func (rm regionMap) chart(id, title string) charts.WorldMap {
 	switch {
 	case rm.RequestsErr != "":
 		m.Message = rm.RequestsErr
-	case !rm.hasAny():
+	case len(rm.Regions) == 0:
 		m.Message = "No traffic and no machines in this range."
 	}
 	return m
