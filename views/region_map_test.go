@@ -284,3 +284,27 @@ func TestRegionMapBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestRegionMapFailingRegions: inside storefront's incident (flysim fails
+// 13% of its requests from 3h10m to 2h25m before its start) the map is
+// coloured by 5xx share and every region is failing; after it, by p95.
+func TestRegionMapFailingRegions(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	for _, c := range []struct {
+		endAgo   time.Duration
+		colourBy string
+		tone     string
+	}{{2*time.Hour + 45*time.Minute, "5xx share", "bad"}, {0, "p95", "ok"}} {
+		var m jsonMap
+		getJSON(t, s, "/apps/"+fleet.IncidentApp+"/charts/map.json?"+absWindow(c.endAgo), &m)
+		if m.ColourBy != c.colourBy || len(m.Regions) == 0 {
+			t.Errorf("ending %v ago: coloured by %q over %d regions, want %q", c.endAgo, m.ColourBy, len(m.Regions), c.colourBy)
+		}
+		for _, r := range m.Regions {
+			if r.Tone != c.tone {
+				t.Errorf("ending %v ago: %s is %q (5xx %v%%), want %q", c.endAgo, r.Region, r.Tone, deref(r.ErrShare), c.tone)
+			}
+		}
+	}
+}
