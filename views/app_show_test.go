@@ -107,7 +107,7 @@ func TestViewParameters(t *testing.T) {
 	now := time.Now().UTC()
 	for _, r := range []string{"5m", "15m", "1h", "6h", "24h", "7d"} {
 		status, body, _ := s.get(t, "/apps/blog?range="+r)
-		if status != http.StatusOK || strings.Count(body, "<figure>") != 6 {
+		if status != http.StatusOK || strings.Count(body, "<figure>") != 7 { // 6 charts and the region map
 			t.Errorf("range=%s: %d", r, status)
 		}
 	}
