@@ -163,7 +163,7 @@ func rowNamed(rows []listRow, name string) (listRow, bool) {
 
 // TestListCostDoesNotGrowWithApps: the list page of 500 apps sends exactly
 // as many Prometheus queries as that of 5 (at most 5), and no more Machines
-// API calls. A two-minute window keeps flysim's work for 500 apps to a few
+// API calls; its second page and a filter send none. A two-minute window keeps flysim's work for 500 apps to a few
 // seconds; the number of queries does not depend on the window.
 //
 // It does not run in parallel: flysim's 500 apps take both CPUs of a CI
@@ -175,7 +175,8 @@ func TestListCostDoesNotGrowWithApps(t *testing.T) {
 		s := newListStack(t, apps, time.Minute)
 		m0, p0 := s.Sim.Sim.Counts()
 		start := time.Now()
-		status, body, _ := s.get(t, "/?from="+listNow.Add(-2*time.Minute).Format(time.RFC3339)+"&to="+listNow.Format(time.RFC3339))
+		window := "/?from=" + listNow.Add(-2*time.Minute).Format(time.RFC3339) + "&to=" + listNow.Format(time.RFC3339)
+		status, body, _ := s.get(t, window)
 		took := time.Since(start)
 		m1, p1 := s.Sim.Sim.Counts()
 		if status != http.StatusOK {
@@ -187,8 +188,18 @@ func TestListCostDoesNotGrowWithApps(t *testing.T) {
 		if n := strings.Count(body, ">unavailable<"); n > 0 {
 			t.Logf("%d apps: %d cells unavailable after %v", apps, n, took)
 		}
-		if len(rows) != apps {
-			t.Errorf("%d apps: the list shows %d rows", apps, len(rows))
+		if len(rows) != min(apps, listPageSize) || sum(listSummary(body)) != apps {
+			t.Errorf("%d apps: the list shows %d rows, its summary counts %d apps", apps, len(rows), sum(listSummary(body)))
+		}
+		if apps > listPageSize {
+			for _, more := range []string{"&page=2", "&q=svc-01"} {
+				if status, _, _ := s.get(t, window+more); status != http.StatusOK {
+					t.Errorf("%d apps: %s: %d", apps, more, status)
+				}
+			}
+			if _, p2 := s.Sim.Sim.Counts(); p2 != p1 {
+				t.Errorf("%d apps: page 2 and a filter sent %d more Prometheus queries", apps, p2-p1)
+			}
 		}
 		t.Logf("%d apps: %d Machines API calls, %d Prometheus queries, %v", apps, m1-m0, p1-p0, took)
 		return cost{m1 - m0, p1 - p0}
