@@ -137,13 +137,23 @@ func sum(m map[string]int) (n int) {
 	return n
 }
 
-// TestListPagesAndFilter: an org of 120 apps, 50 to a page. The pages hold
-// every app once, worst first across pages; the summary counts all apps on
-// every page; ?q= filters by name; neither paging nor filtering sends a
-// query the first page did not; bad page numbers are refused.
-func TestListPagesAndFilter(t *testing.T) {
-	const apps = 120
-	s := newListStack(t, apps, time.Minute)
+// listPagesApps is the org of the paging tests: three pages of 50.
+const listPagesApps = 120
+
+// TestListPages runs the paging checks on one org of 120 apps. It does not
+// run in parallel, for the reason TestListCostDoesNotGrowWithApps gives.
+func TestListPages(t *testing.T) {
+	s := newListStack(t, listPagesApps, time.Minute)
+	t.Run("pages and filter", func(t *testing.T) { testListPagesAndFilter(t, s) })
+	t.Run("links", func(t *testing.T) { testListPagerLinks(t, s) })
+}
+
+// testListPagesAndFilter: the pages hold every app once, worst first across
+// pages; the summary counts all apps on every page; ?q= filters by name;
+// neither paging nor filtering sends a query the first page did not; bad
+// page numbers are refused.
+func testListPagesAndFilter(t *testing.T, s *stack) {
+	const apps = listPagesApps
 	get := func(path string) (string, []listRow) {
 		t.Helper()
 		status, body, _ := s.get(t, path)
@@ -278,11 +288,10 @@ func equalCounts(a, b map[string]int) bool {
 	return true
 }
 
-// TestListPagerLinks: the page links are plain links in a labelled nav
+// testListPagerLinks: the page links are plain links in a labelled nav
 // with the current page marked; they, the range links, the sort links and
 // the filter form keep the filter, and a new range or order starts at page 1.
-func TestListPagerLinks(t *testing.T) {
-	s := newListStack(t, 120, time.Minute)
+func testListPagerLinks(t *testing.T, s *stack) {
 	status, body, _ := s.get(t, "/?q=svc&sort=name&range=1h&page=2")
 	if status != http.StatusOK {
 		t.Fatalf("%d\n%s", status, body)
