@@ -78,6 +78,14 @@ const (
 	// columns of 12 px are still finer than a pointer needs; the exact
 	// points are in the chart's CSV.
 	maxColumns = 60
+	// hoverValues bounds the values all hover titles hold together, so a
+	// chart of many series (a machine per line, or a compare period) gets
+	// wider columns: a title of seven lines read every 12 px adds little
+	// to one read every 30 px, and each line is what a chart's hover costs
+	// in gzipped bytes (the numbers do not compress). minColumns keeps
+	// columns no wider than a pointer's travel across a label (30 px).
+	hoverValues = 180
+	minColumns  = 24
 	noData     = "No data in this range"
 )
 
