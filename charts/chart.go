@@ -86,7 +86,7 @@ const (
 	// columns no wider than a pointer's travel across a label (30 px).
 	hoverValues = 180
 	minColumns  = 24
-	noData     = "No data in this range"
+	noData      = "No data in this range"
 )
 
 // Render writes c as SVG. It fails only if w does, or if c has several
