@@ -19,15 +19,7 @@ type Table struct {
 // formatted with FormatValue.
 func (c Chart) Table() Table {
 	n := c.points()
-	t := Table{Caption: c.Title, Header: make([]string, 0, len(c.Series)+1)}
-	t.Header = append(t.Header, "Time (UTC)")
-	for i, s := range c.Series {
-		name := s.Name
-		if name == "" {
-			name = fmt.Sprintf("series %d", i+1)
-		}
-		t.Header = append(t.Header, name)
-	}
+	t := Table{Caption: c.Title, Header: c.tableHeader()}
 	layout := "2006-01-02 15:04"
 	if c.Step%time.Minute != 0 {
 		layout = "2006-01-02 15:04:05"
@@ -43,6 +35,20 @@ func (c Chart) Table() Table {
 		t.Rows[j] = row
 	}
 	return t
+}
+
+// tableHeader is "Time (UTC)" and the series' names.
+func (c Chart) tableHeader() []string {
+	h := make([]string, 0, len(c.Series)+1)
+	h = append(h, "Time (UTC)")
+	for i, s := range c.Series {
+		name := s.Name
+		if name == "" {
+			name = fmt.Sprintf("series %d", i+1)
+		}
+		h = append(h, name)
+	}
+	return h
 }
 
 // summaryBuckets are the row spans a summary may use: round to read, and
@@ -69,9 +75,10 @@ func (c Chart) Summary(maxRows int) Table {
 			break
 		}
 	}
-	t := c.Table()
-	t.Rows = t.Rows[:0]
-	t.Caption = fmt.Sprintf("%s, mean per %s", c.Title, humanStep(bucket))
+	// Only the header of Table: formatting every point to throw the rows
+	// away was most of a summary's cost.
+	t := Table{Caption: fmt.Sprintf("%s, mean per %s", c.Title, humanStep(bucket)), Header: c.tableHeader()}
+	t.Rows = make([][]string, 0, maxRows+1)
 	start := c.Start.UTC()
 	for j0 := 0; j0 < n; {
 		at := start.Add(time.Duration(j0) * c.Step).Truncate(bucket)
