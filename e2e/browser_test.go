@@ -102,6 +102,7 @@ func TestBrowser(t *testing.T) {
 		tb.checkConsole(t, "list")
 		tb.screenshot(t, "01-list")
 	})
+	t.Run("list filter", func(t *testing.T) { testListFilter(t, st, browser) })
 
 	t.Run("app page and range switch", func(t *testing.T) {
 		tb := newTab(t, browser)
