@@ -241,8 +241,8 @@ func TestMachinesAPIErrorsWithFlaps(t *testing.T) {
 		for _, name := range []string{"blog", fleet.ForeignApp} {
 			_, err := c.CreateApp(ctx, flaps.CreateAppRequest{Name: name, Org: "demo"})
 			var fe *flaps.FlapsError
-			if !errors.As(err, &fe) || fe.ResponseStatusCode != http.StatusConflict || fe.StatusCode() == nil || *fe.StatusCode() != "name_taken" {
-				t.Errorf("CreateApp(%q): %v, want 409 name_taken", name, err)
+			if !errors.As(err, &fe) || fe.ResponseStatusCode != http.StatusUnprocessableEntity || fe.StatusCode() == nil || *fe.StatusCode() != "name_taken" {
+				t.Errorf("CreateApp(%q): %v, want 422 name_taken", name, err)
 			}
 		}
 	})

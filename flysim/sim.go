@@ -53,6 +53,7 @@ type Sim struct {
 	opts    Options
 	fleet   *fleet.Fleet
 	handler http.Handler
+	configs configs
 
 	machinesRequests, promRequests atomic.Int64
 }
