@@ -1,6 +1,8 @@
 package flysim
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -63,16 +65,33 @@ type guestJSON struct {
 }
 
 type serviceJSON struct {
-	Protocol     string           `json:"protocol"`
-	InternalPort int              `json:"internal_port"`
-	Ports        []portJSON       `json:"ports"`
-	Concurrency  *concurrencyJSON `json:"concurrency,omitempty"`
-	Checks       []checkJSON      `json:"checks,omitempty"`
-	// Autostop is Fly's newer string form (off, stop, suspend): the spec
-	// types it so, though older clients send booleans.
-	Autostop           string `json:"autostop,omitempty"`
-	Autostart          *bool  `json:"autostart,omitempty"`
-	MinMachinesRunning *int   `json:"min_machines_running,omitempty"`
+	Protocol           string           `json:"protocol"`
+	InternalPort       int              `json:"internal_port"`
+	Ports              []portJSON       `json:"ports"`
+	Concurrency        *concurrencyJSON `json:"concurrency,omitempty"`
+	Checks             []checkJSON      `json:"checks,omitempty"`
+	Autostop           autostop         `json:"autostop,omitempty"`
+	Autostart          *bool            `json:"autostart,omitempty"`
+	MinMachinesRunning *int             `json:"min_machines_running,omitempty"`
+}
+
+// autostop is services[].autostop: off, stop or suspend. Clients such as
+// fly-go send booleans for off and stop (false, true); the spec's schema
+// types a string, so flysim takes both and answers the string.
+type autostop string
+
+func (a *autostop) UnmarshalJSON(b []byte) error {
+	var on bool
+	if err := json.Unmarshal(b, &on); err == nil {
+		*a = autostop(map[bool]string{false: "off", true: "stop"}[on])
+		return nil
+	}
+	var str string
+	if err := json.Unmarshal(b, &str); err != nil {
+		return errors.New("autostop must be off, stop, suspend, true or false")
+	}
+	*a = autostop(str)
+	return nil
 }
 
 type concurrencyJSON struct {
@@ -228,7 +247,7 @@ func (c *machineConfigJSON) validate() error {
 		if svc.InternalPort < 1 || svc.InternalPort > 65535 {
 			return bad("services[%d].internal_port must be 1-65535, got %d", i, svc.InternalPort)
 		}
-		if err := enum(fmt.Sprintf("services[%d].autostop", i), svc.Autostop, autostopModes); err != nil {
+		if err := enum(fmt.Sprintf("services[%d].autostop", i), string(svc.Autostop), autostopModes); err != nil {
 			return err
 		}
 		if c := svc.Concurrency; c != nil {

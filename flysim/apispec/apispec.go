@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -26,6 +27,12 @@ import (
 // SpecFile is where the spec sits relative to the module root: beside the
 // clone in CI, through the ../shared symlink in a worktree.
 const SpecFile = "../shared/reference/machines-openapi3.json"
+
+var checked atomic.Int64
+
+// Checked counts the responses checked so far in this process, so a test can
+// prove the check is wired in.
+func Checked() int64 { return checked.Load() }
 
 // Validator holds the loaded spec and its router.
 type Validator struct {
@@ -90,6 +97,7 @@ func FindSpec() (string, error) {
 // success status the operation does not document, or a success on a path
 // the spec does not have, is a mismatch.
 func (v *Validator) Check(req *http.Request, status int, header http.Header, body []byte) error {
+	checked.Add(1)
 	where := req.Method + " " + req.URL.RequestURI()
 	route, params, err := v.router.FindRoute(req)
 	if err != nil {
