@@ -116,6 +116,9 @@ func TestMachineConfigRefusals(t *testing.T) {
 	t.Parallel()
 	srv := startSim(t, Options{})
 	c := newFlaps(t, srv, "x")
+	if resp := do(t, http.MethodPost, srv.URL+"/v1/apps/blog/machines", "Bearer x", `{"config":{"image":"nginx","size":"shared-cpu-3x"}}`); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("unknown size preset: %d %s, want 400", resp.StatusCode, resp.body)
+	}
 	for name, cfg := range map[string]*fly.MachineConfig{
 		"restart policy":   {Image: "nginx", Restart: &fly.MachineRestart{Policy: "sometimes"}},
 		"stop signal":      {Image: "nginx", StopConfig: &fly.StopConfig{Signal: fly.StringPointer("SIGSTOP")}},
@@ -128,6 +131,31 @@ func TestMachineConfigRefusals(t *testing.T) {
 		if _, err := c.Launch(t.Context(), "blog", fly.LaunchMachineInput{Region: "ams", Config: cfg}); flapsStatus(err) != http.StatusBadRequest {
 			t.Errorf("%s: %v, want 400", name, err)
 		}
+	}
+}
+
+// A size preset, Fly's older (deprecated) way to ask for a guest, becomes
+// the guest. Raw JSON, as fly-go marks the field deprecated.
+func TestSizePresetBecomesTheGuest(t *testing.T) {
+	t.Parallel()
+	srv := startSim(t, Options{})
+	resp := do(t, http.MethodPost, srv.URL+"/v1/apps/blog/machines", "Bearer x", `{"region":"ams","config":{"image":"nginx","size":"performance-2x"}}`)
+	var m struct {
+		ID     string `json:"id"`
+		Config struct {
+			Size  string           `json:"size"`
+			Guest fly.MachineGuest `json:"guest"`
+		} `json:"config"`
+	}
+	if err := json.Unmarshal(resp.body, &m); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("launch: %d %s: %v", resp.StatusCode, resp.body, err)
+	}
+	if g := m.Config.Guest; g.CPUKind != "performance" || g.CPUs != 2 || g.MemoryMB != 4096 || m.Config.Size != "performance-2x" {
+		t.Errorf("guest = %+v, size %q; want performance, 2 CPUs, 4096 MB from performance-2x", g, m.Config.Size)
+	}
+	truth, _ := srv.Sim.Fleet().Machine("blog", m.ID)
+	if truth.CPUKind != "performance" || truth.CPUs != 2 || truth.MemoryMB != 4096 {
+		t.Errorf("the fleet's machine is %s %d CPUs %d MB: metrics would not follow the preset", truth.CPUKind, truth.CPUs, truth.MemoryMB)
 	}
 }
 
