@@ -264,3 +264,43 @@ func TestResponsesAreCheckedAgainstTheSpec(t *testing.T) {
 		t.Errorf("%d responses checked, want at least the 2 this test caused", got)
 	}
 }
+
+// Every read the dashboard makes, for every story app, through fly-go and
+// so through the spec check: a story's shape (volumes, crash loops,
+// concurrency limits) must fit Fly's document as well as the plain ones.
+func TestEveryStoryAppReadsThroughTheSpec(t *testing.T) {
+	t.Parallel()
+	srv := startSim(t, Options{})
+	c := newFlaps(t, srv, "x")
+	ctx := t.Context()
+	apps, err := c.ListApps(ctx, flaps.ListAppsRequest{OrgSlug: "demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range apps {
+		if _, err := c.GetApp(ctx, a.Name); err != nil {
+			t.Errorf("GetApp(%s): %v", a.Name, err)
+		}
+		ms, err := c.List(ctx, a.Name, "include_deleted=true")
+		if err != nil || len(ms) == 0 {
+			t.Errorf("List(%s) = %d machines, %v", a.Name, len(ms), err)
+		}
+		for _, m := range ms {
+			if _, err := c.Get(ctx, a.Name, m.ID); err != nil {
+				t.Errorf("Get(%s, %s): %v", a.Name, m.ID, err)
+			}
+			var events []map[string]any
+			getJSON(t, srv.URL+"/v1/apps/"+a.Name+"/machines/"+m.ID+"/events?limit=50", &events)
+		}
+		vols, err := c.GetAllVolumes(ctx, a.Name)
+		if err != nil {
+			t.Errorf("GetAllVolumes(%s): %v", a.Name, err)
+		}
+		if a.VolumeCount != int64(len(vols)) {
+			t.Errorf("%s: volume_count %d, but %d volumes listed", a.Name, a.VolumeCount, len(vols))
+		}
+		if _, err := c.GetIPAssignments(ctx, a.Name); err != nil {
+			t.Errorf("GetIPAssignments(%s): %v", a.Name, err)
+		}
+	}
+}
