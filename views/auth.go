@@ -290,11 +290,12 @@ func (s *server) requireSession(c *gin.Context) {
 }
 
 // publicPath is what anyone may reach: the sign-in page, Fly's health
-// check, the stylesheets and icon the sign-in page itself needs, and
-// signing out (a stale page may still show the button).
+// check, robots.txt (a crawler has no session), the stylesheets and icon
+// the sign-in page itself needs, and signing out (a stale page may still
+// show the button).
 func publicPath(method, p string) bool {
 	switch p {
-	case "/login", "/healthz", "/static-charts.css":
+	case "/login", "/healthz", "/static-charts.css", "/robots.txt":
 		return true
 	case "/logout":
 		return method == http.MethodPost

@@ -108,6 +108,7 @@ func (s *server) routes() http.Handler {
 	r.StaticFS("/static", http.FS(static))
 	r.GET("/static-charts.css", s.chartsCSS)
 	r.GET("/healthz", s.healthz)
+	r.GET("/robots.txt", s.robots)
 	if s.auth.enabled() {
 		r.GET("/login", s.showLogin)
 		r.POST("/login", s.login)
