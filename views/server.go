@@ -123,6 +123,7 @@ func (s *server) routes() http.Handler {
 	r.POST("/apps", s.createApp)
 	r.GET("/apps/:name", s.showApp)
 	r.GET("/apps/:name/launch", s.showLaunch)
+	r.POST("/apps/:name/launch", s.retryLaunch)
 	r.POST("/apps/:name/destroy", s.destroyApp)
 	r.GET("/apps/:name/charts/:file", s.showChartFile)
 	r.GET("/apps/:name/explore/:slug", s.showExplore)
