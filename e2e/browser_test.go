@@ -215,7 +215,8 @@ func TestBrowser(t *testing.T) {
 		if status != http.StatusOK {
 			t.Fatalf("launch: HTTP %d", status)
 		}
-		if loc := tb.location(t); !strings.HasSuffix(loc, "/apps/"+name+"/launch") {
+		// The progress URL carries what was asked for until the machine does.
+		if loc, _ := url.Parse(tb.location(t)); loc.Path != "/apps/"+name+"/launch" || loc.Query().Get("region") != "ams" {
 			t.Fatalf("after submitting the form the page is %s, want the progress page", loc)
 		}
 		if n := eval[int](t, tb, `document.querySelectorAll('meta[http-equiv="refresh"]').length`); n != 1 {
