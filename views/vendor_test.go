@@ -39,6 +39,16 @@ func TestVendoredECharts(t *testing.T) {
 	if !strings.Contains(string(bundle), `"`+string(version[1])+`"`) {
 		t.Errorf("%s does not carry the version string %q", echartsAsset, version[1])
 	}
+	// A fresh clone has it only if git does not ignore it.
+	ignore, err := os.ReadFile("../.gitignore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(ignore), "\n") {
+		if p := strings.TrimSpace(line); p != "" && !strings.HasPrefix(p, "#") && strings.Contains("/views/static/vendor/echarts.min.js", strings.Trim(p, "/*")) {
+			t.Errorf(".gitignore line %q ignores the vendored ECharts: a fresh clone would lack it", p)
+		}
+	}
 	for _, f := range []string{"static/vendor/ECHARTS-LICENSE.txt", "static/vendor/ECHARTS-NOTICE.txt"} {
 		b, err := fs.ReadFile(staticFS, f)
 		if err != nil {

@@ -106,7 +106,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	// machines: a random key per machine would sign a person out whenever
 	// the proxy picks the other one. One shared secret or no start.
 	if c.SessionKeyEphemeral && !c.Loopback {
-		return c, fmt.Errorf("DASHBOARD_PASSWORD is set and LISTEN_ADDR=%s is public, but SESSION_SECRET is not: set SESSION_SECRET (e.g. openssl rand -hex 32) so every machine accepts the same sessions", c.ListenAddr)
+		return c, fmt.Errorf("DASHBOARD_PASSWORD is set and LISTEN_ADDR=%s is public, but SESSION_SECRET is not: set SESSION_SECRET (e.g. openssl rand -hex 32) so every machine accepts the same sessions, or listen on 127.0.0.1", c.ListenAddr)
 	}
 	if c.MetricsAddr != "" {
 		if _, err := parseAddr(c.MetricsAddr); err != nil {
