@@ -196,15 +196,13 @@ func TestLauncherRaces(t *testing.T) {
 		t.Errorf("racing submits made %d addresses", len(app.IPs))
 	}
 
-	// Retries racing at the machine step: an app with its addresses and
-	// no machine, resumed by four requests on two processes at once.
+	// Retries racing from step 2: an app with nothing but its name (its
+	// launch stopped after creating it), resumed by six requests on two
+	// processes at once.
 	if _, err := c.CreateApp(ctx, "raced-retry"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.AssignPublicIPs(ctx, "raced-retry"); err != nil {
-		t.Fatal(err)
-	}
-	for i := range 4 {
+	for i := range 6 {
 		l := a
 		if i%2 == 1 {
 			l = b
@@ -221,8 +219,15 @@ func TestLauncherRaces(t *testing.T) {
 	if ms := liveMachines(t, srv, "raced-retry"); len(ms) != 1 {
 		t.Errorf("racing retries left %d machines, want 1", len(ms))
 	}
-	ever, _ := srv.Sim.Fleet().App("raced-retry")
-	t.Logf("racing retries launched %d machines and destroyed all but one", len(ever.Machines))
+	app, _ := srv.Sim.Fleet().App("raced-retry")
+	var types []string
+	for _, ip := range app.IPs {
+		types = append(types, ip.Type)
+	}
+	if slices.Sort(types); !slices.Equal(types, []string{"shared_v4", "v6"}) {
+		t.Errorf("racing retries left addresses %v, want one v6 and one shared v4", types)
+	}
+	t.Logf("racing retries launched %d machines and kept one", len(app.Machines))
 	observeUntil(t, b, "raced-retry", flyapi.LaunchState.Finished)
 }
 
