@@ -102,6 +102,7 @@ func TestBrowser(t *testing.T) {
 		tb.checkConsole(t, "list")
 		tb.screenshot(t, "01-list")
 	})
+	t.Run("list filter", func(t *testing.T) { testListFilter(t, st, browser) })
 
 	t.Run("app page and range switch", func(t *testing.T) {
 		tb := newTab(t, browser)
@@ -111,6 +112,7 @@ func TestBrowser(t *testing.T) {
 		before := checkCharts(t, tb, "app page", len(promql.Catalog()))
 		tb.checkConsole(t, "app page")
 		tb.screenshot(t, "02-app-storefront")
+		checkRegionMap(t, tb, []string{"ams", "fra", "iad", "lhr"})
 
 		// Switch to 1h by clicking its link, as a person would.
 		link := `nav.range-nav a[href*="range=1h"]`
@@ -148,8 +150,8 @@ func TestBrowser(t *testing.T) {
 			window.__imgs = links.map(a => { const i = new Image(); i.src = a.href; document.body.appendChild(i); return i; });
 			return links.length;
 		})()`)
-		if n != len(promql.Catalog()) {
-			t.Fatalf("%d chart image links, want %d", n, len(promql.Catalog()))
+		if want := len(promql.Catalog()) + 1; n != want { // and the region map
+			t.Fatalf("%d chart image links, want %d", n, want)
 		}
 		deadline := time.Now().Add(20 * time.Second)
 		for !eval[bool](t, tb, `window.__imgs.every(i => i.complete)`) {
@@ -367,7 +369,7 @@ type chartReport struct {
 // drawn: a non-zero box and at least one series path with a visible extent.
 func checkCharts(t *testing.T, tb *tab, page string, want int) []chartReport {
 	t.Helper()
-	got := eval[[]chartReport](t, tb, `Array.from(document.querySelectorAll('figure svg')).map(svg => {
+	got := eval[[]chartReport](t, tb, `Array.from(document.querySelectorAll('figure svg.fdc')).map(svg => {
 		const r = svg.getBoundingClientRect();
 		const lines = Array.from(svg.querySelectorAll('g.sr path'));
 		const drawn = lines.filter(p => {
@@ -432,7 +434,7 @@ type markerReport struct {
 // the first one can be seen and pointed at: a glyph with a box inside the
 // chart, not hidden by CSS, and on top at its own centre.
 func markerScript(kind string) string {
-	return `Array.from(document.querySelectorAll('figure svg')).map(svg => {
+	return `Array.from(document.querySelectorAll('figure svg.fdc')).map(svg => {
 		const section = svg.closest('section');
 		const marks = svg.querySelectorAll('.mks .mk.k-` + kind + `');
 		const out = {Section: section ? section.id : '', Count: marks.length, Visible: false, Why: '', Title: ''};
@@ -502,5 +504,42 @@ func requireECharts(t *testing.T) {
 	t.Helper()
 	if _, err := os.Stat("../views/static/vendor/echarts.min.js"); err != nil {
 		t.Fatalf("views/static/vendor/echarts.min.js is missing: it is committed; restore it (git checkout, or scripts/fetch-echarts.sh): %v", err)
+	}
+}
+
+// checkRegionMap: the app page's region map is drawn, at a visible size,
+// with a mark for each of the app's regions that the pointer can reach.
+func checkRegionMap(t *testing.T, tb *tab, want []string) {
+	t.Helper()
+	type report struct {
+		Width, Height float64
+		Marks         []string
+		Hit           string
+	}
+	got := eval[report](t, tb, `(() => {
+		const svg = document.querySelector('#map figure svg.fdm');
+		if (!svg) return {Width: 0, Height: 0, Marks: [], Hit: ''};
+		const r = svg.getBoundingClientRect();
+		const marks = [...svg.querySelectorAll('g.mr > title')].map(t => t.textContent.split(' ')[0]).sort();
+		// What is under the pointer at the first disc's centre: its mark.
+		const disc = svg.querySelector('g.mr circle.dk');
+		let hit = '';
+		if (disc) {
+			disc.scrollIntoView();
+			const b = disc.getBoundingClientRect();
+			const el = document.elementFromPoint(b.x + b.width / 2, b.y + b.height / 2);
+			const g = el && el.closest('g.mr');
+			hit = g ? g.querySelector('title').textContent.split(' ')[0] : '';
+		}
+		return {Width: r.width, Height: r.height, Marks: marks, Hit: hit};
+	})()`)
+	if got.Width < 300 || got.Height < 150 {
+		t.Errorf("region map is %.0fx%.0f px", got.Width, got.Height)
+	}
+	if strings.Join(got.Marks, " ") != strings.Join(want, " ") {
+		t.Errorf("region map marks %v, want %v", got.Marks, want)
+	}
+	if got.Hit == "" {
+		t.Error("the pointer over a disc does not reach its mark (no hover title)")
 	}
 }

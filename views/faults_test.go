@@ -52,8 +52,8 @@ func TestMachinesAPIFaults(t *testing.T) {
 			if !strings.Contains(body, tc.want) {
 				t.Errorf("app page does not say %q", tc.want)
 			}
-			if n := strings.Count(body, "<figure>"); n != 6 {
-				t.Errorf("app page shows %d charts, want all 6 despite the Machines API", n)
+			if n := strings.Count(body, "<figure>"); n != 7 {
+				t.Errorf("app page shows %d charts, want all 6 and the region map despite the Machines API", n)
 			}
 		})
 	}
@@ -80,8 +80,8 @@ func TestPrometheusFaults(t *testing.T) {
 			if status != http.StatusOK {
 				t.Fatalf("app page: %d", status)
 			}
-			if n := strings.Count(body, `class="chart-state error"`); n != 6 {
-				t.Errorf("%d panels show an error, want 6", n)
+			if n := strings.Count(body, `class="chart-state error"`); n != 7 {
+				t.Errorf("%d panels show an error, want 7 (6 charts and the region map)", n)
 			}
 			if !strings.Contains(body, tc.want) {
 				t.Errorf("panels do not say %q", tc.want)
@@ -97,6 +97,9 @@ func TestPrometheusFaults(t *testing.T) {
 			}
 			if !strings.Contains(svg, tc.want) {
 				t.Errorf("the chart image does not say %q", tc.want)
+			}
+			if _, svg, _ := s.get(t, "/apps/storefront/charts/map.svg?range=1h"); !strings.Contains(svg, tc.want) {
+				t.Errorf("the map image does not say %q", tc.want)
 			}
 			// Data downloads fail plainly.
 			if status, _, _ := s.get(t, "/apps/storefront/charts/cpu.csv?range=1h"); status != http.StatusBadGateway {

@@ -119,7 +119,7 @@ func TestFloorRound(t *testing.T) {
 }
 
 // TestWeightParts: the page weight finds the parts it reports (six chart
-// SVGs, six data tables, the hover columns) and no script.
+// SVGs and the region map, their seven data tables, the hover columns) and no script.
 func TestWeightParts(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -132,11 +132,11 @@ func TestWeightParts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(reSVG.FindAllString(w.body, -1)); n != 6 {
-		t.Errorf("%d SVGs on the page, want 6", n)
+	if n := len(reSVG.FindAllString(w.body, -1)); n != 7 {
+		t.Errorf("%d SVGs on the page, want 7 (6 charts and the region map)", n)
 	}
-	if n := len(reDataTable.FindAllString(w.body, -1)); n != 6 {
-		t.Errorf("%d data tables, want 6", n)
+	if n := len(reDataTable.FindAllString(w.body, -1)); n != 7 {
+		t.Errorf("%d data tables, want 7", n)
 	}
 	if w.hover == 0 || w.series == 0 || w.css == 0 {
 		t.Errorf("parts not found: %+v", w)
