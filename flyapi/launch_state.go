@@ -61,6 +61,20 @@ func (l *Launcher) Observe(ctx context.Context, app string, asked LaunchSpec) (L
 	return l.remember(st), nil
 }
 
+// Progress is Observe for the progress page: every page reading the same
+// launch at once shares one read of Fly, so the Machines API calls per
+// refresh do not grow with the people watching. Writers use Observe, which
+// never returns a read that began before their write.
+func (l *Launcher) Progress(ctx context.Context, app string, asked LaunchSpec) (LaunchState, error) {
+	key := app + "\x00" + asked.Image + "\x00" + asked.Region
+	v, err, _ := l.reads.Do(key, func() (any, error) {
+		// Its own context: the page that started the read may leave.
+		return l.Observe(context.WithoutCancel(ctx), app, asked)
+	})
+	st, _ := v.(LaunchState)
+	return cloneState(st), err
+}
+
 // derive is the launch's state from what Fly says, as of now.
 func derive(app string, asked LaunchSpec, ips []IP, ms []Machine, now time.Time, startTimeout time.Duration) (LaunchState, error) {
 	st := LaunchState{App: app, Spec: asked, IPs: ips, Done: []string{StepCreateApp}}

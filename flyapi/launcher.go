@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // A launch is the four steps `fly launch` takes for a new web app. Each
@@ -65,6 +67,8 @@ type Launcher struct {
 	WaitOther time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+
+	reads singleflight.Group // Progress's shared reads
 
 	mu      sync.Mutex
 	seen    map[string]*cached

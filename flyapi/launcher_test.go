@@ -259,3 +259,31 @@ func TestLauncherMachineThatNeverStarts(t *testing.T) {
 		t.Errorf("after retry: %+v; machines %+v (the first was %s)", st, ms, first)
 	}
 }
+
+// TestProgressReadsAreShared: people watching one launch at once share
+// one read of Fly (app, addresses, machines), however many they are.
+func TestProgressReadsAreShared(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, srv := newClient(t, flysim.Options{MachinesLatency: 50 * time.Millisecond, StartDelay: time.Hour}, 0)
+	l := flyapi.NewLauncher(c)
+	if _, err := l.Start(ctx, "watched", flyapi.LaunchSpec{Image: "nginx", Region: "ams"}); err != nil {
+		t.Fatal(err)
+	}
+	srv.Sim.ResetCounts()
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st, err := l.Progress(ctx, "watched", flyapi.LaunchSpec{})
+			if err != nil || st.Running != flyapi.StepWaitStarts {
+				t.Errorf("progress: %v %+v", err, st)
+			}
+		}()
+	}
+	wg.Wait()
+	if machines, _ := srv.Sim.Counts(); machines > 6 {
+		t.Errorf("20 people watching one launch made %d Machines API calls, want one read (3 calls), two at most", machines)
+	}
+}

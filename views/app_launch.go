@@ -38,7 +38,7 @@ func (s *server) showLaunch(c *gin.Context) {
 		s.fail(c, http.StatusNotFound, "No such app", "There is no app named "+truncateInput(name)+".")
 		return
 	}
-	st, err := s.launcher.Observe(c.Request.Context(), name, askedSpec(c.Query("image"), c.Query("region")))
+	st, err := s.launcher.Progress(c.Request.Context(), name, askedSpec(c.Query("image"), c.Query("region")))
 	if s.launchGone(c, name, err) {
 		return
 	}
