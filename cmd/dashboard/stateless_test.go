@@ -7,12 +7,10 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -26,26 +24,15 @@ import (
 // flysim org, sharing nothing but Fly and SESSION_SECRET, and check that a
 // person cannot tell which one answered.
 
-// buildDashboard builds this package's binary once per test run.
-var buildDashboard = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "dashboard-bin")
-	if err != nil {
-		return "", err
+// buildDashboard builds this package's binary into the test's directory.
+func buildDashboard(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "dashboard")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	bin := filepath.Join(dir, "dashboard")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		return "", &buildError{err: err, out: string(out)}
-	}
-	return bin, nil
-})
-
-type buildError struct {
-	err error
-	out string
+	return bin
 }
-
-func (e *buildError) Error() string { return "go build: " + e.err.Error() + "\n" + e.out }
 
 // process is one dashboard process listening on loopback.
 type process struct {
@@ -57,12 +44,8 @@ type process struct {
 
 // startProcess runs the dashboard binary with env, and waits until it
 // says where it listens.
-func startProcess(t *testing.T, env map[string]string) *process {
+func startProcess(t *testing.T, bin string, env map[string]string) *process {
 	t.Helper()
-	bin, err := buildDashboard()
-	if err != nil {
-		t.Fatal(err)
-	}
 	cmd := exec.Command(bin)
 	cmd.Dir = t.TempDir() // no .env file
 	for k, v := range env {
@@ -235,7 +218,8 @@ func TestTwoMachines(t *testing.T) {
 	sim := startSim(t, flysim.Options{StartDelay: 4 * time.Second})
 	fault := newStepFault(t, sim.URL)
 	env := dashboardEnv(sim, fault.URL)
-	a, b := startProcess(t, env), startProcess(t, env)
+	bin := buildDashboard(t)
+	a, b := startProcess(t, bin, env), startProcess(t, bin, env)
 
 	// Sessions: signed in on a, the same cookie opens pages on b.
 	onA := newBrowser(a.URL)
@@ -269,7 +253,7 @@ func TestTwoMachines(t *testing.T) {
 	// a restarts while the machine is starting: the new process shows the
 	// launch where it is, and follows it to started.
 	a.stop(t)
-	a = startProcess(t, env)
+	a = startProcess(t, bin, env)
 	onA = signedInOn(t, a.URL, cookie)
 	status, body, _ = onA.get(t, "/apps/two-machines/launch")
 	if status != http.StatusOK || strings.Count(body, `class="step done"`) != 3 || !strings.Contains(body, `class="step running"`) {
