@@ -63,11 +63,6 @@ type builder struct {
 
 func (b *builder) enough() bool { return b.firstOnly && b.emitted }
 
-// extend builds the labels of base plus kv, without concatenating them.
-func (b *builder) extend(base []string, kv ...string) labels.Labels {
-	return b.join(base, kv, nil)
-}
-
 // join builds the labels of three parts, without concatenating them.
 func (b *builder) join(base, kv, extra []string) labels.Labels {
 	b.sb.Reset()
