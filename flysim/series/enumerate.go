@@ -57,8 +57,34 @@ type builder struct {
 	// enough to answer label questions about app, region, host, instance
 	// and __name__, which are the same for all of them.
 	firstOnly, emitted bool
+	// distinct, with firstOnly, is the structural label a label query asks
+	// the values of: an owner whose value is in seen adds none, so its
+	// series are not even listed (one per app answers /label/app/values).
+	distinct string
+	seen     map[string]bool
 	// streams counts the streams whose columns were emitted.
 	streams int
+}
+
+// fresh reports whether an owner whose label values are kv (name, value
+// pairs) can add a value to a distinct-values query, and marks it seen.
+func (b *builder) fresh(kv ...string) bool {
+	if !b.firstOnly || b.distinct == "" {
+		return true
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i] == b.distinct {
+			if b.seen[kv[i+1]] {
+				return false
+			}
+			if b.seen == nil {
+				b.seen = map[string]bool{}
+			}
+			b.seen[kv[i+1]] = true
+			return true
+		}
+	}
+	return true
 }
 
 func (b *builder) enough() bool { return b.firstOnly && b.emitted }
@@ -170,6 +196,9 @@ func (am *appModel) enumerate(sel *selector, fams []family, mint, maxt int64, b 
 				if !overlaps(e.spans, mint, maxt) {
 					continue
 				}
+				if !b.fresh(model.MetricNameLabel, f.name, "app", am.app.Name, "region", r.name, "host", r.edgeHost, "instance", "") {
+					continue
+				}
 				b.emitted = false
 				e.base = am.labels("region", r.name, "host", r.edgeHost, "proxy_id", proxyID(r.edgeHost), model.MetricNameLabel, f.name)
 				f.region(r, e)
@@ -181,6 +210,9 @@ func (am *appModel) enumerate(sel *selector, fams []family, mint, maxt int64, b 
 				}
 				e.spans = []span{v.life}
 				if !overlaps(e.spans, mint, maxt) {
+					continue
+				}
+				if !b.fresh(model.MetricNameLabel, f.name, "app", am.app.Name, "region", v.v.Region, "host", v.host, "instance", "") {
 					continue
 				}
 				b.emitted = false
@@ -200,6 +232,9 @@ func (am *appModel) enumerate(sel *selector, fams []family, mint, maxt int64, b 
 					e.spans = mm.running
 				}
 				if !overlaps(e.spans, mint, maxt) {
+					continue
+				}
+				if !b.fresh(model.MetricNameLabel, f.name, "app", am.app.Name, "region", mm.m.Region, "host", mm.m.Host, "instance", mm.m.ID) {
 					continue
 				}
 				b.emitted = false
