@@ -34,8 +34,8 @@ func TestAppPagesTellTheirStories(t *testing.T) {
 		}
 		figures := strings.Count(body, "<figure>") - 1 // the region map's
 		noHTTP := strings.Count(body, "This app has no public HTTP service, so there is no traffic to chart.")
-		switch app.Story {
-		case fleet.StoryNoHTTP:
+		switch {
+		case !app.HTTP:
 			if figures != 2 || noHTTP != 4 {
 				t.Errorf("%s (no HTTP): %d charts and %d no-HTTP notices, want 2 and 4", app.Name, figures, noHTTP)
 			}
