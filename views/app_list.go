@@ -60,11 +60,9 @@ type appListPage struct {
 	Retry   string
 }
 
-// listColumn is one metric column's header, and why it is empty if its
-// query failed.
+// listColumn is one metric column's header.
 type listColumn struct {
 	Title, Unit, Desc string
-	Err               string
 }
 
 type statusCount struct {
@@ -81,6 +79,9 @@ type appRow struct {
 	Regions []string
 	// Reporting is how many machines report metrics; -1 when unknown.
 	Reporting int
+	// FromMetrics marks an app listed from Prometheus alone, the Machines
+	// API being down: its machine count is unknown, and it cannot be destroyed.
+	FromMetrics bool
 }
 
 // sparkCell is one metric of one app: a sparkline and its recent value, or
@@ -172,7 +173,9 @@ func (s *server) listApps(c *gin.Context) {
 	if listErr != nil {
 		p.Err = explainFly(listErr)
 		s.log.Warn("list apps", "err", listErr)
+		apps = appsFromMetrics(ov, s.org)
 	}
+	p.noticeList(listErr, ov, p.Retry)
 	if ovErr != nil {
 		// Only a window the builder refuses gets here, and NewWindow has
 		// already vetted it; say so rather than draw blank columns.
@@ -185,7 +188,6 @@ func (s *server) listApps(c *gin.Context) {
 			lc.Desc = ov.Results[i].Query.Desc
 		}
 		if err := ov.Err(col.col); err != nil {
-			lc.Err = explainQuery(err)
 			s.log.Warn("overview query", "column", string(col.col), "err", err)
 		}
 		p.Columns = append(p.Columns, lc)
@@ -198,8 +200,9 @@ func (s *server) listApps(c *gin.Context) {
 	counts := map[health.Status]int{}
 	for _, a := range apps {
 		row, _ := ov.App(a.Name)
-		r := appRow{App: a, Href: "/apps/" + url.PathEscape(a.Name) + appLink, Reporting: -1}
+		r := appRow{App: a, Href: "/apps/" + url.PathEscape(a.Name) + appLink, Reporting: -1, FromMetrics: listErr != nil}
 		sig := overviewSignals(ov, row, a.MachineCount, view.Range)
+		sig.Unavailable.MachineCount = r.FromMetrics
 		sig.JustLaunched = s.justLaunched(a.Name, sig.Span)
 		r.Verdict = health.Judge(sig)
 		r.Regions = reportingRegions(row)
@@ -249,7 +252,7 @@ func (s *server) sparkCells(ov promql.Overview, row promql.AppOverview, v health
 	for i, col := range sparkColumns {
 		cell := &cells[i]
 		if err := ov.Err(col.col); err != nil {
-			cell.Empty, cell.Why = "unavailable", col.title+" is unavailable: "+explainQuery(err)
+			cell.Empty, cell.Why = "unavailable", col.title+": "+seeAbove
 			continue
 		}
 		if col.http && v.Status == health.NoHTTP {

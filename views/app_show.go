@@ -20,7 +20,6 @@ import (
 type appPage struct {
 	layout
 	App      flyapi.App
-	AppErr   string
 	Machines []flyapi.Machine
 	// MachinesErr explains why the machines could not be listed.
 	MachinesErr string
@@ -79,12 +78,13 @@ func (s *server) showApp(c *gin.Context) {
 		return
 	case appErr != nil:
 		// Fly is down or slow: the charts may still answer.
-		p.AppErr = explainFly(appErr)
 		app = flyapi.App{Name: name}
 	}
 	p.App = app
+	retry := c.Request.URL.RequestURI()
+	p.noticeFly(retry, appErr, machinesErr)
 	if machinesErr != nil {
-		p.MachinesErr = explainFly(machinesErr)
+		p.MachinesErr = seeAbove
 	}
 	p.Machines = machines
 	p.Regions = machineRegions(machines)
@@ -105,6 +105,7 @@ func (s *server) showApp(c *gin.Context) {
 		}
 		p.Panels = append(p.Panels, s.buildPanel(res, pr, req, markers, created, q))
 	}
+	p.noticeCharts(results, p.Panels, retry)
 	s.render(c, http.StatusOK, "app_show", p)
 }
 
