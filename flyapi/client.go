@@ -41,8 +41,8 @@ type Config struct {
 
 // Client manages the apps of one org.
 type Client struct {
-	flaps   *flaps.Client
-	org     string
+	flaps                *flaps.Client
+	org                  string
 	timeout, readTimeout time.Duration
 	// secrets are the token and its parts, scrubbed from error details.
 	secrets []string

@@ -22,6 +22,7 @@ import (
 // static files never pass through it, so Fly's health check stays fast
 // under any load. Zero fields are sized from the machine (admissionFor).
 type Admission struct {
+	// Queue < 0 means no queue.
 	Limit, Queue int
 	Wait         time.Duration
 	// RetryAfter is what a refused client is told to wait.
@@ -47,14 +48,13 @@ const (
 // limit (GOMEMLIMIT, else the cgroup's memory.max, as on a Fly machine).
 func admissionFor(a Admission) Admission {
 	if a.Limit <= 0 {
-		a.Limit = max(pagesPerCPU*runtime.GOMAXPROCS(0), minAdmitted)
-		if mem := memoryLimit(); mem > 0 {
-			byMemory := int((mem - memoryReserve) / perPageMemory)
-			a.Limit = max(min(a.Limit, byMemory), minAdmitted)
-		}
+		a.Limit = limitFor(runtime.GOMAXPROCS(0), memoryLimit())
 	}
-	if a.Queue <= 0 {
+	switch {
+	case a.Queue == 0:
 		a.Queue = queuePerSlot * a.Limit
+	case a.Queue < 0: // no queue: refuse at once past the limit
+		a.Queue = 0
 	}
 	if a.Wait <= 0 {
 		a.Wait = defaultWait
@@ -63,6 +63,17 @@ func admissionFor(a Admission) Admission {
 		a.RetryAfter = defaultRetry
 	}
 	return a
+}
+
+// limitFor is the number of pages admitted at once on procs CPUs within
+// mem bytes (0: no memory limit).
+func limitFor(procs int, mem int64) int {
+	limit := max(pagesPerCPU*procs, minAdmitted)
+	if mem > 0 {
+		byMemory := int((mem - memoryReserve) / perPageMemory)
+		limit = max(min(limit, byMemory), minAdmitted)
+	}
+	return limit
 }
 
 // memoryLimit is the process's memory bound in bytes, 0 when there is none.

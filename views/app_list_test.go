@@ -387,7 +387,8 @@ func testListSparklines(t *testing.T, s *stack) {
 
 // TestListWithoutPrometheus: when every overview query fails, the apps
 // are still listed with their actions; each metric cell says it is
-// unavailable and why, and verdicts say they cannot be given.
+// unavailable, the cause is said once at the top, and verdicts say they
+// cannot be given.
 func TestListWithoutPrometheus(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, stackOptions{Sim: flysim.Options{PromErrorRate: 1}, PromTimeout: 2 * time.Second})
@@ -400,7 +401,7 @@ func TestListWithoutPrometheus(t *testing.T) {
 		t.Fatalf("%d rows, want 7", len(rows))
 	}
 	for _, r := range rows {
-		if r.Sparks != 0 || len(r.Empty) != 4 || r.Empty[0] != "unavailable" || !strings.Contains(r.EmptyWhy[0], "Requests is unavailable: ") {
+		if r.Sparks != 0 || len(r.Empty) != 4 || r.Empty[0] != "unavailable" || r.EmptyWhy[0] != "Requests: "+seeAbove {
 			t.Errorf("%s: %d sparklines, empty cells %q %q", r.Name, r.Sparks, r.Empty, r.EmptyWhy)
 		}
 		if r.Status != "Unknown" || !strings.HasPrefix(r.Reason, "metrics unavailable") || !r.Destroy {
@@ -409,6 +410,10 @@ func TestListWithoutPrometheus(t *testing.T) {
 	}
 	if !strings.Contains(body, `>Retry</a>`) {
 		t.Error("no retry link for the failed columns")
+	}
+	// One cause, said once: not a banner per column plus every cell.
+	if n := strings.Count(body, "Prometheus answered with an error (503)."); n != 1 {
+		t.Errorf("the cause appears %d times, want once", n)
 	}
 }
 
