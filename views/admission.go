@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Admission bounds the expensive requests (pages and chart files) in
@@ -95,11 +96,30 @@ func memoryLimit() int64 {
 // admitter is an Admission at work: slots holds a token per request
 // running, queue one per request waiting.
 type admitter struct {
-	cfg      Admission
-	slots    chan struct{}
-	queue    chan struct{}
-	refused  atomic.Int64
-	admitted atomic.Int64
+	cfg     Admission
+	slots   chan struct{}
+	queue   chan struct{}
+	refused atomic.Int64
+}
+
+// register exposes the admission at /metrics: how full it is, and how
+// many requests it turned away, which say when a machine is too small.
+func (a *admitter) register(reg prometheus.Registerer) error {
+	for _, c := range []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "flydash_pages_in_flight", Help: "Pages and chart files being drawn."},
+			func() float64 { return float64(len(a.slots)) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "flydash_pages_waiting", Help: "Pages and chart files waiting for admission."},
+			func() float64 { return float64(len(a.queue)) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "flydash_pages_admission_limit", Help: "Pages and chart files admitted at once."},
+			func() float64 { return float64(a.cfg.Limit) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "flydash_pages_refused_total", Help: "Requests answered 503 because the admission limit and its queue were full."},
+			func() float64 { return float64(a.refused.Load()) }),
+	} {
+		if err := reg.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func newAdmitter(a Admission) *admitter {
@@ -120,7 +140,6 @@ func (s *server) admit(c *gin.Context) {
 			return
 		}
 	}
-	a.admitted.Add(1)
 	defer func() { <-a.slots }()
 	c.Next()
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/flydash/dashboard/flysim"
 )
 
@@ -22,6 +24,7 @@ func TestAdmissionRefusesPastTheQueue(t *testing.T) {
 		Sim: flysim.Options{PromLatency: 2 * time.Second},
 		Configure: func(c *Config) {
 			c.Admission = Admission{Limit: 1, Queue: 1, Wait: 300 * time.Millisecond, RetryAfter: 3 * time.Second}
+			c.Metrics = prometheus.NewRegistry()
 		},
 	})
 	type answer struct {
@@ -75,6 +78,12 @@ func TestAdmissionRefusesPastTheQueue(t *testing.T) {
 	// Its slot is free again.
 	if a := get("/apps/storefront/charts/cpu.svg?range=1h"); a.status != http.StatusOK {
 		t.Errorf("after the load: %d", a.status)
+	}
+	m := get("/metrics").body
+	for _, want := range []string{"flydash_pages_refused_total 2", "flydash_pages_admission_limit 1", "flydash_pages_in_flight 0"} {
+		if !strings.Contains(m, want+"\n") {
+			t.Errorf("/metrics lacks %q", want)
+		}
 	}
 }
 

@@ -89,6 +89,9 @@ func New(cfg Config) (http.Handler, error) {
 			return nil, err
 		}
 		s.metrics = cfg.Metrics
+		if err = s.admission.register(cfg.Metrics); err != nil {
+			return nil, err
+		}
 	}
 	a := s.admission.cfg
 	s.log.Info("admission", "pages_in_flight", a.Limit, "queue", a.Queue, "wait", a.Wait, "retry_after", a.RetryAfter)
