@@ -10,6 +10,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/flydash/dashboard/flysim"
+	"github.com/flydash/dashboard/promql"
 )
 
 // closedURL is an address nothing listens on: connecting is refused.
@@ -113,6 +114,32 @@ func TestAppPageSaysEachPrometheusCauseOnce(t *testing.T) {
 	}
 }
 
+// TestListSaysPrometheusCauseOnce: with Prometheus down, the list says the
+// cause once at the top, not in a banner per column and every cell.
+func TestListSaysPrometheusCauseOnce(t *testing.T) {
+	t.Parallel()
+	for _, tc := range promFaults(t) {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.opts.PromTimeout = 500 * time.Millisecond
+			s := newStack(t, tc.opts)
+			status, body, _ := s.get(t, "/")
+			if status != http.StatusOK {
+				t.Fatalf("list: %d", status)
+			}
+			if n := strings.Count(body, tc.want); n != 1 {
+				t.Errorf("%q appears %d times, want once", tc.want, n)
+			}
+			if n := strings.Count(body, `role="alert"`); n != 1 {
+				t.Errorf("%d alerts, want the one notice", n)
+			}
+			if n := len(parseList(t, body)); n != 7 {
+				t.Errorf("%d apps listed, want 7", n)
+			}
+		})
+	}
+}
+
 // TestListWithMachinesAPIHanging: the apps come from their metrics, with
 // verdicts and sparklines; one notice says what is missing; no machine
 // count is made up and nothing offers to destroy.
@@ -126,6 +153,11 @@ func TestListWithMachinesAPIHanging(t *testing.T) {
 	}
 	if status != http.StatusOK {
 		t.Fatalf("list: %d", status)
+	}
+	// Listing from metrics asks Prometheus nothing more than the list's
+	// overview queries.
+	if _, prom := s.Sim.Sim.Counts(); prom != int64(len(promql.Columns())) {
+		t.Errorf("%d Prometheus queries, want the overview's %d", prom, len(promql.Columns()))
 	}
 	rows := parseList(t, body)
 	// The same verdicts as with the Machines API up: every app here has
