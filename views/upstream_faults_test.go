@@ -227,6 +227,9 @@ func TestMachinesAPIWords(t *testing.T) {
 		if strings.Contains(body, "0 machines") {
 			t.Error(`"0 machines" while the count is unknown`)
 		}
+		if strings.Contains(body, `action="/apps/storefront/destroy"`) {
+			t.Error("a destroy form while the Machines API is down")
+		}
 		doc, _ := html.Parse(strings.NewReader(body))
 		v := find(doc, func(n *html.Node) bool { return hasClass(n, "app-verdict") })
 		if v == nil {
