@@ -107,7 +107,9 @@ func TestAppPageSaysEachPrometheusCauseOnce(t *testing.T) {
 				t.Error("a failure that is not a refusal reads as a rejected query")
 			}
 			// Prometheus is missing, the Machines API is not.
-			if !strings.Contains(body, "metrics unavailable") || strings.Contains(body, "Fly Machines API") {
+			doc, _ := html.Parse(strings.NewReader(body))
+			v := find(doc, func(n *html.Node) bool { return hasClass(n, "app-verdict") })
+			if v == nil || !strings.Contains(text(v), "metrics unavailable") || strings.Contains(text(v), "Machines API") {
 				t.Error("the verdict does not say the metrics are what is missing")
 			}
 		})

@@ -91,7 +91,11 @@ func (l *layout) noticeCharts(results []promql.Result, panels []panel, retry str
 		if len(c.titles) < 2 {
 			continue
 		}
-		l.addNotice(c.text, "Not drawn: "+listWords(c.titles)+".", retry)
+		missing := "Not drawn: " + listWords(c.titles) + "."
+		if len(c.titles) == len(results) {
+			missing = "None of the charts can be drawn; the machines come from the Fly Machines API."
+		}
+		l.addNotice(c.text, missing, retry)
 		for i := range panels {
 			if panels[i].Err == c.text {
 				panels[i].Err = seeAbove
