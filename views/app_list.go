@@ -48,7 +48,8 @@ type appListPage struct {
 	layout
 	Apps      []appRow
 	Launching []flyapi.LaunchState
-	// Err explains why the apps could not be listed; the page still renders.
+	// Err explains why the Machines API did not list the apps (the notice
+	// says it; the apps then come from metrics).
 	Err      string
 	Range    timeRange
 	RangeNav rangeNav

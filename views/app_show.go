@@ -21,7 +21,8 @@ type appPage struct {
 	layout
 	App      flyapi.App
 	Machines []flyapi.Machine
-	// MachinesErr explains why the machines could not be listed.
+	// MachinesErr is set when the machines could not be listed: it refers
+	// to the notice at the top, which says why.
 	MachinesErr string
 	Regions     []string
 	Events      []machineEvent
