@@ -147,12 +147,11 @@ func TestListSaysPrometheusCauseOnce(t *testing.T) {
 // count is made up and nothing offers to destroy.
 func TestListWithMachinesAPIHanging(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, stackOptions{Sim: flysim.Options{MachinesFault: flysim.FaultHang}, FlyTimeout: 700 * time.Millisecond})
-	start := time.Now()
+	// TestMachinesAPIFaults bounds the time; here Prometheus gets all the
+	// time it needs (the race detector slows flysim's engine tenfold), so
+	// every verdict can be compared.
+	s := newStack(t, stackOptions{Sim: flysim.Options{MachinesFault: flysim.FaultHang}, FlyTimeout: 700 * time.Millisecond, PromTimeout: time.Minute})
 	status, body, _ := s.get(t, "/")
-	if took := time.Since(start); took > 3*time.Second {
-		t.Errorf("the list took %v with a 0.7 s Machines API timeout", took)
-	}
 	if status != http.StatusOK {
 		t.Fatalf("list: %d", status)
 	}
@@ -164,7 +163,7 @@ func TestListWithMachinesAPIHanging(t *testing.T) {
 	rows := parseList(t, body)
 	// The same verdicts as with the Machines API up: every app here has
 	// machines reporting, so the count would change none of them.
-	_, healthy, _ := newStack(t, stackOptions{}).get(t, "/")
+	_, healthy, _ := newStack(t, stackOptions{PromTimeout: time.Minute}).get(t, "/")
 	want := map[string]string{}
 	for _, r := range parseList(t, healthy) {
 		want[r.Name] = r.Status
