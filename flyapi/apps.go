@@ -32,7 +32,7 @@ func (c *Client) ListApps(ctx context.Context) ([]App, error) {
 }
 
 func (c *Client) listApps(ctx context.Context) ([]App, error) {
-	ctx, cancel := c.deadline(ctx)
+	ctx, cancel := c.readDeadline(ctx)
 	defer cancel()
 	list, err := c.flaps.ListApps(ctx, flaps.ListAppsRequest{OrgSlug: c.org})
 	if err != nil {
@@ -53,7 +53,7 @@ func (c *Client) GetApp(ctx context.Context, name string) (App, error) {
 }
 
 func (c *Client) getApp(ctx context.Context, name string) (App, error) {
-	ctx, cancel := c.deadline(ctx)
+	ctx, cancel := c.readDeadline(ctx)
 	defer cancel()
 	a, err := c.flaps.GetApp(ctx, name)
 	if err != nil {

@@ -55,7 +55,7 @@ func (c *Client) Machines(ctx context.Context, app string) ([]Machine, error) {
 }
 
 func (c *Client) machines(ctx context.Context, app string) ([]Machine, error) {
-	ctx, cancel := c.deadline(ctx)
+	ctx, cancel := c.readDeadline(ctx)
 	defer cancel()
 	list, err := c.flaps.List(ctx, app, "")
 	if err != nil {
@@ -79,7 +79,7 @@ func (c *Client) machines(ctx context.Context, app string) ([]Machine, error) {
 
 // Machine gets one machine.
 func (c *Client) Machine(ctx context.Context, app, id string) (Machine, error) {
-	ctx, cancel := c.deadline(ctx)
+	ctx, cancel := c.readDeadline(ctx)
 	defer cancel()
 	m, err := c.flaps.Get(ctx, app, id)
 	if err != nil {

@@ -132,12 +132,29 @@ type Signals struct {
 	JustLaunched bool
 }
 
-// Unavailable marks failed queries, one flag per measurement.
+// Unavailable marks failed queries, one flag per measurement. Machines is
+// Prometheus' count of machines reporting; MachineCount is the Machines
+// API's count of the app's machines, a different upstream.
 type Unavailable struct {
 	Machines, Requests, Errors, Latency, CPU bool
+	MachineCount                             bool
 }
 
-func (u Unavailable) any() bool { return u.Machines || u.Requests || u.Errors || u.Latency || u.CPU }
+func (u Unavailable) any() bool {
+	return u.Machines || u.Requests || u.Errors || u.Latency || u.CPU || u.MachineCount
+}
+
+// reason names what is missing, by upstream.
+func (u Unavailable) reason() string {
+	var parts []string
+	if metrics := u.names(); len(metrics) > 0 {
+		parts = append(parts, "metrics unavailable: "+strings.Join(metrics, ", "))
+	}
+	if u.MachineCount {
+		parts = append(parts, "machine count unavailable from the Fly Machines API")
+	}
+	return strings.Join(parts, "; ")
+}
 
 // names lists the failed measurements in words.
 func (u Unavailable) names() []string {
@@ -203,7 +220,8 @@ func Judge(s Signals) Verdict {
 	busy := hasHTTP && s.Requests >= IdleBelow
 	reporting := finite(s.Reporting) && s.Reporting > 0
 
-	if !u.Machines && s.Machines > 0 && !reporting {
+	countUnknown := u.MachineCount
+	if !countUnknown && !u.Machines && s.Machines > 0 && !reporting {
 		if s.JustLaunched {
 			return Verdict{Status: Unknown, Reason: "launched moments ago: no metrics yet"}
 		}
@@ -258,11 +276,16 @@ func Judge(s Signals) Verdict {
 	if !busy {
 		u.Errors, u.Latency = false, false
 	}
+	// Machines reporting or serving traffic are running: the Machines API's
+	// count would only decide between Down and Idle when none is.
+	if reporting || busy {
+		u.MachineCount = false
+	}
 	if u.any() {
-		return Verdict{Status: Unknown, Reason: "metrics unavailable: " + strings.Join(u.names(), ", ")}
+		return Verdict{Status: Unknown, Reason: u.reason()}
 	}
 	switch {
-	case !hasHTTP && s.Machines == 0:
+	case !hasHTTP && s.Machines == 0 && !countUnknown:
 		return Verdict{Status: Idle, Reason: "no machines"}
 	case !hasHTTP:
 		return Verdict{Status: NoHTTP, Reason: noHTTPReason(s)}
@@ -326,7 +349,10 @@ func healthyReason(s Signals) string {
 
 func noHTTPReason(s Signals) string {
 	var parts []string
-	if finite(s.Reporting) && !s.Unavailable.Machines {
+	switch {
+	case finite(s.Reporting) && !s.Unavailable.Machines && s.Unavailable.MachineCount:
+		parts = append(parts, count(int(s.Reporting), "machine")+" reporting")
+	case finite(s.Reporting) && !s.Unavailable.Machines:
 		parts = append(parts, strconv.FormatFloat(s.Reporting, 'f', 0, 64)+" of "+count(s.Machines, "machine")+" reporting")
 	}
 	if finite(s.CPU) && !s.Unavailable.CPU {

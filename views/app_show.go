@@ -20,9 +20,9 @@ import (
 type appPage struct {
 	layout
 	App      flyapi.App
-	AppErr   string
 	Machines []flyapi.Machine
-	// MachinesErr explains why the machines could not be listed.
+	// MachinesErr is set when the machines could not be listed: it refers
+	// to the notice at the top, which says why.
 	MachinesErr string
 	Regions     []string
 	Events      []machineEvent
@@ -82,12 +82,13 @@ func (s *server) showApp(c *gin.Context) {
 		return
 	case appErr != nil:
 		// Fly is down or slow: the charts may still answer.
-		p.AppErr = explainFly(appErr)
 		app = flyapi.App{Name: name}
 	}
 	p.App = app
+	retry := c.Request.URL.RequestURI()
+	p.noticeFly(retry, appErr, machinesErr)
 	if machinesErr != nil {
-		p.MachinesErr = explainFly(machinesErr)
+		p.MachinesErr = seeAbove
 	}
 	p.Machines = machines
 	p.Regions = machineRegions(machines)
@@ -109,6 +110,8 @@ func (s *server) showApp(c *gin.Context) {
 		p.Panels = append(p.Panels, s.buildPanel(res, pr, req, markers, created, q))
 	}
 	p.Map = s.mapPanelFor(window, results, mapErrs, machines, machinesErr, name, q)
+	p.noticeCharts(results, p.Panels, retry)
+	p.Map.referToNotice(p.Panels)
 	s.render(c, http.StatusOK, "app_show", p)
 }
 

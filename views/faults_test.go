@@ -21,10 +21,10 @@ func TestMachinesAPIFaults(t *testing.T) {
 		timeout time.Duration
 		want    string
 	}{
-		{"5xx", flysim.Options{MachinesErrorRate: 1}, 3 * time.Second, "unavailable"},
-		{"hang", flysim.Options{MachinesFault: "hang"}, 700 * time.Millisecond, "did not answer in time"},
-		{"slow", flysim.Options{MachinesLatency: 3 * time.Second}, 700 * time.Millisecond, "did not answer in time"},
-		{"garbage", flysim.Options{MachinesFault: "garbage"}, 700 * time.Millisecond, "unavailable"},
+		{"5xx", flysim.Options{MachinesErrorRate: 1}, 3 * time.Second, "The Fly Machines API answered with an error (503). Fly said: service temporarily unavailable (injected fault)."},
+		{"hang", flysim.Options{MachinesFault: "hang"}, 700 * time.Millisecond, "The Fly Machines API did not answer within 0.7 s."},
+		{"slow", flysim.Options{MachinesLatency: 3 * time.Second}, 700 * time.Millisecond, "The Fly Machines API did not answer within 0.7 s."},
+		{"garbage", flysim.Options{MachinesFault: "garbage"}, 700 * time.Millisecond, "The Fly Machines API answered with something that is not an API response."},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -68,7 +68,7 @@ func TestPrometheusFaults(t *testing.T) {
 		sim  flysim.Options
 		want string
 	}{
-		{"5xx", flysim.Options{PromErrorRate: 1}, "unavailable"},
+		{"5xx", flysim.Options{PromErrorRate: 1}, "answered with an error (503)"},
 		{"hang", flysim.Options{PromFault: "hang"}, "did not answer within"},
 		{"garbage", flysim.Options{PromFault: "garbage"}, "not a query result"},
 	}

@@ -54,7 +54,9 @@ func pageVerdict(w promql.Window, results []promql.Result, machines []flyapi.Mac
 		s.End = w.End
 	}
 	if machinesErr != nil {
-		s.Unavailable.Machines = true
+		// The Machines API, not Prometheus, is what is missing: this page
+		// counts machines reporting from the machines' states.
+		s.Unavailable.MachineCount = true
 	} else {
 		started := 0
 		for _, m := range machines {

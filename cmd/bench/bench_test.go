@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -184,5 +185,36 @@ func TestRelativePath(t *testing.T) {
 	want := "M53.6 200.3l2.2 .1l2.3-.5l2.2 .5ZM1 2l0 0"
 	if got != want {
 		t.Errorf("relativePath = %q, want %q", got, want)
+	}
+}
+
+// TestOverloadPathsAreServed: every kind of page the overload run asks for
+// exists, so its error count measures the dashboard, not a wrong URL.
+func TestOverloadPathsAreServed(t *testing.T) {
+	t.Parallel()
+	s, err := startStack(t.Context(), stackOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	client := newLoadClient(1)
+	rng := rand.New(rand.NewPCG(1, 16))
+	seen := map[string]bool{}
+	for range 40 {
+		path := overloadPath(rng)
+		status, _, _, err := fetch(t.Context(), client, s.URL+path, nil)
+		if err != nil || status != http.StatusOK {
+			t.Errorf("GET %s: %d %v", path, status, err)
+		}
+		for _, kind := range []string{"/charts/", "/explore/"} {
+			if strings.Contains(path, kind) {
+				seen[kind] = true
+			}
+		}
+	}
+	for _, kind := range []string{"/charts/", "/explore/"} {
+		if !seen[kind] {
+			t.Errorf("40 overload paths asked for no %s", kind)
+		}
 	}
 }
