@@ -175,7 +175,7 @@ type Signals struct {
 // Unavailable marks failed queries, one flag per measurement.
 type Unavailable struct {
 	Machines, Requests, Errors, Latency, CPU bool
-	Quota, Limits, Volumes, Memory          bool
+	Quota, Limits, Volumes, Memory           bool
 }
 
 func (u Unavailable) any() bool {
