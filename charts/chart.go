@@ -29,8 +29,8 @@ type Series struct {
 	// ones.
 	Dashed bool
 	// Tone pins the colour to a meaning: "ok" (green), "info" (blue), "warn"
-	// (amber), "bad" (red), e.g. for 2xx/3xx/4xx/5xx. Empty takes the next
-	// palette colour.
+	// (amber), "bad" (red), e.g. for 2xx/3xx/4xx/5xx, "ref" (slate) for a
+	// reference such as a quota. Empty takes the next palette colour.
 	Tone string
 	// Limit marks a reference line (a quota, a configured limit, a
 	// capacity): drawn thin and dotted, never stacked, left out of totals.

@@ -66,7 +66,7 @@ func TestLimitMarkerKind(t *testing.T) {
 	if mk := root.find(func(n *node) bool { return n.hasClass("k-limit") }); len(mk) < 2 { // the marker and its legend glyph
 		t.Errorf("%d elements of kind limit, want the marker and its legend entry", len(mk))
 	}
-	if legend := root.find(func(n *node) bool { return n.XMLName.Local == "text" && n.Text == "Limit reached" }); len(legend) != 1 {
+	if legend := root.find(func(n *node) bool { return n.XMLName.Local == "text" && n.Text == "Hard limit reached" }); len(legend) != 1 {
 		t.Errorf("legend does not name the limit marker")
 	}
 }

@@ -172,11 +172,11 @@ func flyFindings(s Signals) []Finding {
 			case finite(used) && used >= VolumeDegraded:
 				text := "volume " + v.Name + " " + Percent(used) + " full" + since(v.Used, func(x float64) bool { return x >= VolumeDegraded })
 				if filling && used < 100 {
-					text += ", " + fullInWords(in)
+					text += ", " + FullInWords(in)
 				}
 				out = append(out, Finding{Metric: MetricVolume, Status: Degraded, Text: text, Severity: used / VolumeDegraded, timed: true})
 			case filling && in <= VolumeFullSoon:
-				text := "volume " + v.Name + " " + Percent(used) + " used, " + fullInWords(in)
+				text := "volume " + v.Name + " " + Percent(used) + " used, " + FullInWords(in)
 				out = append(out, Finding{Metric: MetricVolume, Status: Degraded, Text: text, Severity: VolumeFullSoon.Hours() / max(in.Hours(), 0.1), timed: true})
 			}
 		}
@@ -232,7 +232,7 @@ func flyNotes(s Signals) []string {
 	for _, v := range s.Fly.Volumes {
 		in, filling := v.FullIn()
 		if used := v.Used.Last(); filling && in > VolumeFullSoon && in <= VolumeFullMention && used < VolumeDegraded {
-			out = append(out, "volume "+v.Name+" "+Percent(used)+" used, "+fullInWords(in))
+			out = append(out, "volume "+v.Name+" "+Percent(used)+" used, "+FullInWords(in))
 		}
 	}
 	return out
@@ -290,8 +290,8 @@ func since(t Trend, ok func(float64) bool) string {
 	return " since " + at.UTC().Format(layout) + " UTC"
 }
 
-// fullInWords is "full in about 2 days at the last 6 h's rate".
-func fullInWords(d time.Duration) string {
+// FullInWords is "full in about 2 days at the last 6 h's rate".
+func FullInWords(d time.Duration) string {
 	var about string
 	switch {
 	case d < time.Hour:

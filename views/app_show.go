@@ -27,6 +27,9 @@ type appPage struct {
 	Regions     []string
 	Events      []machineEvent
 	Panels      []panel
+	// MachinePanels are the second group: CPU quota, limits, volumes, data out.
+	MachinePanels []panel
+	MachineRows   []machineRow
 	Range       timeRange
 	RangeNav    rangeNav
 	Compare     string
@@ -69,7 +72,7 @@ func (s *server) showApp(c *gin.Context) {
 	go func() { defer wg.Done(); app, appErr = s.fly.GetApp(ctx, name) }()
 	go func() { defer wg.Done(); machines, machinesErr = s.fly.Machines(ctx, name) }()
 	req := chartRequest{App: name, Range: view.Range, Compare: view.Compare}
-	catalog := promql.Catalog()
+	catalog := append(promql.Catalog(), promql.MachinesCatalog()...)
 	window, results, prev, winErr := s.chartData(ctx, req, catalog)
 	wg.Wait()
 
@@ -90,6 +93,8 @@ func (s *server) showApp(c *gin.Context) {
 	p.Regions = machineRegions(machines)
 	p.Events = recentEvents(machines, 12)
 	req.HTTP = machinesErr != nil || anyHTTP(machines)
+	req.Machines, req.MachinesErr = machines, machinesErr != nil
+	p.MachineRows = machineRows(machines, view.Range)
 	if winErr != nil {
 		s.fail(c, http.StatusBadRequest, "That link does not describe a view", winErr.Error())
 		return
@@ -103,7 +108,13 @@ func (s *server) showApp(c *gin.Context) {
 		if prev != nil {
 			pr = &prev[i]
 		}
-		p.Panels = append(p.Panels, s.buildPanel(res, pr, req, markers, created, q))
+		pn := s.buildPanel(res, pr, req, markers, created, q)
+		pn.Grafana = grafanaURL(app)
+		if i < len(promql.Catalog()) {
+			p.Panels = append(p.Panels, pn)
+		} else {
+			p.MachinePanels = append(p.MachinePanels, pn)
+		}
 	}
 	s.render(c, http.StatusOK, "app_show", p)
 }
@@ -117,9 +128,14 @@ func (s *server) buildPanel(res promql.Result, prev *promql.Result, req chartReq
 		return p
 	case !hasData(res):
 		p.Empty = emptyReason(res.Query, req, created)
+		if why, ok := notApplicable(res.Query, req); ok {
+			p.Empty, p.Compact = why, true
+		}
 		return p
 	}
 	c := buildChart("c-"+res.Query.Slug, res, prev, req.Compare, markers)
+	decorate(&c, res, req, q)
+	p.Note = volumeNote(res, req.Machines)
 	svg, err := renderInline(c)
 	if err != nil {
 		s.log.Error("render chart", "chart", res.Query.Slug, "err", err)

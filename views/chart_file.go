@@ -91,6 +91,8 @@ func (s *server) oneChart(c *gin.Context, name, slug string) (charts.Chart, prom
 		pr = &prev[0]
 	}
 	chart := buildChart("chart", cur[0], pr, v.Compare, eventMarkers(name, machines, c.Request.URL.Query()))
+	req.Machines, req.MachinesErr = machines, machinesErr != nil
+	decorate(&chart, cur[0], req, c.Request.URL.Query())
 	chart.Title = name + ": " + q.Title
 	if cur[0].Err != nil {
 		return chart, cur[0], http.StatusBadGateway, explainQuery(cur[0].Err)
@@ -193,7 +195,7 @@ func writeJSON(c *gin.Context, ch charts.Chart, res promql.Result, app string) {
 
 func slugList() string {
 	var s []string
-	for _, q := range promql.Catalog() {
+	for _, q := range append(promql.Catalog(), promql.MachinesCatalog()...) {
 		s = append(s, q.Slug)
 	}
 	return strings.Join(s, ", ")
