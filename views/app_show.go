@@ -30,10 +30,10 @@ type appPage struct {
 	// MachinePanels are the second group: CPU quota, limits, volumes, data out.
 	MachinePanels []panel
 	MachineRows   []machineRow
-	Range       timeRange
-	RangeNav    rangeNav
-	Compare     string
-	RefreshKey  string
+	Range         timeRange
+	RangeNav      rangeNav
+	Compare       string
+	RefreshKey    string
 	// Verdict is the list's verdict, judged from this page's own panels.
 	Verdict health.Verdict
 }
