@@ -12,6 +12,7 @@ import (
 
 	"github.com/flydash/dashboard/flyapi"
 	"github.com/flydash/dashboard/flysim"
+	"github.com/flydash/dashboard/flysim/apispec"
 )
 
 func newClient(t *testing.T, o flysim.Options, timeout time.Duration) (*flyapi.Client, *flysim.Server) {
@@ -20,6 +21,8 @@ func newClient(t *testing.T, o flysim.Options, timeout time.Duration) (*flyapi.C
 	if o.StartDelay == 0 {
 		o.StartDelay = 50 * time.Millisecond
 	}
+	// Every answer flyapi reads here must fit Fly's published spec.
+	o.MachinesMiddleware = apispec.ForTest(t)
 	srv, err := flysim.Start(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/superfly/fly-go/flaps"
+
+	"github.com/flydash/dashboard/flysim/apispec"
 	"github.com/superfly/fly-go/tokens"
 )
 
@@ -40,6 +42,9 @@ func (c *clock) Advance(d time.Duration) {
 func startSim(t *testing.T, o Options) *Server {
 	t.Helper()
 	o.Addr = "127.0.0.1:0"
+	if o.MachinesMiddleware == nil {
+		o.MachinesMiddleware = apispec.ForTest(t)
+	}
 	if o.Start.IsZero() {
 		o.Start = testStart
 	}

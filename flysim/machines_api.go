@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,6 +26,10 @@ func (s *Sim) routeMachines(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/apps/{app}/machines/{id}", s.getMachine)
 	mux.HandleFunc("DELETE /v1/apps/{app}/machines/{id}", s.destroyMachine)
 	mux.HandleFunc("GET /v1/apps/{app}/machines/{id}/events", s.machineEvents)
+	mux.HandleFunc("GET /v1/apps/{app}/volumes", s.listVolumes)
+	mux.HandleFunc("POST /v1/apps/{app}/volumes", s.createVolume)
+	mux.HandleFunc("GET /v1/apps/{app}/volumes/{id}", s.getVolume)
+	mux.HandleFunc("DELETE /v1/apps/{app}/volumes/{id}", s.destroyVolume)
 	mux.HandleFunc("GET /v1/apps/{app}/ip_assignments", s.listIPs)
 	mux.HandleFunc("POST /v1/apps/{app}/ip_assignments", s.assignIP)
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
@@ -32,7 +37,7 @@ func (s *Sim) routeMachines(mux *http.ServeMux) {
 	})
 }
 
-// errorBody is the Machines API's error shape; Status carries a machine
+// errorBody is the Machines API's ErrorResponse; Status carries a machine
 // readable code such as "name_taken".
 type errorBody struct {
 	Error  string `json:"error"`
@@ -42,21 +47,24 @@ type errorBody struct {
 // writeFleetError maps the store's errors to the statuses Fly answers with.
 func writeFleetError(w http.ResponseWriter, err error) {
 	status, code := http.StatusInternalServerError, ""
+	// A config naming an unknown volume is a bad launch (400), not a
+	// missing resource, so bad input is matched first.
 	switch {
-	case errors.Is(err, fleet.ErrAppNotFound), errors.Is(err, fleet.ErrMachineNotFound), errors.Is(err, fleet.ErrOrgNotFound):
+	case errors.Is(err, fleet.ErrInvalidIPType), errors.Is(err, fleet.ErrInvalidRegion), errors.Is(err, fleet.ErrInvalidConfig), errors.Is(err, fleet.ErrInvalidVolume):
+		status = http.StatusBadRequest
+	case errors.Is(err, fleet.ErrAppNotFound), errors.Is(err, fleet.ErrMachineNotFound), errors.Is(err, fleet.ErrOrgNotFound), errors.Is(err, fleet.ErrVolumeNotFound):
 		status = http.StatusNotFound
 	case errors.Is(err, fleet.ErrForbidden):
 		status = http.StatusForbidden
 	case errors.Is(err, fleet.ErrNameTaken):
-		status, code = http.StatusConflict, "name_taken"
+		// Fly's newer API: 422 with a machine-readable status, not 409.
+		status, code = http.StatusUnprocessableEntity, "name_taken"
 	case errors.Is(err, fleet.ErrInvalidName):
 		status = http.StatusUnprocessableEntity
-	case errors.Is(err, fleet.ErrAppHasMachines):
+	case errors.Is(err, fleet.ErrAppHasMachines), errors.Is(err, fleet.ErrVolumeAttached):
 		status = http.StatusConflict
 	case errors.Is(err, fleet.ErrMachineNotStopped):
 		status = http.StatusPreconditionFailed
-	case errors.Is(err, fleet.ErrInvalidIPType), errors.Is(err, fleet.ErrInvalidRegion), errors.Is(err, fleet.ErrInvalidConfig):
-		status = http.StatusBadRequest
 	}
 	writeJSON(w, status, errorBody{Error: err.Error(), Status: code})
 }
@@ -97,16 +105,43 @@ func boolParam(w http.ResponseWriter, r *http.Request, name string) (value, ok b
 type orgJSON struct {
 	Name string `json:"name"`
 	Slug string `json:"slug"`
+	// InternalNumericID is what Fly's Grafana links take as orgId.
+	InternalNumericID int64 `json:"internal_numeric_id"`
 }
 
 type appJSON struct {
-	ID           string   `json:"id"`
-	Name         string   `json:"name"`
-	Status       string   `json:"status,omitempty"`
-	MachineCount int      `json:"machine_count"`
-	Network      string   `json:"network"`
-	Organization *orgJSON `json:"organization,omitempty"`
-	CreatedAt    int64    `json:"created_at,omitempty"`
+	ID                string   `json:"id"`
+	InternalNumericID int64    `json:"internal_numeric_id"`
+	Name              string   `json:"name"`
+	Status            string   `json:"status,omitempty"`
+	MachineCount      int      `json:"machine_count"`
+	VolumeCount       int      `json:"volume_count"`
+	Network           string   `json:"network"`
+	Organization      *orgJSON `json:"organization,omitempty"`
+	CreatedAt         int64    `json:"created_at,omitempty"`
+}
+
+func liveVolumes(a fleet.App) int {
+	n := 0
+	for _, v := range a.Volumes {
+		if v.DestroyedAt.IsZero() {
+			n++
+		}
+	}
+	return n
+}
+
+// listAppJSON is an app as the list shows it: no status or organization,
+// as Fly's list has none.
+func listAppJSON(a fleet.App) appJSON {
+	return appJSON{
+		ID:                a.ID,
+		InternalNumericID: fleet.NumericID(a.ID),
+		Name:              a.Name,
+		MachineCount:      liveMachines(a),
+		VolumeCount:       liveVolumes(a),
+		Network:           "default",
+	}
 }
 
 func liveMachines(a fleet.App) int {
@@ -143,14 +178,10 @@ func appStatus(a fleet.App) string {
 }
 
 func (s *Sim) appJSON(a fleet.App) appJSON {
-	return appJSON{
-		ID:           a.ID,
-		Name:         a.Name,
-		Status:       appStatus(a),
-		MachineCount: liveMachines(a),
-		Network:      "default",
-		Organization: &orgJSON{Name: s.opts.Org, Slug: s.opts.Org},
-	}
+	out := listAppJSON(a)
+	out.Status = appStatus(a)
+	out.Organization = &orgJSON{Name: s.opts.Org, Slug: s.opts.Org, InternalNumericID: s.fleet.OrgNumericID()}
+	return out
 }
 
 func (s *Sim) listApps(w http.ResponseWriter, r *http.Request) {
@@ -173,8 +204,7 @@ func (s *Sim) listApps(w http.ResponseWriter, r *http.Request) {
 		Apps      []appJSON `json:"apps"`
 	}{TotalApps: len(apps), Apps: make([]appJSON, 0, len(apps))}
 	for _, a := range apps {
-		// The list carries no status or organization, as Fly's does not.
-		out.Apps = append(out.Apps, appJSON{ID: a.ID, Name: a.Name, MachineCount: liveMachines(a), Network: "default"})
+		out.Apps = append(out.Apps, listAppJSON(a))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -239,6 +269,12 @@ func (s *Sim) listMachines(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	region := r.URL.Query().Get("region")
+	// state is Fly's comma-separated filter (created, started, stopped,
+	// suspended); empty means all.
+	var states []string
+	if raw := r.URL.Query().Get("state"); raw != "" {
+		states = strings.Split(raw, ",")
+	}
 	ms, err := s.fleet.Machines(r.PathValue("app"))
 	if err != nil {
 		writeFleetError(w, err)
@@ -252,7 +288,10 @@ func (s *Sim) listMachines(w http.ResponseWriter, r *http.Request) {
 		if region != "" && m.Region != region {
 			continue
 		}
-		out = append(out, toMachineJSON(m))
+		if states != nil && !slices.Contains(states, m.State) {
+			continue
+		}
+		out = append(out, s.machineJSON(m))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -270,34 +309,27 @@ func (s *Sim) launchMachine(w http.ResponseWriter, r *http.Request) {
 		writeMachinesError(w, http.StatusBadRequest, "config is required")
 		return
 	}
-	spec := fleet.MachineSpec{
-		Name:     in.Name,
-		Region:   in.Region,
-		Image:    in.Config.Image,
-		CPUKind:  in.Config.Guest.CPUKind,
-		CPUs:     in.Config.Guest.CPUs,
-		MemoryMB: in.Config.Guest.MemoryMB,
-		Env:      in.Config.Env,
-		Metadata: in.Config.Metadata,
+	if err := in.Config.validate(); err != nil {
+		writeFleetError(w, err)
+		return
 	}
-	for _, svc := range in.Config.Services {
-		if svc.InternalPort < 1 || svc.InternalPort > 65535 {
-			writeMachinesError(w, http.StatusBadRequest, fmt.Sprintf("services: internal_port must be 1-65535, got %d", svc.InternalPort))
-			return
-		}
-		if spec.InternalPort == 0 && len(svc.Ports) > 0 {
-			spec.InternalPort = svc.InternalPort
-			if c := svc.Concurrency; c != nil {
-				spec.Concurrency = &fleet.Concurrency{Type: c.Type, SoftLimit: c.SoftLimit, HardLimit: c.HardLimit}
-			}
-		}
-	}
-	m, err := s.fleet.Launch(r.PathValue("app"), spec)
+	m, err := s.fleet.Launch(r.PathValue("app"), in.Config.spec(in.Name, in.Region))
 	if err != nil {
 		writeFleetError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toMachineJSON(m))
+	s.configs.put(m.ID, *in.Config)
+	writeJSON(w, http.StatusOK, s.machineJSON(m))
+}
+
+// machineJSON renders m with the config its launch gave, or the one a
+// deploy writes for story machines.
+func (s *Sim) machineJSON(m fleet.Machine) machineJSON {
+	cfg, ok := s.configs.get(m.ID)
+	if !ok {
+		cfg = deployedConfig(m)
+	}
+	return toMachineJSON(m, cfg)
 }
 
 func (s *Sim) getMachine(w http.ResponseWriter, r *http.Request) {
@@ -306,7 +338,7 @@ func (s *Sim) getMachine(w http.ResponseWriter, r *http.Request) {
 		writeFleetError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toMachineJSON(m))
+	writeJSON(w, http.StatusOK, s.machineJSON(m))
 }
 
 func (s *Sim) destroyMachine(w http.ResponseWriter, r *http.Request) {
@@ -326,13 +358,25 @@ func (s *Sim) destroyMachine(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 }
 
+// machineEvents lists a machine's newest events: limit of them, 20 unless
+// asked, at most 50, as Fly documents.
 func (s *Sim) machineEvents(w http.ResponseWriter, r *http.Request) {
+	limit := 20
+	if raw := r.URL.Query().Get("limit"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 {
+			writeMachinesError(w, http.StatusBadRequest, fmt.Sprintf("query parameter limit must be a positive whole number, got %q", raw))
+			return
+		}
+		limit = min(n, 50)
+	}
 	m, err := s.fleet.Machine(r.PathValue("app"), r.PathValue("id"))
 	if err != nil {
 		writeFleetError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, eventsJSON(m.Events))
+	events := eventsJSON(m)
+	writeJSON(w, http.StatusOK, events[:min(limit, len(events))])
 }
 
 type ipJSON struct {

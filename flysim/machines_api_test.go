@@ -241,8 +241,8 @@ func TestMachinesAPIErrorsWithFlaps(t *testing.T) {
 		for _, name := range []string{"blog", fleet.ForeignApp} {
 			_, err := c.CreateApp(ctx, flaps.CreateAppRequest{Name: name, Org: "demo"})
 			var fe *flaps.FlapsError
-			if !errors.As(err, &fe) || fe.ResponseStatusCode != http.StatusConflict || fe.StatusCode() == nil || *fe.StatusCode() != "name_taken" {
-				t.Errorf("CreateApp(%q): %v, want 409 name_taken", name, err)
+			if !errors.As(err, &fe) || fe.ResponseStatusCode != http.StatusUnprocessableEntity || fe.StatusCode() == nil || *fe.StatusCode() != "name_taken" {
+				t.Errorf("CreateApp(%q): %v, want 422 name_taken", name, err)
 			}
 		}
 	})
@@ -293,6 +293,8 @@ func TestMachinesAPIRawRequests(t *testing.T) {
 		{"bad force", http.MethodDelete, "/v1/apps/blog?force=maybe", ``, 400, "force"},
 		{"missing org_slug", http.MethodGet, "/v1/apps", ``, 400, "org_slug"},
 		{"unknown route", http.MethodGet, "/v1/volumes", ``, 404, "no route"},
+		{"method flysim does not serve", http.MethodPut, "/v1/apps/blog/volumes/vol_x", `{}`, 404, "no route"},
+		{"malformed volume", http.MethodPost, "/v1/apps/blog/volumes", `{"name":"x","size_gb":"big"}`, 400, "invalid JSON"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp := do(t, tc.method, srv.URL+tc.path, "Bearer x", tc.body)

@@ -43,6 +43,9 @@ type Options struct {
 	Jitter                           time.Duration
 	PromErrorRate, MachinesErrorRate float64
 	PromFault, MachinesFault         string
+	// MachinesMiddleware, if set, wraps the Machines API behind the fault
+	// injection: tests use it to check every response against Fly's spec.
+	MachinesMiddleware func(http.Handler) http.Handler
 }
 
 // Sim is a simulated org: its fleet and the HTTP handler serving it.
@@ -50,6 +53,7 @@ type Sim struct {
 	opts    Options
 	fleet   *fleet.Fleet
 	handler http.Handler
+	configs configs
 
 	machinesRequests, promRequests atomic.Int64
 }
@@ -98,11 +102,15 @@ func New(o Options) (*Sim, error) {
 	s.routeMachines(machines)
 	prom := s.promRouter(newPromHandler(o.Org, s.fleet, o.Now))
 
+	var machinesAuthed http.Handler = requireAuth(machinesAPI, machines)
+	if o.MachinesMiddleware != nil {
+		machinesAuthed = o.MachinesMiddleware(machinesAuthed)
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", fault(machinesAPI, faultSpec{
 		counter: &s.machinesRequests, latency: o.MachinesLatency, jitter: o.Jitter,
 		errorRate: o.MachinesErrorRate, mode: o.MachinesFault, seed: o.Seed,
-	}, requireAuth(machinesAPI, machines)))
+	}, machinesAuthed))
 	mux.Handle("/prometheus/", fault(promAPI, faultSpec{
 		counter: &s.promRequests, latency: o.PromLatency, jitter: o.Jitter,
 		errorRate: o.PromErrorRate, mode: o.PromFault, seed: o.Seed + 1,

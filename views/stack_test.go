@@ -17,6 +17,7 @@ import (
 
 	"github.com/flydash/dashboard/flyapi"
 	"github.com/flydash/dashboard/flysim"
+	"github.com/flydash/dashboard/flysim/apispec"
 	"github.com/flydash/dashboard/promql"
 )
 
@@ -44,6 +45,11 @@ func newStack(t testing.TB, o stackOptions) *stack {
 	o.Sim.Addr = "127.0.0.1:0"
 	if o.Sim.StartDelay == 0 {
 		o.Sim.StartDelay = 50 * time.Millisecond
+	}
+	// Tests (not benchmarks, whose figures it would skew) check every
+	// Machines API answer against Fly's spec.
+	if _, isTest := t.(*testing.T); isTest && o.Sim.MachinesMiddleware == nil {
+		o.Sim.MachinesMiddleware = apispec.ForTest(t)
 	}
 	sim, err := flysim.Start(ctx, o.Sim)
 	if err != nil {

@@ -223,7 +223,13 @@ func (f *Fleet) DeleteApp(name string, force bool) error {
 		return ErrAppHasMachines
 	}
 	for _, m := range live {
-		f.beginDestroy(m, now)
+		f.beginDestroy(a, m, now)
+	}
+	// The app's volumes go with it.
+	for _, v := range a.Volumes {
+		if v.DestroyedAt.IsZero() {
+			v.State, v.DestroyedAt = "destroyed", now
+		}
 	}
 	a.DestroyedAt = now
 	delete(f.live, name)
@@ -245,6 +251,8 @@ type MachineSpec struct {
 	Concurrency *Concurrency
 	// Metadata is config.metadata, kept and returned as given.
 	Metadata map[string]string
+	// Mounts are config.mounts: volumes of the app to attach.
+	Mounts []MountSpec
 }
 
 // Launch creates a machine in app; it reports "started" StartDelay later.
@@ -280,6 +288,10 @@ func (f *Fleet) Launch(app string, spec MachineSpec) (Machine, error) {
 	if err != nil {
 		return Machine{}, err
 	}
+	ms, vols, err := mounts(a, spec.Region, spec.Mounts)
+	if err != nil {
+		return Machine{}, err
+	}
 	now := f.now().UTC()
 	m := newMachine(f.rng, orgNet(f.org), spec.Region, spec.Image, spec.CPUKind, spec.CPUs, spec.MemoryMB, spec.InternalPort)
 	if spec.Name != "" {
@@ -287,6 +299,10 @@ func (f *Fleet) Launch(app string, spec MachineSpec) (Machine, error) {
 	}
 	m.Env = maps.Clone(spec.Env)
 	m.Metadata = maps.Clone(spec.Metadata)
+	m.Mounts = ms
+	for _, v := range vols {
+		v.AttachedMachine = m.ID
+	}
 	if spec.Concurrency != nil && m.Services {
 		c := *spec.Concurrency
 		m.Concurrency = &c
@@ -336,6 +352,10 @@ func (f *Fleet) DestroyMachine(app, id string, kill bool) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.settle()
+	a, err := f.lookup(app)
+	if err != nil {
+		return err
+	}
 	m, err := f.machine(app, id)
 	if err != nil {
 		return err
@@ -349,51 +369,8 @@ func (f *Fleet) DestroyMachine(app, id string, kill bool) error {
 			return ErrMachineNotStopped
 		}
 	}
-	f.beginDestroy(m, f.now().UTC())
+	f.beginDestroy(a, m, f.now().UTC())
 	return nil
-}
-
-// AssignIP gives app a public address of kind typ (v6, shared_v4, v4,
-// private_v6). Asking again for a shared v4 returns the one it has.
-func (f *Fleet) AssignIP(app, typ, region string) (IPAssignment, error) {
-	switch typ {
-	case "v6", "shared_v4", "v4", "private_v6":
-	default:
-		return IPAssignment{}, ErrInvalidIPType
-	}
-	if region == "" {
-		region = "global"
-	} else if !KnownRegion(region) {
-		return IPAssignment{}, fmt.Errorf("%w %q", ErrInvalidRegion, region)
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.settle()
-	a, err := f.lookup(app)
-	if err != nil {
-		return IPAssignment{}, err
-	}
-	if typ == "shared_v4" {
-		for _, ip := range a.IPs {
-			if ip.Type == typ {
-				return ip, nil
-			}
-		}
-	}
-	ip := newIP(f.rng, typ, region, f.now().UTC())
-	a.IPs = append(a.IPs, ip)
-	return ip, nil
-}
-
-// IPs returns app's public addresses, oldest first.
-func (f *Fleet) IPs(app string) ([]IPAssignment, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	a, err := f.lookup(app)
-	if err != nil {
-		return nil, err
-	}
-	return slices.Clone(a.IPs), nil
 }
 
 func (f *Fleet) lookup(name string) (*App, error) {
@@ -419,8 +396,10 @@ func (f *Fleet) machine(app, id string) (*Machine, error) {
 	return nil, ErrMachineNotFound
 }
 
-// beginDestroy stops the machine's series now; settle finishes it later.
-func (f *Fleet) beginDestroy(m *Machine, now time.Time) {
+// beginDestroy stops the machine's series now and frees its volumes; settle
+// finishes it later.
+func (f *Fleet) beginDestroy(a *App, m *Machine, now time.Time) {
+	detach(a, m)
 	m.State = "destroying"
 	m.DestroyedAt = now
 	m.UpdatedAt = now
