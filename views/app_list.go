@@ -81,6 +81,9 @@ type appRow struct {
 	Regions []string
 	// Reporting is how many machines report metrics; -1 when unknown.
 	Reporting int
+	// MachinesTone marks the machines column when a finding is about them
+	// (none reporting, a crash loop): "warn" or "bad".
+	MachinesTone string
 }
 
 // sparkCell is one metric of one app: a sparkline and its recent value, or
@@ -211,6 +214,7 @@ func (s *server) listApps(c *gin.Context) {
 			}
 		}
 		r.Sparks = s.sparkCells(ov, row, r.Verdict)
+		r.MachinesTone = findingTone(r.Verdict, health.MetricMachines)
 		counts[r.Verdict.Status]++
 		p.Apps = append(p.Apps, r)
 	}
@@ -258,11 +262,8 @@ func (s *server) sparkCells(ov promql.Overview, row promql.AppOverview, v health
 		}
 		values := col.values(row)
 		tone := ""
-		if st, ok := v.Flags(col.metric); ok && col.metric != "" {
-			tone = "warn"
-			if st == health.Down {
-				tone = "bad"
-			}
+		if col.metric != "" {
+			tone = findingTone(v, col.metric)
 		}
 		buf.Reset()
 		err := charts.RenderSpark(&buf, charts.Spark{

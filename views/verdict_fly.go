@@ -216,3 +216,15 @@ func crashTrend(w promql.Window, m flyapi.Machine) (health.CrashSignal, bool) {
 	}
 	return health.CrashSignal{Machine: m.Region + "/" + shortID(m.ID), Restarts: trendOf(w, values), ExitCode: code}, true
 }
+
+// findingTone is the colour a cell takes when a finding is about it.
+func findingTone(v health.Verdict, m health.Metric) string {
+	st, ok := v.Flags(m)
+	switch {
+	case !ok:
+		return ""
+	case st == health.Down:
+		return "bad"
+	}
+	return "warn"
+}
