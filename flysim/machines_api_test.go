@@ -36,7 +36,7 @@ func TestListAppsWithFlaps(t *testing.T) {
 			t.Errorf("%s: id %q machine_count %d, fleet has id %q and %d machines", a.Name, a.ID, a.MachineCount, truth.ID, len(truth.Machines))
 		}
 	}
-	want := []string{"billing-api", "blog", "image-resizer", "old-landing", "queue-worker", "search-api", "storefront"}
+	want := []string{"billing-api", "blog", "chat-gateway", "image-resizer", "notify-api", "old-landing", "orders-db", "pdf-render", "queue-worker", "search-api", "storefront"}
 	if !slices.Equal(names, want) {
 		t.Errorf("apps = %v, want %v", names, want)
 	}

@@ -125,6 +125,8 @@ type Volume struct {
 	// of the size the app writes per hour (the series generator reads them).
 	UsedAtStart float64
 	FillPerHour float64
+	// UsedAt is the moment UsedAtStart holds; zero means CreatedAt.
+	UsedAt time.Time
 }
 
 // Event is a machine event as Fly records it.

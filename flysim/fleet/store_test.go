@@ -27,13 +27,15 @@ func TestEachStoryOnceInTheDefaultOrg(t *testing.T) {
 			t.Errorf("%s in org %q", a.Name, a.Org)
 		}
 	}
-	for _, s := range []Story{StoryHealthy, StoryIncident, StoryRegionalLatency, StoryOOM, StoryDeploy, StoryNoHTTP, StoryIdle} {
+	stories := []Story{StoryHealthy, StoryIncident, StoryRegionalLatency, StoryOOM, StoryDeploy, StoryNoHTTP, StoryIdle,
+		StoryThrottled, StoryVolumeFilling, StoryConcurrency, StoryCrashLoop}
+	for _, s := range stories {
 		if seen[s] != 1 {
 			t.Errorf("story %q appears %d times, want once", s, seen[s])
 		}
 	}
-	if len(seen) != 7 {
-		t.Errorf("stories = %v, want exactly the seven", seen)
+	if len(seen) != len(stories) {
+		t.Errorf("stories = %v, want exactly the %d", seen, len(stories))
 	}
 }
 
@@ -317,7 +319,7 @@ func TestConcurrentUse(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if n := len(f.Apps()); n != 7 {
-		t.Errorf("%d live apps after the race apps were deleted, want 7", n)
+	if n := len(f.Apps()); n != len(storyApps) {
+		t.Errorf("%d live apps after the race apps were deleted, want %d", n, len(storyApps))
 	}
 }

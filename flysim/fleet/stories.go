@@ -33,6 +33,11 @@ const (
 	NoHTTPApp          = "queue-worker"
 	IdleApp            = "old-landing"
 	HealthyApp         = "blog"
+	// The Fly-specific stories (issue 12).
+	ThrottledApp     = "pdf-render"
+	VolumeFillingApp = "orders-db"
+	ConcurrencyApp   = "chat-gateway"
+	CrashLoopApp     = "notify-api"
 )
 
 const (
@@ -61,23 +66,34 @@ type storyApp struct {
 	cpus      int
 	memoryMB  int
 	placement []placement
+	// own builds the app from a random stream of its own, so adding a
+	// story changes no ID of the apps after it.
+	own bool
 }
 
 var storyApps = []storyApp{
 	{IncidentApp, StoryIncident, true, 41, "shared", 2, 512,
-		[]placement{{"iad", 2}, {"lhr", 2}, {"ams", 1}, {"fra", 1}}},
+		[]placement{{"iad", 2}, {"lhr", 2}, {"ams", 1}, {"fra", 1}}, false},
 	{RegionalLatencyApp, StoryRegionalLatency, true, 63, "performance", 1, 2048,
-		[]placement{{"iad", 2}, {"ord", 1}, {"sjc", 1}, {"syd", 2}, {"nrt", 1}}},
+		[]placement{{"iad", 2}, {"ord", 1}, {"sjc", 1}, {"syd", 2}, {"nrt", 1}}, false},
 	{OOMApp, StoryOOM, true, 19, "shared", 1, 512,
-		[]placement{{"ams", 1}, {"cdg", 1}}},
+		[]placement{{"ams", 1}, {"cdg", 1}}, false},
 	{DeployApp, StoryDeploy, true, 88, "shared", 2, 1024,
-		[]placement{{"iad", 2}, {"yyz", 1}, {"fra", 1}}},
+		[]placement{{"iad", 2}, {"yyz", 1}, {"fra", 1}}, false},
 	{NoHTTPApp, StoryNoHTTP, false, 27, "shared", 1, 256,
-		[]placement{{"iad", 2}, {"ord", 1}}},
+		[]placement{{"iad", 2}, {"ord", 1}}, false},
 	{IdleApp, StoryIdle, true, 402, "shared", 1, 256,
-		[]placement{{"cdg", 1}, {"gru", 1}}},
+		[]placement{{"cdg", 1}, {"gru", 1}}, false},
 	{HealthyApp, StoryHealthy, true, 12, "shared", 1, 256,
-		[]placement{{"lhr", 1}, {"sin", 1}, {"sjc", 1}}},
+		[]placement{{"lhr", 1}, {"sin", 1}, {"sjc", 1}}, false},
+	{ThrottledApp, StoryThrottled, true, 34, "shared", 1, 512,
+		[]placement{{"ord", 2}, {"ams", 1}}, true},
+	{VolumeFillingApp, StoryVolumeFilling, false, 140, "shared", 2, 4096,
+		[]placement{{"iad", 2}, {"lhr", 1}}, true},
+	{ConcurrencyApp, StoryConcurrency, true, 21, "shared", 2, 1024,
+		[]placement{{"iad", 3}, {"fra", 1}, {"sin", 1}}, true},
+	{CrashLoopApp, StoryCrashLoop, true, 55, "shared", 1, 256,
+		[]placement{{"iad", 2}, {"lhr", 1}}, true},
 }
 
 // SlowRegion of the regional-latency story.
@@ -88,13 +104,18 @@ const slowRegion = "syd"
 // the ID and the second.
 func buildApps(org string, total int, seed int64, start time.Time) []*App {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x73746f72696573))
+	own := rand.New(rand.NewPCG(uint64(seed), 0x666c79))
 	stories := storyApps
 	if total > 0 && total < len(stories) {
 		stories = stories[:total]
 	}
 	apps := make([]*App, 0, max(total, len(stories)))
 	for _, s := range stories {
-		apps = append(apps, buildStoryApp(rng, org, s, start))
+		r := rng
+		if s.own {
+			r = own
+		}
+		apps = append(apps, buildStoryApp(r, org, s, start))
 	}
 	for i := 1; len(apps) < total; i++ {
 		apps = append(apps, buildGeneratedApp(rng, org, i, start))
@@ -145,6 +166,8 @@ func buildStoryApp(rng *rand.Rand, org string, s storyApp, start time.Time) *App
 			Event{Type: "start", Status: "started", Source: "flyd", At: at.Add(oomRestartAfter)},
 		)
 		m.UpdatedAt = at.Add(oomRestartAfter)
+	case StoryThrottled, StoryConcurrency, StoryVolumeFilling, StoryCrashLoop:
+		flyStory(rng, a, start)
 	case StoryDeploy:
 		at := start.Add(-deployAgo)
 		a.StoryTimes["deploy"] = at

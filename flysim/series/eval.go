@@ -358,15 +358,14 @@ func (e *columnEval) value(k, kb, res int64) float64 {
 	return e.blk[int(j-b*blockRows)*rowWidth+e.col]
 }
 
-// CPU modes, as node_exporter names them. guest and guest_nice are left
-// out: they are always zero in a Fly Machine.
-var cpuModes = []string{"idle", "iowait", "irq", "nice", "softirq", "steal", "system", "user"}
-
 // cpuEval derives every mode of one vCPU from two flows (user and system
-// time, in centiseconds/s); idle is what remains of 100 cs/s.
+// time, in centiseconds/s); idle is what remains of 100 cs/s. deficit,
+// when set, is the busy time the CPU quota took away since the boot: a
+// throttled vCPU's busy time sits at its share of the baseline.
 type cpuEval struct {
 	user, system  cursor
 	mode          string
+	deficit       func(k, kb int64) float64
 	kb            int64
 	userKB, sysKB float64
 	ready         bool
@@ -386,6 +385,10 @@ func (e *cpuEval) value(k, kb, _ int64) float64 {
 		s = e.system.at(k) - e.sysKB
 	default:
 		u, s = e.user.at(k)-e.userKB, e.system.at(k)-e.sysKB
+	}
+	if e.deficit != nil {
+		d := e.deficit(k, e.kb)
+		u, s = max(0, u-0.7*d), max(0, s-0.3*d)
 	}
 	switch e.mode {
 	case "user":

@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/flydash/dashboard/flysim/fleet"
@@ -57,6 +58,11 @@ const (
 	deployLatencyMultiplier     = 2.5
 	deployCPUMultiplier         = 1.8
 	regressionLatencyMultiplier = 5
+	// A throttled machine's requests wait for CPU; a region whose machines
+	// sit at their hard limit queues at the edge and refuses the rest.
+	throttledLatencyMultiplier = 4
+	limitLatencyMultiplier     = 2.5
+	limitFiveXXMultiplier      = 40
 )
 
 // A response time is a mix of a fast and a slow lognormal; the slow share
@@ -93,6 +99,10 @@ type appModel struct {
 	daily    float64 // daily amplitude of CPU and traffic
 	regions  []*regionModel
 	machines []*machineModel
+	volumes  []*volumeModel
+	// periodic apps repeat every day to the grid step (one-day waves),
+	// so their quota and proxy limits are one-day tables.
+	periodic bool
 	// Story moments on the grid; zero when the story has none.
 	incidentStart, incidentEnd int64
 	deployK                    int64
@@ -107,6 +117,10 @@ type regionModel struct {
 	life     span
 	machines []*machineModel
 	latency  []regime
+	// limitRegimes and fivexx are the edge's queueing and refusals while
+	// a machine of the region sits at its hard limit.
+	limitRegimes []regime
+	fivexx       []mstep
 }
 
 type machineModel struct {
@@ -117,10 +131,28 @@ type machineModel struct {
 	share   float64 // of its region's traffic
 	life    span
 	running []span
-	// oomExits are the moments, in ms, the machine was OOM-killed.
+	// exits are the machine's exits, oldest first; oomExits the moments,
+	// in ms, it was OOM-killed.
+	exits    []exitEvent
 	oomExits []int64
 	memTotal float64
 	memBase  float64 // fraction of memTotal in use when nothing leaks
+
+	// Built on first use and shared by the machine's series.
+	busyOnce  sync.Once
+	busyFlows []*flow
+	quotaMu   sync.Mutex
+	quotas    map[int64]*quotaRun // by boot grid index
+	limitOnce sync.Once
+	limitTab  *limitTable
+}
+
+// exitEvent is one exit of a machine's main process.
+type exitEvent struct {
+	at       int64 // ms
+	code     int
+	oom      bool
+	restarts bool // an update or stop, not a crash: no exit code
 }
 
 func msOf(t time.Time) int64 { return t.UnixMilli() }
@@ -160,7 +192,12 @@ func newAppModel(a *fleet.App) *appModel {
 	}
 	am.rate = between(am.key, 1, 4, 40)
 	am.latency = between(am.key, 2, 0.015, 0.06)
-	am.cpu = between(am.key, 3, 0.04, 0.12)
+	// Shared-CPU apps stay under their 6.25% per vCPU baseline at peak
+	// (only the throttled story outruns it); performance vCPUs have room.
+	am.cpu = between(am.key, 3, 0.01, 0.028)
+	if len(a.Machines) > 0 && a.Machines[0].CPUKind == "performance" {
+		am.cpu = between(am.key, 3, 0.04, 0.12)
+	}
 	am.daily = 0.5
 	switch a.Story {
 	case fleet.StoryIncident:
@@ -174,6 +211,7 @@ func newAppModel(a *fleet.App) *appModel {
 		am.rate = 6
 	case fleet.StoryDeploy:
 		am.rate = 12
+		am.cpu = 0.015
 		am.deployK = storyGrid(a, "deploy")
 	case fleet.StoryIdle:
 		am.rate = 0.01
@@ -181,10 +219,26 @@ func newAppModel(a *fleet.App) *appModel {
 		am.daily = 0.2
 	case fleet.StoryLaunched:
 		am.rate = 1
-		am.cpu = 0.03
+		am.cpu = 0.02
 	case fleet.StoryNoHTTP:
-		am.cpu = between(am.key, 3, 0.15, 0.3)
+		if len(a.Machines) > 0 && a.Machines[0].CPUKind == "performance" {
+			am.cpu = between(am.key, 3, 0.15, 0.3)
+		}
 		am.daily = 0.15
+	case fleet.StoryThrottled:
+		// PDF rendering: few requests, each a good share of a CPU second;
+		// the afternoon asks for twice the baseline.
+		am.rate, am.latency = 3, 0.12
+		am.cpu, am.daily = 0.055, 0.8
+		am.periodic = true
+	case fleet.StoryConcurrency:
+		am.rate, am.latency = 160, 0.25
+		am.cpu, am.daily = 0.02, 0.6
+		am.periodic = true
+	case fleet.StoryVolumeFilling:
+		am.cpu, am.daily = 0.02, 0.3
+	case fleet.StoryCrashLoop:
+		am.rate = 8
 	}
 
 	byRegion := map[string]*regionModel{}
@@ -217,13 +271,45 @@ func newAppModel(a *fleet.App) *appModel {
 		for _, mm := range r.machines {
 			mm.share = 1 / float64(len(r.machines))
 		}
-		r.latency = am.latencyRegimes(r.name)
 	}
 	for _, r := range am.regions {
 		r.share /= total
 	}
 	am.syntheticOOM()
+	// Proxy limits and the CPU quota change latency, so regimes come last.
+	var throttled []regime
+	if len(am.machines) > 0 {
+		throttled = regimesOf(dailyRuns(am.machines[0].throttledRuns(), am.life, throttledLatencyMultiplier))
+	}
+	for _, r := range am.regions {
+		runs := r.limitRuns()
+		r.limitRegimes = regimesOf(dailyRuns(runs, am.life, limitLatencyMultiplier))
+		r.fivexx = dailyRuns(runs, am.life, limitFiveXXMultiplier)
+		r.latency = am.latencyRegimes(r.name, append(slices.Clone(throttled), r.limitRegimes...))
+	}
+	am.volumes = am.volumeModels()
 	return am
+}
+
+// regimesOf turns multiplier steps (mult, then 1) into latency regimes,
+// which compound: each step's multiplier relative to the one before.
+func regimesOf(steps []mstep) []regime {
+	out := make([]regime, len(steps))
+	prev := 1.0
+	for i, s := range steps {
+		out[i] = regime{s.k, s.mult / prev}
+		prev = s.mult
+	}
+	return out
+}
+
+// maxCPUStep is the largest multiplier of the app's CPU steps.
+func (am *appModel) maxCPUStep() float64 {
+	m := 1.0
+	for _, s := range am.cpuSteps() {
+		m = max(m, s.mult)
+	}
+	return m
 }
 
 func maxEnd(a, b int64) int64 {
@@ -267,11 +353,12 @@ func (am *appModel) syntheticOOM() {
 	}
 	mm.running = running
 	mm.oomExits = []int64{exit}
+	mm.exits = append(mm.exits, exitEvent{at: exit, code: 137, oom: true})
 	mm.memBase = between(mm.key, 7, 0.25, 0.5)
 }
 
-func (am *appModel) latencyRegimes(region string) []regime {
-	rs := []regime{{math.MinInt64, 1}}
+func (am *appModel) latencyRegimes(region string, extra []regime) []regime {
+	rs := append([]regime{{math.MinInt64, 1}}, extra...)
 	if am.deployK > 0 {
 		rs = append(rs, regime{am.deployK, deployLatencyMultiplier})
 	}
@@ -309,7 +396,12 @@ func newMachineModel(am *appModel, r *regionModel, m *fleet.Machine) *machineMod
 	mm := &machineModel{app: am, region: r, m: m, key: hashKey(am.app.Name, m.ID)}
 	mm.life = span{msOf(m.CreatedAt), min(endMs(m.DestroyedAt), am.life.to)}
 	mm.life.from = max(mm.life.from, am.life.from)
-	mm.running, mm.oomExits = runningSpans(m, mm.life)
+	mm.running, mm.exits = runningSpans(m, mm.life)
+	for _, e := range mm.exits {
+		if e.oom {
+			mm.oomExits = append(mm.oomExits, e.at)
+		}
+	}
 	mib := float64(max(m.MemoryMB, 256))
 	// The kernel keeps a slice of the guest's memory for itself, so
 	// mem_total is a little under the machine's size, as on Fly.
@@ -324,7 +416,7 @@ func newMachineModel(am *appModel, r *regionModel, m *fleet.Machine) *machineMod
 
 // runningSpans reads a machine's events: it runs from its creation until an
 // exit (or an update, which restarts it), and again from the next start.
-func runningSpans(m *fleet.Machine, life span) (running []span, ooms []int64) {
+func runningSpans(m *fleet.Machine, life span) (running []span, exits []exitEvent) {
 	events := slices.Clone(m.Events)
 	sort.SliceStable(events, func(i, j int) bool { return events[i].At.Before(events[j].At) })
 	up := true
@@ -336,9 +428,7 @@ func runningSpans(m *fleet.Machine, life span) (running []span, ooms []int64) {
 		}
 		switch e.Type {
 		case "exit", "update", "stop", "suspend":
-			if e.OOMKilled {
-				ooms = append(ooms, at)
-			}
+			exits = append(exits, exitEvent{at: at, code: e.ExitCode, oom: e.OOMKilled, restarts: e.Type != "exit"})
 			if up {
 				if at > from {
 					running = append(running, span{from, at})
@@ -354,7 +444,16 @@ func runningSpans(m *fleet.Machine, life span) (running []span, ooms []int64) {
 	if up && life.to > from {
 		running = append(running, span{from, life.to})
 	}
-	return running, ooms
+	return running, exits
+}
+
+// statusSteps of a region's edge: its refusals at the hard limit, or the
+// app's incident.
+func (r *regionModel) statusSteps(s status) []mstep {
+	if s.fivexx && len(r.fivexx) > 0 {
+		return r.fivexx
+	}
+	return r.app.statusSteps(s)
 }
 
 // statusRate is the mean rate of one status in a group carrying rate, and

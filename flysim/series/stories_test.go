@@ -287,12 +287,7 @@ func TestRateByRegionHasOneSeriesPerRegion(t *testing.T) {
 	f := storyFleet()
 	prom := serve(t, f)
 	app := storyApp(t, f, fleet.StoryIncident)
-	var want []string
-	for _, m := range app.Machines {
-		if !slices.Contains(want, m.Region) {
-			want = append(want, m.Region)
-		}
-	}
+	want := appRegions(app)
 	slices.Sort(want)
 	m := ranged(t, prom, `sum by (region) (rate(fly_edge_http_responses_count{app="`+app.Name+`"}[5m]))`, testStart.Add(-6*time.Hour), testStart, time.Minute)
 	var got []string
