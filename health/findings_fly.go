@@ -214,11 +214,10 @@ func crashFinding(s Signals) (Finding, bool) {
 	if len(names) > 1 {
 		on = count(len(names), "machine") + " (" + strings.Join(names, ", ") + ")"
 	}
-	text := "crash loop on " + on + ": " + strconv.Itoa(int(worst)) + " restarts in 30 min"
+	text := "crash loop on " + on + since(trend, func(v float64) bool { return v >= 1 }) + ": " + strconv.Itoa(int(worst)) + " restarts in 30 min"
 	if code != 0 {
 		text += ", exit code " + strconv.Itoa(code)
 	}
-	text += since(trend, func(v float64) bool { return v >= 1 })
 	return Finding{Metric: MetricMachines, Status: st, Text: text, Severity: worst / CrashLoopRestarts, timed: true}, true
 }
 
@@ -228,32 +227,52 @@ func flyNotes(s Signals) []string {
 	if s.Unavailable.Volumes {
 		return nil
 	}
-	var out []string
+	// Volumes that read alike (a Postgres cluster's, filling together) are
+	// named once: "3 volumes 80% used, full in about 2 days ...".
+	var order []string
+	names := map[string][]string{}
 	for _, v := range s.Fly.Volumes {
 		in, filling := v.FullIn()
 		if used := v.Used.Last(); filling && in > VolumeFullSoon && in <= VolumeFullMention && used < VolumeDegraded {
-			out = append(out, "volume "+v.Name+" "+Percent(used)+" used, "+FullInWords(in))
+			what := Percent(used) + " used, " + FullInWords(in)
+			if names[what] == nil {
+				order = append(order, what)
+			}
+			names[what] = append(names[what], v.Name)
 		}
+	}
+	var out []string
+	for _, what := range order {
+		who := "volume " + names[what][0]
+		if n := len(names[what]); n > 1 {
+			who = count(n, "volume")
+		}
+		out = append(out, who+" "+what)
 	}
 	return out
 }
 
-// reasonOf joins the findings' texts: those that name their own span go
-// after the others' "over the last 10 min".
+// reasonOf joins the findings' texts, worst first. Runs of findings that
+// do not name their span end with "over the last 10 min"; those that do
+// stand alone, between semicolons.
 func reasonOf(findings []Finding, s Signals) string {
-	var plain, timed []string
+	var parts, plain []string
+	flush := func() {
+		if len(plain) > 0 {
+			parts = append(parts, strings.Join(plain, ", ")+" "+over(s))
+			plain = nil
+		}
+	}
 	for _, f := range findings {
 		if f.timed {
-			timed = append(timed, f.Text)
+			flush()
+			parts = append(parts, f.Text)
 		} else {
 			plain = append(plain, f.Text)
 		}
 	}
-	var parts []string
-	if len(plain) > 0 {
-		parts = append(parts, strings.Join(plain, ", ")+" "+over(s))
-	}
-	return strings.Join(append(parts, timed...), "; ")
+	flush()
+	return strings.Join(parts, "; ")
 }
 
 func withNotes(reason string, notes []string) string {
@@ -273,8 +292,9 @@ func spanWords(s Signals) string {
 
 func recentSeconds(s Signals) float64 { return s.Span.Seconds() }
 
-// since is " since 14:20 UTC" for the trailing run of t that satisfies ok,
-// " since before 08:00 UTC" when it fills the whole range, "" otherwise.
+// since is " (since 14:20 UTC)" for the trailing run of t that satisfies
+// ok, " (since before 08:00 UTC)" when it fills the whole range, ""
+// otherwise.
 func since(t Trend, ok func(float64) bool) string {
 	at, before := t.Since(ok)
 	if at.IsZero() {
@@ -285,9 +305,9 @@ func since(t Trend, ok func(float64) bool) string {
 		layout = "Jan 2 15:04"
 	}
 	if before {
-		return " since before " + at.UTC().Format(layout) + " UTC"
+		return " (since before " + at.UTC().Format(layout) + " UTC)"
 	}
-	return " since " + at.UTC().Format(layout) + " UTC"
+	return " (since " + at.UTC().Format(layout) + " UTC)"
 }
 
 // FullInWords is "full in about 2 days at the last 6 h's rate".
@@ -308,5 +328,14 @@ func times(n float64) string {
 	if n < 1.5 {
 		return "once"
 	}
-	return strconv.FormatFloat(math.Round(n), 'f', 0, 64) + " times"
+	return thousands(int64(math.Round(n))) + " times"
+}
+
+// thousands writes 52493 as "52,493".
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
