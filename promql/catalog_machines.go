@@ -86,7 +86,7 @@ var machineSpecs = map[string]querySpec{
 		},
 		name: kindName,
 		less: byMachine,
-		post: func(s []Series) []Series { return collapseLimit(s, KindBaseline) },
+		post: func(s []Series) []Series { return collapseLimit(dropNeverThrottled(s), KindBaseline) },
 	},
 	"cpu-balance": {
 		// Centiseconds to seconds, per vCPU: how long the machine can run
@@ -191,4 +191,27 @@ func markProjections(series []Series) []Series {
 		}
 	}
 	return series
+}
+
+// dropNeverThrottled leaves out the throttled line of a machine that was
+// never throttled in the window: a flat zero per machine would double the
+// legend and say nothing.
+func dropNeverThrottled(series []Series) []Series {
+	out := series[:0]
+	for _, s := range series {
+		if s.Labels["kind"] == KindThrottled && !anyAbove(s.Values, 0) {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func anyAbove(values []float64, floor float64) bool {
+	for _, v := range values {
+		if v > floor {
+			return true
+		}
+	}
+	return false
 }

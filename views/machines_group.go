@@ -100,9 +100,12 @@ func limitMarkers(app string, res promql.Result, q url.Values) []charts.Marker {
 			kind, what = "limit", "Hard limit reached"
 		}
 		who := sr.Labels["region"] + "/" + shortID(sr.Labels["instance"])
+		// Each point is an increase() over the rate window, which is longer
+		// than the step: scaled by step/window, the points add up.
+		scale := w.Step.Seconds() / w.RateWindow().Seconds()
 		for _, r := range runs(sr.Values, func(v float64) bool { return v >= 0.5 }, 2) {
 			from, to := w.Start.Add(time.Duration(r.from)*w.Step), w.Start.Add(time.Duration(r.to)*w.Step)
-			label := what + " on " + who + ": " + strconv.FormatFloat(math.Round(r.sum), 'f', 0, 64) + " times, " +
+			label := what + " on " + who + ": about " + charts.FormatValue(math.Max(1, math.Round(r.sum*scale)), charts.UnitNone) + " times, " +
 				from.UTC().Format("Jan 2 15:04") + "–" + to.UTC().Format("15:04") + " UTC"
 			out = append(out, charts.Marker{At: from, Kind: kind, Label: label, Href: zoomHref(app, from, q)})
 		}
@@ -116,9 +119,7 @@ type run struct {
 }
 
 // runs finds the stretches of values that satisfy ok, joining stretches
-// fewer than gap points apart. Each point of an increase() counts the
-// events of one rate window; windows overlap by a scrape, so sums are
-// approximate, as the label's "times" is.
+// fewer than gap points apart.
 func runs(values []float64, ok func(float64) bool, gap int) []run {
 	var out []run
 	for i, v := range values {

@@ -3,6 +3,7 @@ package views
 import (
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/flydash/dashboard/flyapi"
@@ -11,8 +12,9 @@ import (
 // machineRow is one line of the app page's Machines panel.
 type machineRow struct {
 	flyapi.Machine
-	// SizeLabel is the size as Fly names it: "shared-cpu-1x, 256 MB".
-	SizeLabel string
+	// SizeLabel is the size as Fly names it: "shared-cpu-1x, 256 MB", in
+	// its two parts for a narrow column.
+	SizeLabel, SizeName, SizeMemory string
 	// Restarts counts the restarts after an exit within the page's range;
 	// AtLeast says Fly's event list may be missing older ones.
 	Restarts int
@@ -23,7 +25,9 @@ func machineRows(ms []flyapi.Machine, r timeRange) []machineRow {
 	out := make([]machineRow, 0, len(ms))
 	for _, m := range ms {
 		n, atLeast := restartsIn(m.Events, r.From, r.To)
-		out = append(out, machineRow{Machine: m, SizeLabel: m.SizeLabel(), Restarts: n, AtLeast: atLeast})
+		label := m.SizeLabel()
+		name, mem, _ := strings.Cut(label, ", ")
+		out = append(out, machineRow{Machine: m, SizeLabel: label, SizeName: name, SizeMemory: mem, Restarts: n, AtLeast: atLeast})
 	}
 	return out
 }
