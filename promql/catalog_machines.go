@@ -91,8 +91,12 @@ var machineSpecs = map[string]querySpec{
 	"cpu-balance": {
 		// Centiseconds to seconds, per vCPU: how long the machine can run
 		// every vCPU flat out (Fly already scales the balance by 1/(1-baseline)).
+		// Only machines with a quota under their vCPUs (shared ones): a
+		// performance vCPU has the whole period and no balance to show.
 		build: func(b builder) string {
-			return perVCPU(b, `sum by (instance, region) (`+b.sel(cpuBalance)+`) / 100`)
+			vcpus := `count by (instance, region) (` + b.sel(instanceCPU, `mode="idle"`) + `)`
+			return `(` + perVCPU(b, `sum by (instance, region) (`+b.sel(cpuBalance)+`) / 100`) + `)` +
+				` and on (instance, region) (sum by (instance, region) (` + b.sel(cpuBaseline) + `) < ` + vcpus + `)`
 		},
 		name: machineName,
 		less: byMachine,

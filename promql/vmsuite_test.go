@@ -44,15 +44,27 @@ var vmMetrics = []string{
 	series.InstanceMemTotal,
 	series.InstanceMemAvailable,
 	series.InstanceUp,
+	// The Machines group and the list's Fly-native columns.
+	series.InstanceCPUBaseline,
+	series.InstanceCPUBalance,
+	series.InstanceCPUThrottle,
+	series.InstanceExitCode,
+	series.AppConcurrency,
+	series.AppSoftLimit,
+	series.AppHardLimit,
+	series.VolumeUsedPct,
+	"fly_edge_data_out",
 }
 
 // vmAnchor is the simulated org's "now" in this suite: in the past (so
-// VictoriaMetrics takes the samples), on a Monday noon.
-var vmAnchor = time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
+// VictoriaMetrics takes the samples), on a Monday afternoon, 20 minutes
+// after the daily peak, so the throttled and concurrency stories are on.
+var vmAnchor = time.Date(2026, 1, 5, 15, 20, 0, 0, time.UTC)
 
 // vmApps are the apps imported and checked: one per story, and a worker
 // without HTTP (the idle and healthy apps add nothing but import time).
-var vmApps = []string{fleet.IncidentApp, fleet.RegionalLatencyApp, fleet.OOMApp, fleet.DeployApp, fleet.NoHTTPApp}
+var vmApps = []string{fleet.IncidentApp, fleet.RegionalLatencyApp, fleet.OOMApp, fleet.DeployApp, fleet.NoHTTPApp,
+	fleet.ThrottledApp, fleet.ConcurrencyApp, fleet.CrashLoopApp, fleet.VolumeFillingApp}
 
 // vmWindows are the ranges checked, as the app page asks for them (720 px
 // charts): the step and rate window differ for each.
@@ -133,6 +145,14 @@ func TestVictoriaMetrics(t *testing.T) {
 	t.Run("overview", func(t *testing.T) {
 		t.Parallel()
 		env.checkOverview(t)
+	})
+	t.Run("machines group", func(t *testing.T) {
+		t.Parallel()
+		env.checkMachinesGroup(t)
+	})
+	t.Run("fly overview", func(t *testing.T) {
+		t.Parallel()
+		env.checkFlyOverview(t)
 	})
 }
 
