@@ -710,12 +710,17 @@ func (env vmEnv) checkOverview(t *testing.T) {
 // /internal/force_flush, as Fly's own data would arrive. Two streams, one
 // per core, each generating while VictoriaMetrics ingests.
 func importFleet(ctx context.Context, server *vmtest.Server, f *fleet.Fleet, from, to time.Time) error {
+	return importApps(ctx, server, f, vmApps, vmMetrics, from, to)
+}
+
+// importApps is importFleet for the given apps and metric names.
+func importApps(ctx context.Context, server *vmtest.Server, f *fleet.Fleet, apps, metrics []string, from, to time.Time) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	wanted := func(metric string) bool { return slices.Contains(vmMetrics, metric) }
+	wanted := func(metric string) bool { return slices.Contains(metrics, metric) }
 	var parts [2][]fleet.App
 	for _, a := range f.Snapshot() {
-		if i := slices.Index(vmApps, a.Name); i >= 0 {
+		if i := slices.Index(apps, a.Name); i >= 0 {
 			parts[i%len(parts)] = append(parts[i%len(parts)], a)
 		}
 	}
@@ -723,11 +728,11 @@ func importFleet(ctx context.Context, server *vmtest.Server, f *fleet.Fleet, fro
 		wg   sync.WaitGroup
 		errs [len(parts)]error
 	)
-	for i, apps := range parts {
+	for i, part := range parts {
 		wg.Go(func() {
 			pr, pw := io.Pipe()
 			go func() {
-				pw.CloseWithError(series.ExportJSONLines(pw, apps, from, to, promql.ScrapeInterval, wanted))
+				pw.CloseWithError(series.ExportJSONLines(pw, part, from, to, promql.ScrapeInterval, wanted))
 			}()
 			errs[i] = postImport(ctx, server.URL+"/api/v1/import", pr)
 			// Unblocks the writer if the request ended early.

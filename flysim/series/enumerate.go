@@ -65,8 +65,13 @@ func (b *builder) enough() bool { return b.firstOnly && b.emitted }
 
 // extend builds the labels of base plus kv, without concatenating them.
 func (b *builder) extend(base []string, kv ...string) labels.Labels {
+	return b.join(base, kv, nil)
+}
+
+// join builds the labels of three parts, without concatenating them.
+func (b *builder) join(base, kv, extra []string) labels.Labels {
 	b.sb.Reset()
-	for _, part := range [2][]string{base, kv} {
+	for _, part := range [3][]string{base, kv, extra} {
 		for i := 0; i+1 < len(part); i += 2 {
 			b.sb.Add(part[i], part[i+1])
 		}
@@ -89,10 +94,15 @@ type emitter struct {
 // add emits the series base+kv when the matchers accept it; it reports
 // false once a label query has what it needs.
 func (e *emitter) add(resets bool, eval func() evaluator, kv ...string) bool {
+	return e.add2(resets, eval, kv, nil)
+}
+
+// add2 is add with the labels in two parts (a histogram's and its le).
+func (e *emitter) add2(resets bool, eval func() evaluator, kv, extra []string) bool {
 	if e.b.enough() {
 		return false
 	}
-	ls := e.b.extend(e.base, kv...)
+	ls := e.b.join(e.base, kv, extra)
 	if e.sel.matches(ls) {
 		e.emit(&seriesDesc{lset: ls, spans: e.spans, resets: resets, eval: eval})
 		return true
@@ -110,7 +120,7 @@ func (e *emitter) histogram(responses, histogram string, kv []string, mk func() 
 		return func() evaluator { return newColumnEval(mk(), col, e.b.rows) }
 	}
 	one := func(col int, extra ...string) {
-		if e.add(false, column(col), append(kv, extra...)...) && !counted {
+		if e.add2(false, column(col), kv, extra) && !counted {
 			e.b.streams++
 			counted = true
 		}

@@ -9,7 +9,7 @@ import "math"
 // Machines have no swap unless asked (swap_size_mb), so swap reads 0.
 type meminfo struct {
 	total, free, available, buffers, cached, active, inactive float64
-	dirty, writeback, slab, shmem                             float64
+	dirty, slab, shmem                                        float64
 }
 
 // vmallocTotal is x86-64's vmalloc space, 32 TiB, as every kernel reports.

@@ -250,7 +250,9 @@ func (mm *machineModel) concurrency() gaugeFunc {
 				mult = r.mult
 			}
 		}
-		v := math.Round(demand(k) * mult * (1 + 0.1*gaugeNoise(key, k)))
+		// In flight is a whole number; rounding at random keeps its
+		// average the demand, however small.
+		v := math.Floor(demand(k)*mult*(1+0.1*gaugeNoise(key, k)) + unit(key^0xc0, uint64(k)))
 		return min(hard, max(0, v))
 	}
 }

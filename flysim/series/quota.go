@@ -92,15 +92,6 @@ func wavesAmplitude(ws []wave) float64 {
 	return a
 }
 
-// demandAt is the machine's CPU demand at k, in CPUs as the charts count.
-func (mm *machineModel) demandAt(k int64) float64 {
-	d := 0.0
-	for c := range mm.cpus() {
-		d += mm.busy(c).rateAt(k)
-	}
-	return d * chartBusy
-}
-
 // quotaRun is the quota of one boot of a throttling machine, simulated a
 // step at a time from the boot for two days: the demand repeats daily, so
 // from the first day on (once the balance has hit empty and full) every

@@ -125,17 +125,17 @@ func (mm *machineModel) devices() []device {
 	root := device{name: "vdb", readOps: 0.3 + 0.02*req, writeOps: 1.5 + 0.05*req}
 	root.readBytes, root.writeBts = root.readOps*16384, root.writeOps*8192
 	out := []device{root}
-	for _, m := range mm.m.Mounts {
-		w := 20e3
-		if v := am.volume(m.Volume); v != nil {
-			w = v.writeBytes()
-		}
-		vdc := device{name: "vdc", writeBts: w, writeOps: w / 16384}
-		vdc.readOps, vdc.readBytes = 2*vdc.writeOps, 2*w
-		out = append(out, vdc)
-		break // one volume per machine, as Fly allows
+	if len(mm.m.Mounts) == 0 {
+		return out
 	}
-	return out
+	// One volume per machine, as Fly allows.
+	w := 20e3
+	if v := am.volume(mm.m.Mounts[0].Volume); v != nil {
+		w = v.writeBytes()
+	}
+	vdc := device{name: "vdc", writeBts: w, writeOps: w / 16384}
+	vdc.readOps, vdc.readBytes = 2*vdc.writeOps, 2*w
+	return append(out, vdc)
 }
 
 // diskCounters are /proc/diskstats' fields 1-11 as rates of a device's
