@@ -64,6 +64,8 @@ func classify(ctx context.Context, op string, err error) error {
 	detail, status := flyMessage(fe.ResponseBody)
 	e := &Error{Op: op, Status: fe.ResponseStatusCode, Detail: detail}
 	switch {
+	// Fly answers a taken name 422 {"status": "name_taken"} (it used to be
+	// 409), so this comes before the 422 that means invalid input.
 	case status == "name_taken" || strings.Contains(detail, "already been taken") || strings.Contains(detail, "already exists"):
 		e.Kind = ErrNameTaken
 	case fe.ResponseStatusCode == http.StatusNotFound:

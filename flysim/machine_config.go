@@ -199,8 +199,23 @@ var (
 	checkKinds      = []string{"informational", "readiness"}
 )
 
+// sizePresets are Fly's deprecated config.size presets (flyctl's --vm-size):
+// shared-cpu-Nx has 256 MB per CPU, performance-Nx 2048 MB. GPU presets are
+// left out, as GPUs are.
+var sizePresets = func() map[string]guestJSON {
+	out := map[string]guestJSON{}
+	for _, n := range []int{1, 2, 4, 6, 8} {
+		out[fmt.Sprintf("shared-cpu-%dx", n)] = guestJSON{CPUKind: "shared", CPUs: n, MemoryMB: 256 * n}
+	}
+	for _, n := range []int{1, 2, 4, 6, 8, 10, 12, 14, 16} {
+		out[fmt.Sprintf("performance-%dx", n)] = guestJSON{CPUKind: "performance", CPUs: n, MemoryMB: 2048 * n}
+	}
+	return out
+}()
+
 // validate refuses what Fly refuses (or flysim cannot model) before the
-// fleet sees the launch.
+// fleet sees the launch, and resolves a size preset into a guest that
+// does not set its own.
 func (c *machineConfigJSON) validate() error {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("%w: %s", fleet.ErrInvalidConfig, fmt.Sprintf(format, a...))
@@ -210,6 +225,15 @@ func (c *machineConfigJSON) validate() error {
 			return bad("%s must be one of %v, got %q", field, allowed, v)
 		}
 		return nil
+	}
+	if c.Size != "" {
+		p, ok := sizePresets[c.Size]
+		if !ok {
+			return bad("size %q is not a preset flysim knows: use shared-cpu-Nx or performance-Nx, or set guest", c.Size)
+		}
+		if c.Guest.CPUKind == "" && c.Guest.CPUs == 0 && c.Guest.MemoryMB == 0 {
+			c.Guest.CPUKind, c.Guest.CPUs, c.Guest.MemoryMB = p.CPUKind, p.CPUs, p.MemoryMB
+		}
 	}
 	if len(c.Containers) > 0 {
 		return bad("containers are limited to some organizations on Fly, and flysim does not model them")

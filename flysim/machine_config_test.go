@@ -116,6 +116,9 @@ func TestMachineConfigRefusals(t *testing.T) {
 	t.Parallel()
 	srv := startSim(t, Options{})
 	c := newFlaps(t, srv, "x")
+	if resp := do(t, http.MethodPost, srv.URL+"/v1/apps/blog/machines", "Bearer x", `{"config":{"image":"nginx","size":"shared-cpu-3x"}}`); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("unknown size preset: %d %s, want 400", resp.StatusCode, resp.body)
+	}
 	for name, cfg := range map[string]*fly.MachineConfig{
 		"restart policy":   {Image: "nginx", Restart: &fly.MachineRestart{Policy: "sometimes"}},
 		"stop signal":      {Image: "nginx", StopConfig: &fly.StopConfig{Signal: fly.StringPointer("SIGSTOP")}},
@@ -128,6 +131,31 @@ func TestMachineConfigRefusals(t *testing.T) {
 		if _, err := c.Launch(t.Context(), "blog", fly.LaunchMachineInput{Region: "ams", Config: cfg}); flapsStatus(err) != http.StatusBadRequest {
 			t.Errorf("%s: %v, want 400", name, err)
 		}
+	}
+}
+
+// A size preset, Fly's older (deprecated) way to ask for a guest, becomes
+// the guest. Raw JSON, as fly-go marks the field deprecated.
+func TestSizePresetBecomesTheGuest(t *testing.T) {
+	t.Parallel()
+	srv := startSim(t, Options{})
+	resp := do(t, http.MethodPost, srv.URL+"/v1/apps/blog/machines", "Bearer x", `{"region":"ams","config":{"image":"nginx","size":"performance-2x"}}`)
+	var m struct {
+		ID     string `json:"id"`
+		Config struct {
+			Size  string           `json:"size"`
+			Guest fly.MachineGuest `json:"guest"`
+		} `json:"config"`
+	}
+	if err := json.Unmarshal(resp.body, &m); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("launch: %d %s: %v", resp.StatusCode, resp.body, err)
+	}
+	if g := m.Config.Guest; g.CPUKind != "performance" || g.CPUs != 2 || g.MemoryMB != 4096 || m.Config.Size != "performance-2x" {
+		t.Errorf("guest = %+v, size %q; want performance, 2 CPUs, 4096 MB from performance-2x", g, m.Config.Size)
+	}
+	truth, _ := srv.Sim.Fleet().Machine("blog", m.ID)
+	if truth.CPUKind != "performance" || truth.CPUs != 2 || truth.MemoryMB != 4096 {
+		t.Errorf("the fleet's machine is %s %d CPUs %d MB: metrics would not follow the preset", truth.CPUKind, truth.CPUs, truth.MemoryMB)
 	}
 }
 
@@ -234,5 +262,45 @@ func TestResponsesAreCheckedAgainstTheSpec(t *testing.T) {
 	do(t, http.MethodGet, srv.URL+"/v1/apps/nope/volumes", "Bearer x", "")
 	if got := apispec.Checked() - before; got < 2 {
 		t.Errorf("%d responses checked, want at least the 2 this test caused", got)
+	}
+}
+
+// Every read the dashboard makes, for every story app, through fly-go and
+// so through the spec check: a story's shape (volumes, crash loops,
+// concurrency limits) must fit Fly's document as well as the plain ones.
+func TestEveryStoryAppReadsThroughTheSpec(t *testing.T) {
+	t.Parallel()
+	srv := startSim(t, Options{})
+	c := newFlaps(t, srv, "x")
+	ctx := t.Context()
+	apps, err := c.ListApps(ctx, flaps.ListAppsRequest{OrgSlug: "demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range apps {
+		if _, err := c.GetApp(ctx, a.Name); err != nil {
+			t.Errorf("GetApp(%s): %v", a.Name, err)
+		}
+		ms, err := c.List(ctx, a.Name, "include_deleted=true")
+		if err != nil || len(ms) == 0 {
+			t.Errorf("List(%s) = %d machines, %v", a.Name, len(ms), err)
+		}
+		for _, m := range ms {
+			if _, err := c.Get(ctx, a.Name, m.ID); err != nil {
+				t.Errorf("Get(%s, %s): %v", a.Name, m.ID, err)
+			}
+			var events []map[string]any
+			getJSON(t, srv.URL+"/v1/apps/"+a.Name+"/machines/"+m.ID+"/events?limit=50", &events)
+		}
+		vols, err := c.GetAllVolumes(ctx, a.Name)
+		if err != nil {
+			t.Errorf("GetAllVolumes(%s): %v", a.Name, err)
+		}
+		if a.VolumeCount != int64(len(vols)) {
+			t.Errorf("%s: volume_count %d, but %d volumes listed", a.Name, a.VolumeCount, len(vols))
+		}
+		if _, err := c.GetIPAssignments(ctx, a.Name); err != nil {
+			t.Errorf("GetIPAssignments(%s): %v", a.Name, err)
+		}
 	}
 }

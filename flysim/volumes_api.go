@@ -6,9 +6,6 @@ import (
 	"github.com/flydash/dashboard/flysim/fleet"
 )
 
-// blockSize is the ext4 block size Fly's volumes report.
-const blockSize = 4096
-
 // volumeJSON is Fly's Volume. The attachment fields are absent, not null,
 // while nothing mounts the volume: the spec types them as plain strings.
 type volumeJSON struct {
@@ -65,11 +62,11 @@ func (s *Sim) volumeJSON(app string, v fleet.Volume) volumeJSON {
 		}
 	}
 	if v.FSType == "ext4" {
-		blocks := total / blockSize
-		used := int64(v.UsedFraction(s.fleet.Start(), s.fleet.Now()) * float64(blocks))
-		out.BlockSize, out.Blocks = blockSize, blocks
-		out.BlocksFree, out.BlocksAvail = blocks-used, blocks-used
-		out.BytesUsed = used * blockSize
+		// The same statfs the volume's filesystem metrics report.
+		blocks, free := v.Statfs(s.fleet.Now())
+		out.BlockSize, out.Blocks = fleet.VolumeBlockSize, blocks
+		out.BlocksFree, out.BlocksAvail = free, free
+		out.BytesUsed = (blocks - free) * fleet.VolumeBlockSize
 	}
 	return out
 }

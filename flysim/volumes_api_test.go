@@ -2,11 +2,16 @@ package flysim
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/prometheus/common/model"
 	fly "github.com/superfly/fly-go"
 	"github.com/superfly/fly-go/flaps"
+
+	"github.com/flydash/dashboard/flysim/fleet"
 )
 
 // A volume's life through fly-go: create, list, mount by a launch, refuse a
@@ -137,5 +142,56 @@ func TestVolumeErrorsWithFlaps(t *testing.T) {
 	}
 	if vols, err := c.GetVolumes(ctx, "blog"); err != nil || len(vols) != 2 || vols[0].IsAttached() || vols[1].IsAttached() {
 		t.Errorf("after refused launches: %+v, %v; want both volumes unattached", vols, err)
+	}
+}
+
+// The Volumes API and the metrics read one fill model: the database story's
+// volumes report through the API the blocks their filesystem metrics show,
+// and each is attached to a machine of the app that mounts it.
+func TestVolumesAPIAgreesWithTheMetrics(t *testing.T) {
+	t.Parallel()
+	now := testStart.Add(-7 * time.Hour)
+	srv := startSim(t, Options{Now: func() time.Time { return now }})
+	c := newFlaps(t, srv, "x")
+	vols, err := c.GetVolumes(t.Context(), fleet.VolumeFillingApp)
+	if err != nil || len(vols) == 0 {
+		t.Fatalf("GetVolumes(%s) = %d volumes, %v", fleet.VolumeFillingApp, len(vols), err)
+	}
+	machines, err := c.List(t.Context(), fleet.VolumeFillingApp, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prom := newProm(t, srv)
+	for _, v := range vols {
+		if !v.IsAttached() {
+			t.Errorf("%s is not attached", v.ID)
+			continue
+		}
+		i := slices.IndexFunc(machines, func(m *fly.Machine) bool { return m.ID == *v.AttachedMachine })
+		if i < 0 || len(machines[i].Config.Mounts) != 1 || machines[i].Config.Mounts[0].Volume != v.ID || machines[i].Region != v.Region {
+			t.Errorf("%s: attached to %s, which does not mount it in its region", v.ID, *v.AttachedMachine)
+			continue
+		}
+		var raw struct {
+			Blocks     int64 `json:"blocks"`
+			BlocksFree int64 `json:"blocks_free"`
+			BytesUsed  int64 `json:"bytes_used"`
+			BytesTotal int64 `json:"bytes_total"`
+		}
+		getJSON(t, srv.URL+"/v1/apps/"+fleet.VolumeFillingApp+"/volumes/"+v.ID, &raw)
+		if used := float64(raw.BytesUsed) / float64(raw.BytesTotal); used < 0.5 || used > 0.95 {
+			t.Errorf("%s is %.0f%% used, want the story's filling database", v.ID, 100*used)
+		}
+		sel := `{app="` + fleet.VolumeFillingApp + `",instance="` + machines[i].ID + `",mount="` + machines[i].Config.Mounts[0].Path + `"}`
+		for name, want := range map[string]int64{"fly_instance_filesystem_blocks": raw.Blocks, "fly_instance_filesystem_blocks_free": raw.BlocksFree} {
+			res, _, _, err := prom.Query(t.Context(), name+sel, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			vec, _ := res.(model.Vector)
+			if len(vec) != 1 || int64(vec[0].Value) != want {
+				t.Errorf("%s%s = %v, the Volumes API says %d", name, sel, vec, want)
+			}
+		}
 	}
 }

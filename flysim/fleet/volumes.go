@@ -3,6 +3,7 @@ package fleet
 import (
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -130,11 +131,33 @@ func (f *Fleet) DestroyVolume(app, id string) (Volume, error) {
 	return out, nil
 }
 
-// UsedFraction is how full v is at t: UsedAtStart at the fleet's Start,
-// growing by FillPerHour, within [0, 1].
-func (v Volume) UsedFraction(start, t time.Time) float64 {
-	u := v.UsedAtStart + v.FillPerHour*t.Sub(start).Hours()
-	return min(max(u, 0), 1)
+// The ext4 shape of a volume, as statfs reports it: 4 KiB blocks, ~1.6% of
+// the device taken by inode tables and the journal, no blocks reserved for
+// root (Fly's volumes keep none), and an empty filesystem's metadata.
+const (
+	VolumeBlockSize    = 4096
+	VolumeExt4Overhead = 0.016
+	VolumeFreshUsed    = 0.015
+)
+
+// UsedFraction is the share of v the app's files take at t: UsedAtStart at
+// UsedAt (or at creation), growing by FillPerHour, never below an empty
+// filesystem's metadata nor above full. The metrics and the Volumes API
+// both read it, so fly_volume_used_pct and bytes_used agree.
+func (v Volume) UsedFraction(t time.Time) float64 {
+	ref := v.UsedAt
+	if ref.IsZero() {
+		ref = v.CreatedAt
+	}
+	u := v.UsedAtStart + v.FillPerHour*t.Sub(ref).Hours()
+	return min(1, max(VolumeFreshUsed, u))
+}
+
+// Statfs is v's filesystem at t in blocks of VolumeBlockSize: its size and
+// the blocks free (all of them available: nothing is reserved).
+func (v Volume) Statfs(t time.Time) (blocks, free int64) {
+	blocks = int64(math.Floor(float64(v.SizeGB) * (1 << 30) * (1 - VolumeExt4Overhead) / VolumeBlockSize))
+	return blocks, blocks - int64(math.Round(float64(blocks)*v.UsedFraction(t)))
 }
 
 func (f *Fleet) volume(app, id string) (*Volume, error) {

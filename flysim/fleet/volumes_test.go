@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"errors"
+	"math"
 	"testing"
 	"time"
 )
@@ -43,13 +44,21 @@ func TestDeleteAppDestroysItsVolumes(t *testing.T) {
 
 func TestUsedFractionFollowsTheFill(t *testing.T) {
 	t.Parallel()
-	v := Volume{UsedAtStart: 0.8, FillPerHour: 0.1 / 24}
+	v := Volume{SizeGB: 10, CreatedAt: start.Add(-time.Hour), UsedAt: start, UsedAtStart: 0.8, FillPerHour: 0.1 / 24}
 	for _, tc := range []struct {
 		after time.Duration
 		want  float64
 	}{{-24 * time.Hour, 0.7}, {0, 0.8}, {24 * time.Hour, 0.9}, {10 * 24 * time.Hour, 1}} {
-		if got := v.UsedFraction(start, start.Add(tc.after)); got < tc.want-1e-9 || got > tc.want+1e-9 {
+		if got := v.UsedFraction(start.Add(tc.after)); math.Abs(got-tc.want) > 1e-9 {
 			t.Errorf("after %v: %v, want %v", tc.after, got, tc.want)
 		}
+	}
+	fresh := Volume{SizeGB: 1, CreatedAt: start}
+	if got := fresh.UsedFraction(start.Add(time.Hour)); got != VolumeFreshUsed {
+		t.Errorf("a new, unwritten volume is %v used, want the filesystem's own %v", got, VolumeFreshUsed)
+	}
+	blocks, free := v.Statfs(start)
+	if blocks != 2579496 || free != blocks-int64(math.Round(0.8*float64(blocks))) {
+		t.Errorf("statfs of 10 GB at 80%% = %d blocks, %d free", blocks, free)
 	}
 }
