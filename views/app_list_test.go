@@ -396,8 +396,8 @@ func TestListWithoutPrometheus(t *testing.T) {
 		t.Fatalf("list: %d", status)
 	}
 	rows := parseList(t, body)
-	if len(rows) != 7 {
-		t.Fatalf("%d rows, want 7", len(rows))
+	if len(rows) != 11 {
+		t.Fatalf("%d rows, want 11", len(rows))
 	}
 	for _, r := range rows {
 		if r.Sparks != 0 || len(r.Empty) != 4 || r.Empty[0] != "unavailable" || !strings.Contains(r.EmptyWhy[0], "Requests is unavailable: ") {
