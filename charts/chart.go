@@ -136,12 +136,27 @@ func (c *Chart) timeDomain(n int) (time.Time, time.Time) {
 // colors gives each series its palette index (see Series.Dashed, .Tone).
 func colors(series []Series) []int {
 	out := make([]int, len(series))
+	// Untoned series take the palette in order, skipping the colours tones
+	// pin in this chart, so "throttled" in red never shares red with a
+	// machine's line.
+	var pinned [len(lightPalette)]bool
+	for i := range series {
+		if t, ok := toneIndex[series[i].Tone]; ok {
+			pinned[t] = true
+		}
+	}
 	var solid []int
+	next := 0
 	for i := range series {
 		if !series[i].Dashed {
-			out[i] = len(solid) % len(lightPalette)
 			if t, ok := toneIndex[series[i].Tone]; ok {
 				out[i] = t
+			} else {
+				for k := 0; k < len(lightPalette) && pinned[next%len(lightPalette)]; k++ {
+					next++
+				}
+				out[i] = next % len(lightPalette)
+				next++
 			}
 			solid = append(solid, out[i])
 		}
