@@ -6,6 +6,10 @@
 // front of every app, plus fly_instance_up and the Machines API's machine
 // count. The edge sees what clients see, including the 502s and 503s the
 // proxy itself returns when no machine answers, which app-side metrics miss.
+// On top of those, the Fly-native findings (findings_fly.go) judge what
+// makes an app slow or down on Fly: CPU quota throttling, the proxy's hard
+// concurrency limit, volumes filling, crash loops and memory near the OOM
+// killer.
 package health
 
 import (
