@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/flydash/dashboard/flysim"
+	"github.com/flydash/dashboard/promql"
 )
 
 // BenchmarkAppPageFloor is measurement 1 as a Go benchmark: each op is one
@@ -132,11 +133,13 @@ func TestWeightParts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(reSVG.FindAllString(w.body, -1)); n != 6 {
-		t.Errorf("%d SVGs on the page, want 6", n)
+	// Both groups chart, but for the volumes: the app mounts none.
+	want := len(promql.Catalog()) + len(promql.MachinesCatalog()) - 1
+	if n := len(reSVG.FindAllString(w.body, -1)); n != want {
+		t.Errorf("%d SVGs on the page, want %d", n, want)
 	}
-	if n := len(reDataTable.FindAllString(w.body, -1)); n != 6 {
-		t.Errorf("%d data tables, want 6", n)
+	if n := len(reDataTable.FindAllString(w.body, -1)); n != want {
+		t.Errorf("%d data tables, want %d", n, want)
 	}
 	if w.hover == 0 || w.series == 0 || w.css == 0 {
 		t.Errorf("parts not found: %+v", w)
