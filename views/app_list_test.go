@@ -15,6 +15,7 @@ import (
 
 	"github.com/flydash/dashboard/flyapi"
 	"github.com/flydash/dashboard/flysim"
+	"github.com/flydash/dashboard/flysim/fleet"
 	"github.com/flydash/dashboard/health"
 	"github.com/flydash/dashboard/promql"
 )
@@ -25,6 +26,9 @@ import (
 var listNow = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 
 const listIncidentLead = 2*time.Hour + 50*time.Minute
+
+// storyApps is how many apps the default simulated org has: its stories.
+var storyApps = len(fleet.New(fleet.Config{}).Apps())
 
 func newListStack(t testing.TB, apps int, promTimeout time.Duration) *stack {
 	t.Helper()
@@ -218,8 +222,8 @@ func TestListStories(t *testing.T) {
 // metrics call for, over HTTP, with storefront's incident "now".
 func testListVerdicts(t *testing.T, s *stack) {
 	rows := getList(t, s, "/")
-	if len(rows) != 11 {
-		t.Fatalf("%d rows, want the 11 story apps", len(rows))
+	if len(rows) != storyApps {
+		t.Fatalf("%d rows, want the %d story apps", len(rows), storyApps)
 	}
 	for _, tc := range []struct {
 		app    string
@@ -331,7 +335,7 @@ func testListOrder(t *testing.T, s *stack) {
 	}
 
 	rows = getList(t, s, "/?sort=name&range=1h")
-	if got := names(rows); !slices.IsSorted(got) || len(got) != 11 {
+	if got := names(rows); !slices.IsSorted(got) || len(got) != storyApps {
 		t.Errorf("?sort=name gives %v", got)
 	}
 	// The range links keep the sort, and the sort links keep the range.
@@ -363,7 +367,7 @@ func testListSparklines(t *testing.T, s *stack) {
 	_, body, _ := s.get(t, "/")
 	for _, r := range parseList(t, body) {
 		want := 4
-		if r.Name == "queue-worker" || r.Name == "orders-db" { // the two without HTTP
+		if r.Name == fleet.NoHTTPApp || r.Name == fleet.VolumeFillingApp {
 			want = 1
 			if len(r.Empty) != 3 || !strings.Contains(r.EmptyWhy[0], "no public HTTP service") {
 				t.Errorf("%s's empty cells: %q %q", r.Name, r.Empty, r.EmptyWhy)
@@ -396,8 +400,8 @@ func TestListWithoutPrometheus(t *testing.T) {
 		t.Fatalf("list: %d", status)
 	}
 	rows := parseList(t, body)
-	if len(rows) != 11 {
-		t.Fatalf("%d rows, want 11", len(rows))
+	if len(rows) != storyApps {
+		t.Fatalf("%d rows, want %d", len(rows), storyApps)
 	}
 	for _, r := range rows {
 		if r.Sparks != 0 || len(r.Empty) != 4 || r.Empty[0] != "unavailable" || !strings.Contains(r.EmptyWhy[0], "Requests is unavailable: ") {
