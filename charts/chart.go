@@ -83,7 +83,15 @@ const (
 	// columns of 12 px are still finer than a pointer needs; the exact
 	// points are in the chart's CSV.
 	maxColumns = 60
-	noData     = "No data in this range"
+	// hoverValues bounds the values all hover titles hold together, so a
+	// chart of many series (a machine per line, or a compare period) gets
+	// wider columns: a title of seven lines read every 12 px adds little
+	// to one read every 30 px, and each line is what a chart's hover costs
+	// in gzipped bytes (the numbers do not compress). minColumns keeps
+	// columns under about 30 px on a 720 px chart.
+	hoverValues = 180
+	minColumns  = 24
+	noData      = "No data in this range"
 )
 
 // Render writes c as SVG. It fails only if w does, or if c has several

@@ -209,8 +209,9 @@ func TestStackedSeriesAccumulate(t *testing.T) {
 	}
 	// The hover text of a stacked chart gives the total as well.
 	titles := root.find(func(n *node) bool { return n.XMLName.Local == "title" && strings.Contains(n.Text, "Total: ") })
-	if len(titles) != n {
-		t.Errorf("%d hover titles with a total, want %d", len(titles), n)
+	cols := root.find(func(n *node) bool { return n.XMLName.Local == "rect" && n.hasClass("hb") })
+	if len(titles) != len(cols) || len(cols) == 0 {
+		t.Errorf("%d hover titles with a total, want one in each of the %d columns", len(titles), len(cols))
 	}
 }
 

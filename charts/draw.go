@@ -253,11 +253,16 @@ func (f *frame) writeArea(w *svgBuf, i int) {
 
 // writeColumns lays transparent columns over the plot, each with a <title>
 // giving the time and every series' value: hover values without script.
-// Points are grouped so there are at most maxColumns columns; a column
+// Points are grouped so there are at most hoverColumns columns; a column
 // reports its middle point.
 func (f *frame) writeColumns(w *svgBuf) {
 	c := f.c
-	group := (f.n + maxColumns - 1) / maxColumns
+	lines := len(c.Series)
+	if c.Stacked && lines > 1 {
+		lines++ // the total
+	}
+	cols := hoverColumns(lines)
+	group := (f.n + cols - 1) / cols
 	timeFmt := "2006-01-02 15:04 UTC"
 	if c.Step%time.Minute != 0 {
 		timeFmt = "2006-01-02 15:04:05 UTC"
@@ -300,6 +305,13 @@ func (f *frame) writeColumns(w *svgBuf) {
 		w.s("</title></rect>\n")
 	}
 	w.s("</g>\n")
+}
+
+// hoverColumns is the most hover columns a chart whose titles have this
+// many value lines gets: maxColumns, fewer when the lines would take the
+// titles past hoverValues, never under minColumns.
+func hoverColumns(lines int) int {
+	return min(maxColumns, max(minColumns, hoverValues/max(lines, 1)))
 }
 
 // writeMarkers draws each event in range as a dashed vertical line with its

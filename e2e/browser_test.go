@@ -101,6 +101,7 @@ func TestBrowser(t *testing.T) {
 		tb.checkConsole(t, "list")
 		tb.screenshot(t, "01-list")
 	})
+	t.Run("list filter", func(t *testing.T) { testListFilter(t, st, browser) })
 
 	t.Run("app page and range switch", func(t *testing.T) {
 		tb := newTab(t, browser)
@@ -111,6 +112,7 @@ func TestBrowser(t *testing.T) {
 		before := checkCharts(t, tb, "app page", chartsWithoutVolumes())
 		tb.checkConsole(t, "app page")
 		tb.screenshot(t, "02-app-storefront")
+		checkRegionMap(t, tb, []string{"ams", "fra", "iad", "lhr"})
 
 		// Switch to 1h by clicking its link, as a person would.
 		link := `nav.range-nav a[href*="range=1h"]`
@@ -148,8 +150,8 @@ func TestBrowser(t *testing.T) {
 			window.__imgs = links.map(a => { const i = new Image(); i.src = a.href; document.body.appendChild(i); return i; });
 			return links.length;
 		})()`)
-		if n != chartsWithoutVolumes() {
-			t.Fatalf("%d chart image links, want %d", n, chartsWithoutVolumes())
+		if want := chartsWithoutVolumes() + 1; n != want { // and the region map
+			t.Fatalf("%d chart image links, want %d", n, want)
 		}
 		deadline := time.Now().Add(20 * time.Second)
 		for !eval[bool](t, tb, `window.__imgs.every(i => i.complete)`) {
@@ -174,35 +176,27 @@ func TestBrowser(t *testing.T) {
 		if loc := tb.location(t); !strings.Contains(loc, "/apps/"+fleet.IncidentApp+"/explore/http-status") || !strings.Contains(loc, "range=6h") {
 			t.Errorf("the Explore link led to %s, want the http-status explore view keeping range=6h", loc)
 		}
-		if echartsBundled(t) {
-			// explore.js replaces the server's SVG with ECharts' own drawing.
-			tb.do(t, "wait for the interactive chart", chromedp.WaitVisible(chromedp.CSS(`#explore-chart.live svg`)))
-			got := eval[struct {
-				Width, Height float64
-				Paths         int
-				ServerSVG     bool
-			}](t, tb, `(() => {
-				const svg = document.querySelector('#explore-chart.live svg');
-				const r = svg.getBoundingClientRect();
-				const paths = Array.from(svg.querySelectorAll('path')).filter(p => (p.getAttribute('d') || '').length > 20);
-				return {Width: r.width, Height: r.height, Paths: paths.length, ServerSVG: svg.classList.contains('fdc')};
-			})()`)
-			if got.ServerSVG {
-				t.Error("the explore view still shows the server's SVG: explore.js did not draw")
-			}
-			if got.Width < 300 || got.Height < 200 {
-				t.Errorf("the interactive chart is %.0fx%.0f px", got.Width, got.Height)
-			}
-			if got.Paths < 4 {
-				t.Errorf("the interactive chart drew %d paths, want a line or band per status class", got.Paths)
-			}
-		} else {
-			msg := eval[string](t, tb, `(document.querySelector('.explore-missing') || {}).textContent || ''`)
-			if !strings.Contains(msg, "ECharts") {
-				t.Errorf("without ECharts bundled the explore view must say what is missing; it says %q", msg)
-			}
-			checkNoScript(t, tb, "explore without ECharts")
-			checkCharts(t, tb, "explore without ECharts", 1)
+		requireECharts(t)
+		// explore.js replaces the server's SVG with ECharts' own drawing.
+		tb.do(t, "wait for the interactive chart", chromedp.WaitVisible(chromedp.CSS(`#explore-chart.live svg`)))
+		got := eval[struct {
+			Width, Height float64
+			Paths         int
+			ServerSVG     bool
+		}](t, tb, `(() => {
+			const svg = document.querySelector('#explore-chart.live svg');
+			const r = svg.getBoundingClientRect();
+			const paths = Array.from(svg.querySelectorAll('path')).filter(p => (p.getAttribute('d') || '').length > 20);
+			return {Width: r.width, Height: r.height, Paths: paths.length, ServerSVG: svg.classList.contains('fdc')};
+		})()`)
+		if got.ServerSVG {
+			t.Error("the explore view still shows the server's SVG: explore.js did not draw")
+		}
+		if got.Width < 300 || got.Height < 200 {
+			t.Errorf("the interactive chart is %.0fx%.0f px", got.Width, got.Height)
+		}
+		if got.Paths < 4 {
+			t.Errorf("the interactive chart drew %d paths, want a line or band per status class", got.Paths)
 		}
 		tb.checkConsole(t, "explore")
 		tb.screenshot(t, "04-explore-storefront-http-status")
@@ -223,7 +217,8 @@ func TestBrowser(t *testing.T) {
 		if status != http.StatusOK {
 			t.Fatalf("launch: HTTP %d", status)
 		}
-		if loc := tb.location(t); !strings.HasSuffix(loc, "/apps/"+name+"/launch") {
+		// The progress URL carries what was asked for until the machine does.
+		if loc, _ := url.Parse(tb.location(t)); loc.Path != "/apps/"+name+"/launch" || loc.Query().Get("region") != "ams" {
 			t.Fatalf("after submitting the form the page is %s, want the progress page", loc)
 		}
 		if n := eval[int](t, tb, `document.querySelectorAll('meta[http-equiv="refresh"]').length`); n != 1 {
@@ -374,7 +369,7 @@ type chartReport struct {
 // drawn: a non-zero box and at least one series path with a visible extent.
 func checkCharts(t *testing.T, tb *tab, page string, want int) []chartReport {
 	t.Helper()
-	got := eval[[]chartReport](t, tb, `Array.from(document.querySelectorAll('figure svg')).map(svg => {
+	got := eval[[]chartReport](t, tb, `Array.from(document.querySelectorAll('figure svg.fdc')).map(svg => {
 		const r = svg.getBoundingClientRect();
 		const lines = Array.from(svg.querySelectorAll('g.sr path'));
 		const drawn = lines.filter(p => {
@@ -439,7 +434,7 @@ type markerReport struct {
 // the first one can be seen and pointed at: a glyph with a box inside the
 // chart, not hidden by CSS, and on top at its own centre.
 func markerScript(kind string) string {
-	return `Array.from(document.querySelectorAll('figure svg')).map(svg => {
+	return `Array.from(document.querySelectorAll('figure svg.fdc')).map(svg => {
 		const section = svg.closest('section');
 		const marks = svg.querySelectorAll('.mks .mk.k-` + kind + `');
 		const out = {Section: section ? section.id : '', Count: marks.length, Visible: false, Why: '', Title: ''};
@@ -502,16 +497,49 @@ func waitForPath(t *testing.T, tb *tab, path string, limit time.Duration) {
 	t.Fatalf("the page never reached %s; it is at %s", path, last)
 }
 
-// echartsBundled reports whether this build embeds ECharts for the explore
-// view. Under CI it must: .ci/run fetches it, so its absence is a failure.
-func echartsBundled(t *testing.T) bool {
+// requireECharts checks that this tree vendors ECharts for the explore
+// view: it is committed, so a fresh clone draws the interactive chart
+// without any fetch step, and its absence is a failure everywhere.
+func requireECharts(t *testing.T) {
 	t.Helper()
-	_, err := os.Stat("../views/static/vendor/echarts.min.js")
-	if err != nil && os.Getenv("CI") == "true" {
-		t.Fatal("views/static/vendor/echarts.min.js is missing under CI: .ci/run should have fetched it with scripts/fetch-echarts.sh")
+	if _, err := os.Stat("../views/static/vendor/echarts.min.js"); err != nil {
+		t.Fatalf("views/static/vendor/echarts.min.js is missing: it is committed; restore it (git checkout, or scripts/fetch-echarts.sh): %v", err)
 	}
-	if err != nil {
-		t.Log("ECharts is not bundled (run scripts/fetch-echarts.sh): checking the explore view's missing-asset message instead")
+}
+
+// checkRegionMap: the app page's region map is drawn, at a visible size,
+// with a mark for each of the app's regions that the pointer can reach.
+func checkRegionMap(t *testing.T, tb *tab, want []string) {
+	t.Helper()
+	type report struct {
+		Width, Height float64
+		Marks         []string
+		Hit           string
 	}
-	return err == nil
+	got := eval[report](t, tb, `(() => {
+		const svg = document.querySelector('#map figure svg.fdm');
+		if (!svg) return {Width: 0, Height: 0, Marks: [], Hit: ''};
+		const r = svg.getBoundingClientRect();
+		const marks = [...svg.querySelectorAll('g.mr > title')].map(t => t.textContent.split(' ')[0]).sort();
+		// What is under the pointer at the first disc's centre: its mark.
+		const disc = svg.querySelector('g.mr circle.dk');
+		let hit = '';
+		if (disc) {
+			disc.scrollIntoView();
+			const b = disc.getBoundingClientRect();
+			const el = document.elementFromPoint(b.x + b.width / 2, b.y + b.height / 2);
+			const g = el && el.closest('g.mr');
+			hit = g ? g.querySelector('title').textContent.split(' ')[0] : '';
+		}
+		return {Width: r.width, Height: r.height, Marks: marks, Hit: hit};
+	})()`)
+	if got.Width < 300 || got.Height < 150 {
+		t.Errorf("region map is %.0fx%.0f px", got.Width, got.Height)
+	}
+	if strings.Join(got.Marks, " ") != strings.Join(want, " ") {
+		t.Errorf("region map marks %v, want %v", got.Marks, want)
+	}
+	if got.Hit == "" {
+		t.Error("the pointer over a disc does not reach its mark (no hover title)")
+	}
 }

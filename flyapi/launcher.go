@@ -2,16 +2,23 @@ package flyapi
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
-// A launch is the four steps `fly launch` takes for a new web app. Each step
-// is done at most once per launch and a retry resumes at the first step
-// that has not completed, so a double submit or a retry never creates a
-// second app or a second machine.
+// A launch is the four steps `fly launch` takes for a new web app. Each
+// step is done at most once per launch and a retry resumes at the first
+// step Fly does not show done, so a double submit or a retry never creates
+// a second app, machine or set of addresses (see launch_state.go for how
+// the progress is read and NOTES.md for the races).
 const (
 	StepCreateApp  = "Create app"
 	StepAssignIPs  = "Assign public addresses"
@@ -27,107 +34,317 @@ type LaunchState struct {
 	App       string
 	Spec      LaunchSpec
 	Done      []string // completed steps, in order
-	Running   string   // the step in progress, "" when stopped
-	Failed    string   // the step that failed, "" if none
+	Running   string   // the step in progress, "" when none
+	Failed    string   // the step that failed or stopped, "" if none
 	Err       error
 	MachineID string
 	IPs       []IP
+	// StartedAt is when the launch's machine was created, or when this
+	// process first saw the launch before there was one.
 	StartedAt time.Time
-	// CreatedApp is true once this launch created the app, so a failure
-	// page can offer to destroy it.
-	CreatedApp bool
 }
 
 // Finished reports whether every step completed.
-func (s LaunchState) Finished() bool { return len(s.Done) == len(Steps) }
+func (s LaunchState) Finished() bool { return len(s.Done) == len(Steps) && s.Failed == "" }
 
-// Launcher runs launches in the background, one per app name.
+// Stopped reports whether the launch failed or stopped before a step: a
+// person has to retry it or destroy what was made.
+func (s LaunchState) Stopped() bool { return s.Failed != "" && s.Running == "" }
+
+// Launcher runs launches' steps and reads their progress from Fly. What it
+// keeps in memory is a cache for the app list (Active, State) and the one
+// thing Fly cannot say: which step this process is doing right now.
 type Launcher struct {
 	c *Client
-	// PollEvery is how often the machine's state is read while waiting for
-	// it to start.
+	// PollEvery is how often a request that found another one's launch
+	// under way looks again.
 	PollEvery time.Duration
-	// StartTimeout bounds the wait for the machine to reach "started".
+	// StartTimeout is how long a launched machine may take to start before
+	// the launch is reported as failed.
 	StartTimeout time.Duration
+	// WaitOther bounds how long a double submit waits for the request that
+	// created the app to launch its machine.
+	WaitOther time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
 
-	mu       sync.Mutex
-	launches map[string]*LaunchState
+	reads singleflight.Group // Progress's shared reads
+
+	mu      sync.Mutex
+	seen    map[string]*cached
+	running map[string]string // app -> step this process is doing
 }
+
+// cached is the last state this process read or made, with the error of
+// its own last failed step (the words Fly gave, which Fly does not keep).
+type cached struct {
+	st      LaunchState
+	ownErr  error
+	ownStep string
+	seenAt  time.Time
+}
+
+// activeFor is how long a launch read once stays on the app list's banner
+// without being read again: the list shows what this process last saw.
+const activeFor = 10 * time.Minute
 
 // NewLauncher returns a launcher using c.
 func NewLauncher(c *Client) *Launcher {
-	return &Launcher{c: c, PollEvery: 500 * time.Millisecond, StartTimeout: 2 * time.Minute, launches: map[string]*LaunchState{}}
+	return &Launcher{
+		c: c, PollEvery: 250 * time.Millisecond, StartTimeout: 2 * time.Minute, WaitOther: 10 * time.Second,
+		seen: map[string]*cached{}, running: map[string]string{},
+	}
 }
 
-// ErrLaunchInProgress is returned by Start when the app's launch is running.
+// ErrLaunchInProgress is returned by Start when another request (on this
+// dashboard machine or another) created the app for its own launch.
 var ErrLaunchInProgress = errors.New("a launch of this app is already in progress")
 
-// Start begins, or resumes after a failure, the launch of app. The app is
-// created before Start returns, so a taken or invalid name is reported to
-// the person who typed it; the other steps run in the background. A launch
-// already running or finished is left alone and reported with
-// ErrLaunchInProgress, so the caller shows its progress instead.
-func (l *Launcher) Start(ctx context.Context, app string, spec LaunchSpec) error {
-	l.mu.Lock()
-	st, ok := l.launches[app]
-	if ok && (st.Failed == "" || st.Running != "") {
-		l.mu.Unlock()
-		return ErrLaunchInProgress
+func (l *Launcher) now() time.Time {
+	if l.Now != nil {
+		return l.Now()
 	}
-	if !ok {
-		st = &LaunchState{App: app, Spec: spec, StartedAt: time.Now()}
-		l.launches[app] = st
-	}
-	// A retry may correct the form (a bad image, say).
-	st.Spec = spec
-	st.Failed, st.Err = "", nil
-	first := !contains(st.Done, StepCreateApp)
-	if first {
-		st.Running = StepCreateApp
-	}
-	l.mu.Unlock()
+	return time.Now()
+}
 
-	if first {
-		if err := l.do(ctx, st, StepCreateApp); err != nil {
-			l.mu.Lock()
-			delete(l.launches, app)
-			l.mu.Unlock()
+// Start launches app: it creates the app, assigns its addresses and
+// launches its machine before returning, so a failure is reported to the
+// person who asked, with the step it stopped at; Fly starts the machine on
+// its own and Observe follows it. The steps run on a context that outlives
+// the request (a closed tab must not leave an app half-made), each under
+// the client's deadline.
+//
+// A name that is taken by a launch of this dashboard (a double submit, on
+// this machine or another) is not launched twice: Start waits, within
+// WaitOther, for the request that created the app to launch its machine,
+// and returns ErrLaunchInProgress. Creating the app is the one step Fly
+// lets only one request win, so only that request runs the steps.
+func (l *Launcher) Start(ctx context.Context, app string, spec LaunchSpec) (LaunchState, error) {
+	ctx = context.WithoutCancel(ctx)
+	l.setRunning(app, StepCreateApp)
+	_, err := l.c.CreateApp(ctx, app)
+	l.setRunning(app, "")
+	if errors.Is(err, ErrNameTaken) {
+		st, oerr := l.waitForOther(ctx, app, spec)
+		if oerr != nil {
+			// Someone else's app, in this org or another.
+			return LaunchState{}, err
+		}
+		return st, ErrLaunchInProgress
+	}
+	if err != nil {
+		return LaunchState{}, err
+	}
+	l.mu.Lock()
+	l.seen[app] = &cached{st: LaunchState{App: app, Spec: spec, Done: []string{StepCreateApp}, StartedAt: l.now()}, seenAt: l.now()}
+	l.mu.Unlock()
+	return l.resume(ctx, app, spec, LaunchState{App: app, Spec: spec, Done: []string{StepCreateApp}})
+}
+
+// Resume retries a stopped launch from its first step not done, with spec
+// (the retry form may correct the image). A machine that never started is
+// destroyed and launched again. A launch that is finished or whose machine
+// is starting is left alone.
+func (l *Launcher) Resume(ctx context.Context, app string, spec LaunchSpec) (LaunchState, error) {
+	ctx = context.WithoutCancel(ctx)
+	st, err := l.Observe(ctx, app, spec)
+	if err != nil {
+		return st, err
+	}
+	if st.Finished() || (st.Failed == "" && st.Running != "") || l.isRunning(app) {
+		return st, nil
+	}
+	return l.resume(ctx, app, spec, st)
+}
+
+func (l *Launcher) resume(ctx context.Context, app string, spec LaunchSpec, st LaunchState) (LaunchState, error) {
+	if !contains(st.Done, StepAssignIPs) {
+		if err := l.step(app, StepAssignIPs, func() error { _, err := l.c.AssignPublicIPs(ctx, app); return err }); err != nil {
+			return l.failed(ctx, app, spec, StepAssignIPs, err)
+		}
+	}
+	if st.MachineID != "" && st.Failed == StepWaitStarts {
+		// It never started: a new machine (with the retry's image) replaces it.
+		if err := l.step(app, StepLaunch, func() error { return l.c.destroyMachine(ctx, app, st.MachineID) }); err != nil {
+			return l.failed(ctx, app, spec, StepLaunch, err)
+		}
+		st.MachineID = ""
+	}
+	if st.MachineID == "" {
+		if err := l.step(app, StepLaunch, func() error { return l.launchOnce(ctx, app, spec) }); err != nil {
+			return l.failed(ctx, app, spec, StepLaunch, err)
+		}
+	}
+	l.forgetOwnErr(app)
+	return l.Observe(ctx, app, spec)
+}
+
+// launchOnce launches the launch's machine unless one exists. Requests
+// racing here may all see none and all launch one. On Fly the machine name
+// closes most of that: each attempt's name is computed alike by every
+// racer and Fly refuses a second machine of the same name. For whatever
+// gets through, each racer lists the machines after its own launch and
+// destroys every viable one but the first in launchMachines' order. That
+// order is fixed per machine, and of any two racers the one that lists
+// last sees both machines, so the first of all is never destroyed and
+// every other one is: exactly one machine remains.
+func (l *Launcher) launchOnce(ctx context.Context, app string, spec LaunchSpec) error {
+	ever, err := l.c.machinesEver(ctx, app)
+	if err != nil {
+		return err
+	}
+	attempts := 0
+	for _, m := range ever {
+		if m.Metadata[MarkLaunch] == "" {
+			continue
+		}
+		if viable(m) {
+			return nil // a racing request launched it
+		}
+		attempts++
+	}
+	marks := map[string]string{MarkLaunch: newLaunchID(), MarkImage: spec.Image, MarkRegion: spec.Region}
+	_, err = l.c.launchMachine(ctx, app, "launch-"+strconv.Itoa(attempts+1), spec, marks)
+	if err != nil && !errors.Is(err, ErrNameTaken) {
+		return err
+	}
+	ms, lerr := l.c.machines(ctx, app)
+	if lerr != nil {
+		return lerr
+	}
+	var keep []Machine
+	for _, m := range launchMachines(ms) {
+		if viable(m) {
+			keep = append(keep, m)
+		}
+	}
+	if len(keep) == 0 {
+		if err != nil {
 			return err
 		}
-		l.mu.Lock()
-		st.Done = append(st.Done, StepCreateApp)
-		st.Running = ""
-		l.mu.Unlock()
+		return &Error{Op: "launch machine in " + app, Kind: ErrUnavailable, Detail: "the machine Fly accepted is not listed"}
 	}
-	// The rest outlives the request that started it: a closed tab must not
-	// leave an app half-made.
-	go l.run(context.WithoutCancel(ctx), st)
+	for _, dup := range keep[1:] {
+		if derr := l.c.destroyMachine(ctx, app, dup.ID); derr != nil {
+			return fmt.Errorf("remove duplicate machine %s: %w", dup.ID, derr)
+		}
+	}
 	return nil
 }
 
-// State returns the launch of app, if this process started one.
+// step runs one step, marking it as this process's current one.
+func (l *Launcher) step(app, name string, do func() error) error {
+	l.setRunning(app, name)
+	defer l.setRunning(app, "")
+	return do()
+}
+
+// failed records the words of this process's own failure, then reads the
+// launch back from Fly so the page shows what is actually there.
+func (l *Launcher) failed(ctx context.Context, app string, spec LaunchSpec, step string, err error) (LaunchState, error) {
+	l.mu.Lock()
+	c := l.seen[app]
+	if c == nil {
+		c = &cached{st: LaunchState{App: app, Spec: spec, StartedAt: l.now()}}
+		l.seen[app] = c
+	}
+	c.ownStep, c.ownErr = step, err
+	l.mu.Unlock()
+	st, oerr := l.Observe(ctx, app, spec)
+	if oerr != nil {
+		// Fly cannot be read either: say what this process knows.
+		st = LaunchState{App: app, Spec: spec, Done: []string{StepCreateApp}, Failed: step, Err: err}
+	}
+	return st, err
+}
+
+// waitForOther follows a launch another request is running until its
+// machine is launched or it stops, within WaitOther. It fails when the app
+// is not a launch at all.
+func (l *Launcher) waitForOther(ctx context.Context, app string, spec LaunchSpec) (LaunchState, error) {
+	deadline := l.now().Add(l.WaitOther)
+	for {
+		st, err := l.Observe(ctx, app, spec)
+		if err != nil {
+			return st, err
+		}
+		if st.MachineID != "" || !l.now().Before(deadline) {
+			return st, nil
+		}
+		time.Sleep(l.PollEvery)
+	}
+}
+
+// remember merges what this process knows into a state read from Fly: the
+// step it is doing now, and its own words for a step that failed here.
+func (l *Launcher) remember(st LaunchState) LaunchState {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c := l.seen[st.App]
+	if c == nil {
+		c = &cached{}
+		l.seen[st.App] = c
+	}
+	if st.StartedAt.IsZero() {
+		st.StartedAt = c.st.StartedAt
+		if st.StartedAt.IsZero() {
+			st.StartedAt = l.now()
+		}
+	}
+	if step := l.running[st.App]; step != "" && step == st.Failed {
+		st.Failed, st.Err, st.Running = "", nil, step
+	}
+	if c.ownErr != nil && st.Failed == c.ownStep && errors.Is(st.Err, ErrStepStopped) {
+		st.Err = c.ownErr
+	}
+	c.st, c.seenAt = st, l.now()
+	return cloneState(st)
+}
+
+func (l *Launcher) setRunning(app, step string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if step == "" {
+		delete(l.running, app)
+		return
+	}
+	l.running[app] = step
+}
+
+func (l *Launcher) isRunning(app string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.running[app] != ""
+}
+
+func (l *Launcher) forgetOwnErr(app string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if c := l.seen[app]; c != nil {
+		c.ownErr, c.ownStep = nil, ""
+	}
+}
+
+// State returns the launch of app as this process last read it.
 func (l *Launcher) State(app string) (LaunchState, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	st, ok := l.launches[app]
-	if !ok {
+	c, ok := l.seen[app]
+	if !ok || c.st.App == "" {
 		return LaunchState{}, false
 	}
-	cp := *st
-	cp.Done = append([]string(nil), st.Done...)
-	cp.IPs = append([]IP(nil), st.IPs...)
-	return cp, true
+	return cloneState(c.st), true
 }
 
-// Active lists launches that have not finished (running or failed), oldest
-// first, so the app list can show them.
+// Active lists the unfinished launches this process read recently, oldest
+// first, for the app list's banner. It is a cache: the progress page reads
+// Fly.
 func (l *Launcher) Active() []LaunchState {
 	l.mu.Lock()
 	var out []LaunchState
-	for _, st := range l.launches {
-		if !st.Finished() {
-			cp := *st
-			out = append(out, cp)
+	for _, c := range l.seen {
+		if c.st.App != "" && !c.st.Finished() && l.now().Sub(c.seenAt) < activeFor {
+			out = append(out, cloneState(c.st))
 		}
 	}
 	l.mu.Unlock()
@@ -135,93 +352,24 @@ func (l *Launcher) Active() []LaunchState {
 	return out
 }
 
-// Forget drops the record of app's launch, once the app is destroyed.
+// Forget drops what this process remembers of app's launch, once the app
+// is destroyed.
 func (l *Launcher) Forget(app string) {
 	l.mu.Lock()
-	delete(l.launches, app)
+	delete(l.seen, app)
 	l.mu.Unlock()
 }
 
-func (l *Launcher) run(ctx context.Context, st *LaunchState) {
-	for _, step := range Steps {
-		l.mu.Lock()
-		done := contains(st.Done, step)
-		if !done {
-			st.Running = step
-		}
-		l.mu.Unlock()
-		if done {
-			continue
-		}
-		if err := l.do(ctx, st, step); err != nil {
-			l.mu.Lock()
-			st.Running, st.Failed, st.Err = "", step, err
-			l.mu.Unlock()
-			return
-		}
-		l.mu.Lock()
-		st.Done = append(st.Done, step)
-		st.Running = ""
-		l.mu.Unlock()
-	}
-	// The machine has started since the listings were last read.
-	l.c.cache.clear()
+func cloneState(st LaunchState) LaunchState {
+	st.Done = append([]string(nil), st.Done...)
+	st.IPs = append([]IP(nil), st.IPs...)
+	return st
 }
 
-func (l *Launcher) do(ctx context.Context, st *LaunchState, step string) error {
-	switch step {
-	case StepCreateApp:
-		_, err := l.c.CreateApp(ctx, st.App)
-		if err == nil {
-			l.mu.Lock()
-			st.CreatedApp = true
-			l.mu.Unlock()
-		}
-		return err
-	case StepAssignIPs:
-		ips, err := l.c.AssignPublicIPs(ctx, st.App)
-		l.mu.Lock()
-		st.IPs = ips
-		l.mu.Unlock()
-		return err
-	case StepLaunch:
-		m, err := l.c.LaunchMachine(ctx, st.App, st.Spec)
-		if err != nil {
-			return err
-		}
-		l.mu.Lock()
-		st.MachineID = m.ID
-		l.mu.Unlock()
-		return nil
-	case StepWaitStarts:
-		return l.waitStarted(ctx, st.App, st.MachineID)
-	}
-	return nil
-}
-
-func (l *Launcher) waitStarted(ctx context.Context, app, id string) error {
-	ctx, cancel := context.WithTimeout(ctx, l.StartTimeout)
-	defer cancel()
-	tick := time.NewTicker(l.PollEvery)
-	defer tick.Stop()
-	for {
-		m, err := l.c.Machine(ctx, app, id)
-		if err == nil {
-			switch m.State {
-			case "started":
-				return nil
-			case "stopped", "destroyed", "destroying", "failed":
-				return &Error{Op: "start machine " + id, Kind: ErrConflict, Detail: "the machine is " + m.State}
-			}
-		} else if !errors.Is(err, ErrUnavailable) && !errors.Is(err, ErrTimeout) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return &Error{Op: "start machine " + id, Kind: ErrTimeout, Detail: "it was not started after " + l.StartTimeout.String()}
-		case <-tick.C:
-		}
-	}
+func newLaunchID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return hex.EncodeToString(b[:])
 }
 
 func contains(list []string, s string) bool {

@@ -2,6 +2,8 @@ package flyapi
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"sort"
 	"time"
@@ -30,6 +32,9 @@ type Machine struct {
 	Mounts      []Mount
 	// Events, newest first, as Fly lists them.
 	Events []Event
+	// Metadata is config.metadata: Fly's own keys (fly_process_group...)
+	// and the marks a launch leaves (see launch_state.go).
+	Metadata map[string]string
 }
 
 // Event is a machine event: launch, start, exit, update (a deploy)...
@@ -88,17 +93,20 @@ func (c *Client) Machine(ctx context.Context, app, id string) (Machine, error) {
 	return fromFlyMachine(m), nil
 }
 
-// LaunchMachine starts one shared-cpu-1x machine serving HTTP on 8080 behind
-// Fly's proxy on ports 80 and 443, as `fly launch` would for a web app.
-func (c *Client) LaunchMachine(ctx context.Context, app string, spec LaunchSpec) (Machine, error) {
+// launchMachine starts one shared-cpu-1x machine serving HTTP on 8080
+// behind Fly's proxy on ports 80 and 443, as `fly launch` would for a web
+// app, named name and carrying metadata in its config.
+func (c *Client) launchMachine(ctx context.Context, app, name string, spec LaunchSpec, metadata map[string]string) (Machine, error) {
 	defer c.cache.clear()
 	ctx, cancel := c.deadline(ctx)
 	defer cancel()
 	m, err := c.flaps.Launch(ctx, app, fly.LaunchMachineInput{
+		Name:   name,
 		Region: spec.Region,
 		Config: &fly.MachineConfig{
-			Image: spec.Image,
-			Guest: &fly.MachineGuest{CPUKind: "shared", CPUs: 1, MemoryMB: 256},
+			Image:    spec.Image,
+			Metadata: metadata,
+			Guest:    &fly.MachineGuest{CPUKind: "shared", CPUs: 1, MemoryMB: 256},
 			Services: []fly.MachineService{{
 				Protocol:     "tcp",
 				InternalPort: 8080,
@@ -113,6 +121,36 @@ func (c *Client) LaunchMachine(ctx context.Context, app string, spec LaunchSpec)
 		return Machine{}, c.classify(ctx, "launch machine in "+app, err)
 	}
 	return fromFlyMachine(m), nil
+}
+
+// machinesEver lists the app's machines, destroyed ones included, uncached.
+func (c *Client) machinesEver(ctx context.Context, app string) ([]Machine, error) {
+	ctx, cancel := c.deadline(ctx)
+	defer cancel()
+	// flaps appends the state argument to the URL as the query string.
+	list, err := c.flaps.List(ctx, app, "include_deleted=true")
+	if err != nil {
+		return nil, c.classify(ctx, "list machines of "+app, err)
+	}
+	out := make([]Machine, 0, len(list))
+	for _, m := range list {
+		if m != nil {
+			out = append(out, fromFlyMachine(m))
+		}
+	}
+	return out, nil
+}
+
+// destroyMachine kills and destroys one machine; one already gone is fine.
+func (c *Client) destroyMachine(ctx context.Context, app, id string) error {
+	defer c.cache.clear()
+	ctx, cancel := c.deadline(ctx)
+	defer cancel()
+	err := c.flaps.Destroy(ctx, app, fly.RemoveMachineInput{ID: id, Kill: true}, "")
+	if err = c.classify(ctx, fmt.Sprintf("destroy machine %s of %s", id, app), err); err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return nil
 }
 
 func fromFlyMachine(m *fly.Machine) Machine {
@@ -141,6 +179,7 @@ func fromFlyMachine(m *fly.Machine) Machine {
 		if cfg.Guest != nil {
 			out.CPUKind, out.CPUs, out.MemoryMB = cfg.Guest.CPUKind, cfg.Guest.CPUs, cfg.Guest.MemoryMB
 		}
+		out.Metadata = cfg.Metadata
 		fromFlyConfig(&out, cfg)
 	}
 	for _, e := range m.Events {

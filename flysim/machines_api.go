@@ -32,6 +32,7 @@ func (s *Sim) routeMachines(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /v1/apps/{app}/volumes/{id}", s.destroyVolume)
 	mux.HandleFunc("GET /v1/apps/{app}/ip_assignments", s.listIPs)
 	mux.HandleFunc("POST /v1/apps/{app}/ip_assignments", s.assignIP)
+	mux.HandleFunc("DELETE /v1/apps/{app}/ip_assignments/{ip}", s.releaseIP)
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeMachinesError(w, http.StatusNotFound, fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path))
 	})

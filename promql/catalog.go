@@ -154,6 +154,7 @@ var specs = map[string]querySpec{
 		less: byMachine,
 		post: collapseTotals,
 	},
+	"region-errors": regionErrorsSpec, // the region map's (regions.go)
 }
 
 // Catalog returns the app page's queries in page order: are requests

@@ -176,7 +176,3 @@ func (f *FlyOverview) crash(instance, region string) *CrashOverview {
 	f.Crashes = append(f.Crashes, CrashOverview{Instance: instance, Region: region})
 	return &f.Crashes[len(f.Crashes)-1]
 }
-
-// RecentFrom is the index of the first point of w within the recent span,
-// for callers that judge a series the way Recent does.
-func RecentFrom(w Window) int { return recentFrom(w) }

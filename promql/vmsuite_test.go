@@ -169,7 +169,7 @@ func (env vmEnv) checkApp(t *testing.T, app fleet.App, span, offset time.Duratio
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	qs := promql.Catalog()
+	qs := append(promql.Catalog(), promql.RegionErrors())
 	got := env.vm.Run(ctx, app.Name, qs, w, offset)
 	want := env.sim.Run(ctx, app.Name, qs, w, offset)
 	for i, q := range qs {
@@ -226,7 +226,7 @@ func checkShape(t *testing.T, app fleet.App, q promql.Query, w promql.Window, of
 		want = []string{"2xx", "3xx", "4xx", "5xx"}
 	case "latency":
 		want = []string{"p50", "p95", "p99"}
-	case "region-latency", "region-requests":
+	case "region-latency", "region-requests", "region-errors":
 		want = appRegions(app)
 	case "cpu":
 		for _, m := range runningMachines(app, w, offset) {

@@ -1,17 +1,20 @@
 #!/bin/sh
-# Fetches Apache ECharts for the explore view from the npm registry and puts
-# its minified bundle where views embeds it (views/static/vendor/, which git
-# ignores). Run at build time, before `go build`: the dashboard then serves
-# the script itself and pages never load code from a CDN.
+# Updates the vendored Apache ECharts bundle the explore view embeds
+# (views/static/vendor/echarts.min.js, committed, with its LICENSE and
+# NOTICE beside it). A clone already has it: run this only to move to
+# another release, never as a build step.
 #
-# The version is pinned and the bundle's SHA-256 is checked, so a build gets
-# exactly the file that was reviewed whatever the registry returns.
+# To update: set ECHARTS_VERSION to the release, ECHARTS_SHA256 to the
+# SHA-256 of its dist/echarts.min.js (the script prints it when they
+# differ), run it, check the explore view (go test ./e2e), commit. The
+# test views/vendor_test.go checks the committed file against the SHA-256
+# below, so the script, the file and the review cannot drift apart.
 #
-# Usage: scripts/fetch-echarts.sh        (needs npm; idempotent, offline once fetched)
+# Usage: scripts/fetch-echarts.sh        (needs npm; idempotent)
 set -eu
 
-ECHARTS_VERSION=5.6.0
-ECHARTS_SHA256=bf4a223524e40b77c304bec67e1222cf551f14880cf42c69dc046558e11c07b1
+ECHARTS_VERSION=6.1.0
+ECHARTS_SHA256=b66b25aeb4df84e33199dc21694014d336d222cbd9deb0e5a7c14bd6aa0d0fd0
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 vendor=$root/views/static/vendor
@@ -31,8 +34,7 @@ if [ -f "$dest" ] && [ "$(sha256 "$dest")" = "$ECHARTS_SHA256" ]; then
 fi
 
 if ! command -v npm >/dev/null 2>&1; then
-	echo "fetch-echarts: npm is not installed. Install Node.js (which ships npm) and run this again;" >&2
-	echo "without it the dashboard still runs, and the explore view links to the SVG chart instead." >&2
+	echo "fetch-echarts: npm is not installed. Install Node.js (which ships npm) and run this again." >&2
 	exit 1
 fi
 
@@ -48,6 +50,7 @@ tar -xzf "$tmp/echarts-$ECHARTS_VERSION.tgz" -C "$tmp" \
 got=$(sha256 "$tmp/package/dist/echarts.min.js")
 if [ "$got" != "$ECHARTS_SHA256" ]; then
 	echo "fetch-echarts: echarts $ECHARTS_VERSION dist/echarts.min.js has SHA-256 $got, want $ECHARTS_SHA256" >&2
+	echo "fetch-echarts: if you are moving to $ECHARTS_VERSION on purpose, review it and set ECHARTS_SHA256=$got" >&2
 	exit 1
 fi
 
@@ -59,4 +62,4 @@ cp "$tmp/package/NOTICE" "$vendor/ECHARTS-NOTICE.txt"
 # dot files, so not the temporary one either).
 cp "$tmp/package/dist/echarts.min.js" "$vendor/.echarts.min.js.tmp"
 mv "$vendor/.echarts.min.js.tmp" "$dest"
-echo "fetch-echarts: wrote $dest (echarts $ECHARTS_VERSION)"
+echo "fetch-echarts: wrote $dest (echarts $ECHARTS_VERSION); commit it with this script"

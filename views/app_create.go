@@ -3,7 +3,6 @@ package views
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -11,8 +10,9 @@ import (
 	"github.com/flydash/dashboard/flyapi"
 )
 
-// createApp launches an app: it creates the app here, then hands the other
-// steps to the launcher and sends the person to the progress page.
+// createApp launches an app: the launcher creates it, assigns its addresses
+// and launches its machine, then the person follows the machine starting
+// on the progress page, which any dashboard machine can serve.
 func (s *server) createApp(c *gin.Context) {
 	f := launchForm{
 		Name:   strings.TrimSpace(c.PostForm("name")),
@@ -39,10 +39,16 @@ func (s *server) createApp(c *gin.Context) {
 		s.renderLaunchForm(c, http.StatusUnprocessableEntity, f, errs)
 		return
 	}
-	err := s.launcher.Start(c.Request.Context(), f.Name, flyapi.LaunchSpec{Image: f.Image, Region: f.Region})
+	spec := flyapi.LaunchSpec{Image: f.Image, Region: f.Region}
+	st, err := s.launcher.Start(c.Request.Context(), f.Name, spec)
 	switch {
 	case err == nil, errors.Is(err, flyapi.ErrLaunchInProgress):
-		c.Redirect(http.StatusSeeOther, "/apps/"+url.PathEscape(f.Name)+"/launch")
+		c.Redirect(http.StatusSeeOther, launchURL(f.Name, spec))
+	case contains(st.Done, flyapi.StepCreateApp):
+		// The app exists; a later step failed. Show where it stopped, with
+		// Fly's words, here: the retry may reach any dashboard machine.
+		s.log.Warn("launch", "app", f.Name, "step", st.Failed, "err", err)
+		s.renderLaunch(c, flyStatus(err), st)
 	case errors.Is(err, flyapi.ErrNameTaken), errors.Is(err, flyapi.ErrInvalid), errors.Is(err, flyapi.ErrForbidden):
 		errs["name"] = explainFly(err)
 		s.renderLaunchForm(c, http.StatusUnprocessableEntity, f, errs)

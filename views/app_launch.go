@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -17,8 +18,8 @@ type launchPage struct {
 	Failed bool
 	Error  string
 	Form   launchForm
-	// CanDestroy is set when this launch created the app, so a failed
-	// launch can be undone from here.
+	// CanDestroy is set when the launch stopped: what was created so far
+	// can be undone from here.
 	CanDestroy bool
 }
 
@@ -27,19 +28,23 @@ type launchStep struct {
 	State string // done, running, failed, pending
 }
 
-// showLaunch shows a launch's progress, reloading itself until the machine
-// has started, then sends the person to the app.
+// showLaunch shows a launch's progress as Fly has it, so every dashboard
+// machine shows the same page. It reloads itself until the machine has
+// started, then sends the person to the app. The image and region asked
+// for ride in the URL until the machine carries them.
 func (s *server) showLaunch(c *gin.Context) {
 	name := c.Param("name")
-	st, ok := s.launcher.State(name)
-	if !ok {
-		// Not launched by this process (or it restarted): the app page
-		// knows whether the app exists.
-		if _, err := s.fly.GetApp(c.Request.Context(), name); err == nil {
-			c.Redirect(http.StatusSeeOther, "/apps/"+url.PathEscape(name))
-			return
-		}
-		s.fail(c, http.StatusNotFound, "No launch in progress", "There is no launch of "+truncateInput(name)+" in progress. Launch it from the launch form.")
+	if !flyapi.ValidAppName(name) {
+		s.fail(c, http.StatusNotFound, "No such app", "There is no app named "+truncateInput(name)+".")
+		return
+	}
+	st, err := s.launcher.Progress(c.Request.Context(), name, askedSpec(c.Query("image"), c.Query("region")))
+	if s.launchGone(c, name, err) {
+		return
+	}
+	if err != nil {
+		s.log.Warn("read launch", "app", name, "err", err)
+		s.fail(c, flyStatus(err), "Could not read the launch of "+name, explainFly(err)+" Reload the page to try again.")
 		return
 	}
 	if st.Finished() {
@@ -47,31 +52,126 @@ func (s *server) showLaunch(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/apps/"+url.PathEscape(name))
 		return
 	}
-	p := launchPage{layout: s.layout(c, "Launching "+name), App: name, Form: launchForm{Name: name, Image: st.Spec.Image, Region: st.Spec.Region}}
+	s.renderLaunch(c, http.StatusOK, st)
+}
+
+// retryLaunch resumes a stopped launch from its first step not done, on
+// whichever dashboard machine the retry reaches.
+func (s *server) retryLaunch(c *gin.Context) {
+	name := c.Param("name")
+	if !flyapi.ValidAppName(name) {
+		s.fail(c, http.StatusNotFound, "No such app", "There is no app named "+truncateInput(name)+".")
+		return
+	}
+	image, region := strings.TrimSpace(c.PostForm("image")), strings.TrimSpace(c.PostForm("region"))
+	if !validImage(image) || !knownRegion(region) {
+		s.fail(c, http.StatusUnprocessableEntity, "Cannot retry the launch", "The retry needs an image reference and one of the listed regions; start again from the launch form.")
+		return
+	}
+	spec := flyapi.LaunchSpec{Image: image, Region: region}
+	st, err := s.launcher.Resume(c.Request.Context(), name, spec)
+	if s.launchGone(c, name, err) {
+		return
+	}
+	if err != nil && st.App == "" {
+		s.log.Warn("retry launch", "app", name, "err", err)
+		s.fail(c, flyStatus(err), "Could not retry the launch of "+name, explainFly(err))
+		return
+	}
+	if err != nil {
+		s.log.Warn("retry launch", "app", name, "step", st.Failed, "err", err)
+		s.renderLaunch(c, flyStatus(err), st)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, launchURL(name, spec))
+}
+
+// launchGone answers for an app that is not, or no longer, a launch.
+func (s *server) launchGone(c *gin.Context, name string, err error) bool {
+	switch {
+	case errors.Is(err, flyapi.ErrNotALaunch):
+		// Its machines were not launched here: the app page shows them.
+		c.Redirect(http.StatusSeeOther, "/apps/"+url.PathEscape(name))
+	case errors.Is(err, flyapi.ErrNotFound), errors.Is(err, flyapi.ErrForbidden):
+		s.fail(c, http.StatusNotFound, "No launch of "+name, "There is no app named "+name+" in this organization. Launch it from the launch form.")
+	default:
+		return false
+	}
+	return true
+}
+
+// renderLaunch draws the steps, and for a stopped launch the retry and
+// destroy forms.
+func (s *server) renderLaunch(c *gin.Context, status int, st flyapi.LaunchState) {
+	f := launchForm{Name: st.App, Image: st.Spec.Image, Region: st.Spec.Region}
+	if f.Image == "" {
+		f.Image = defaultImage
+	}
+	if f.Region == "" {
+		f.Region = defaultRegion
+	}
+	p := launchPage{layout: s.layout(c, "Launching "+st.App), App: st.App, Form: f}
 	for _, step := range flyapi.Steps {
 		state := "pending"
 		switch {
-		case contains(st.Done, step):
-			state = "done"
 		case st.Running == step:
 			state = "running"
 		case st.Failed == step:
 			state = "failed"
+		case contains(st.Done, step):
+			state = "done"
 		}
 		p.Steps = append(p.Steps, launchStep{Name: step, State: state})
 	}
-	if st.Failed != "" {
-		p.Failed = true
-		p.Error = explainFly(st.Err)
-		var fe *flyapi.Error
-		if errors.As(st.Err, &fe) && fe.Detail != "" && p.Error == "" {
-			p.Error = fe.Detail
-		}
-		p.CanDestroy = st.CreatedApp
+	if st.Stopped() {
+		p.Failed, p.CanDestroy = true, true
+		p.Error = explainLaunch(st.Err)
 	} else {
 		p.Refresh = 1
 	}
-	s.render(c, http.StatusOK, "app_launch", p)
+	s.render(c, status, "app_launch", p)
+}
+
+// explainLaunch says why a launch stopped, in a sentence.
+func explainLaunch(err error) string {
+	var fe *flyapi.Error
+	switch {
+	case errors.Is(err, flyapi.ErrStepStopped):
+		return "This step did not complete: the request doing it failed or was interrupted (on this dashboard machine or another). Retry it from here."
+	case errors.Is(err, flyapi.ErrNotStarted) && errors.As(err, &fe):
+		return "The machine did not start: " + fe.Detail + "."
+	}
+	return explainFly(err)
+}
+
+// launchURL is the progress page, carrying what was asked for until the
+// launch's machine does.
+func launchURL(name string, spec flyapi.LaunchSpec) string {
+	q := url.Values{}
+	if spec.Image != "" {
+		q.Set("image", spec.Image)
+	}
+	if spec.Region != "" {
+		q.Set("region", spec.Region)
+	}
+	u := "/apps/" + url.PathEscape(name) + "/launch"
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	return u
+}
+
+// askedSpec keeps the URL's image and region only when they are what the
+// form would accept.
+func askedSpec(image, region string) flyapi.LaunchSpec {
+	var spec flyapi.LaunchSpec
+	if validImage(image) {
+		spec.Image = image
+	}
+	if knownRegion(region) {
+		spec.Region = region
+	}
+	return spec
 }
 
 func contains(list []string, s string) bool {

@@ -16,21 +16,22 @@ func TestLaunchAndDestroy(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	form := url.Values{"name": {"hello-e2e"}, "image": {"flyio/hellofly:latest"}, "region": {"ams"}}
 
+	const progress = "/apps/hello-e2e/launch?image=flyio%2Fhellofly%3Alatest&region=ams"
 	status, _, hdr := s.post(t, "/apps", form)
-	if status != http.StatusSeeOther || hdr.Get("Location") != "/apps/hello-e2e/launch" {
+	if status != http.StatusSeeOther || hdr.Get("Location") != progress {
 		t.Fatalf("POST /apps: %d to %q, want 303 to the progress page", status, hdr.Get("Location"))
 	}
 	// A double submit must not create a second app: it lands on the same
 	// progress page.
 	status, _, hdr = s.post(t, "/apps", form)
-	if status != http.StatusSeeOther || hdr.Get("Location") != "/apps/hello-e2e/launch" {
+	if status != http.StatusSeeOther || hdr.Get("Location") != progress {
 		t.Fatalf("second POST /apps: %d to %q", status, hdr.Get("Location"))
 	}
 
 	var sawProgress bool
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		status, body, hdr := s.get(t, "/apps/hello-e2e/launch")
+		status, body, hdr := s.get(t, progress)
 		if status == http.StatusSeeOther {
 			if hdr.Get("Location") != "/apps/hello-e2e" {
 				t.Fatalf("finished launch redirects to %q", hdr.Get("Location"))
@@ -159,5 +160,62 @@ func TestUnknownAppsAndRoutes(t *testing.T) {
 	status, body, _ := s.post(t, "/apps/no-such-app/destroy", url.Values{"confirm": {"no-such-app"}})
 	if status != http.StatusNotFound || !strings.Contains(body, "no such app") {
 		t.Errorf("destroy unknown app: %d", status)
+	}
+}
+
+// TestLaunchStoppedAndRetried: an app with nothing but its name (a launch
+// whose request died after creating it, on any dashboard machine) shows as
+// stopped at its addresses, with retry and destroy; the retry finishes it.
+// Apps with machines of their own are not launches.
+func TestLaunchStoppedAndRetried(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	if _, err := s.Sim.Sim.Fleet().CreateApp(s.Sim.Sim.Org(), "half-made"); err != nil {
+		t.Fatal(err)
+	}
+	status, body, _ := s.get(t, "/apps/half-made/launch?image=nginx%3Alatest&region=fra")
+	if status != http.StatusOK {
+		t.Fatalf("progress of a stopped launch: %d", status)
+	}
+	for _, want := range []string{
+		`class="step done"`, `class="step failed"`, "Assign public addresses",
+		"This step did not complete", `action="/apps/half-made/launch"`, `id="retry-image" name="image" value="nginx:latest"`,
+		`name="region" value="fra"`, `action="/apps/half-made/destroy"`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("stopped launch page lacks %s", want)
+		}
+	}
+	if strings.Contains(body, `http-equiv="refresh"`) {
+		t.Error("a stopped launch page keeps reloading itself")
+	}
+	if status, _, _ := s.post(t, "/apps/half-made/launch", url.Values{"image": {"nginx:latest"}, "region": {"nowhere"}}); status != http.StatusUnprocessableEntity {
+		t.Errorf("retry with an unknown region: %d, want 422", status)
+	}
+	status, _, hdr := s.post(t, "/apps/half-made/launch", url.Values{"image": {"nginx:latest"}, "region": {"fra"}})
+	if status != http.StatusSeeOther || hdr.Get("Location") != "/apps/half-made/launch?image=nginx%3Alatest&region=fra" {
+		t.Fatalf("retry: %d to %q", status, hdr.Get("Location"))
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		status, body, hdr := s.get(t, "/apps/half-made/launch")
+		if status == http.StatusSeeOther && hdr.Get("Location") == "/apps/half-made" {
+			break
+		}
+		if status != http.StatusOK || time.Now().After(deadline) {
+			t.Fatalf("after retry: %d\n%s", status, body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	a, err := s.Sim.Sim.Fleet().App("half-made")
+	if err != nil || len(a.Machines) != 1 || a.Machines[0].Image != "nginx:latest" || a.Machines[0].Region != "fra" || len(a.IPs) != 2 {
+		t.Fatalf("retried launch in Fly: %v %+v", err, a)
+	}
+	// An app running machines of its own has no launch to show or retry.
+	if status, _, hdr := s.get(t, "/apps/storefront/launch"); status != http.StatusSeeOther || hdr.Get("Location") != "/apps/storefront" {
+		t.Errorf("progress of an app that is not a launch: %d to %q", status, hdr.Get("Location"))
+	}
+	if status, _, hdr := s.post(t, "/apps/storefront/launch", url.Values{"image": {"nginx"}, "region": {"fra"}}); status != http.StatusSeeOther || hdr.Get("Location") != "/apps/storefront" {
+		t.Errorf("retrying an app that is not a launch: %d to %q", status, hdr.Get("Location"))
 	}
 }

@@ -58,6 +58,7 @@ type appListPage struct {
 	// Summary counts the apps per status, worst first, zero counts left out.
 	Summary []statusCount
 	Retry   string
+	Pager   pager // ?q= and ?page=, in list_page.go
 }
 
 // listColumn is one metric column's header, and why it is empty if its
@@ -139,6 +140,11 @@ func (s *server) listApps(c *gin.Context) {
 		s.fail(c, http.StatusBadRequest, "That link does not describe a view", "sort="+truncateInput(order)+" is not one of health (worst first, the default) or name.")
 		return
 	}
+	lq, err := parseListQuery(q)
+	if err != nil {
+		s.fail(c, http.StatusBadRequest, "That link does not describe a view", err.Error())
+		return
+	}
 	parse := q
 	if q.Get("range") == "" && q.Get("from") == "" && q.Get("to") == "" {
 		parse = url.Values{"range": {listDefaultRange}}
@@ -157,9 +163,11 @@ func (s *server) listApps(c *gin.Context) {
 	p := appListPage{layout: s.layout(c, "Apps"), Range: view.Range, Sort: order}
 	p.Nav = "apps"
 	p.Refresh = view.refreshSeconds()
-	p.RangeNav = listRangeNav(c.Request.URL, view)
-	p.SortBy.Health = linkWith(c.Request.URL, map[string]string{"sort": ""})
-	p.SortBy.Name = linkWith(c.Request.URL, map[string]string{"sort": sortName})
+	first := firstPage(c.Request.URL) // a new range or order starts at page 1
+	p.RangeNav = listRangeNav(first, view)
+	p.RangeNav.Refresh = listRangeNav(c.Request.URL, view).Refresh
+	p.SortBy.Health = linkWith(first, map[string]string{"sort": ""})
+	p.SortBy.Name = linkWith(first, map[string]string{"sort": sortName})
 
 	ctx := c.Request.Context()
 	var (
@@ -213,7 +221,6 @@ func (s *server) listApps(c *gin.Context) {
 				r.Reporting = 0
 			}
 		}
-		r.Sparks = s.sparkCells(ov, row, r.Verdict)
 		r.MachinesTone = findingTone(r.Verdict, health.MetricMachines)
 		counts[r.Verdict.Status]++
 		p.Apps = append(p.Apps, r)
@@ -229,6 +236,14 @@ func (s *server) listApps(c *gin.Context) {
 		if n := counts[st]; n > 0 {
 			p.Summary = append(p.Summary, statusCount{st, n})
 		}
+	}
+	if !s.pageList(c, &p, lq, listErr == nil) {
+		return
+	}
+	// Sparklines only for the rows shown: most of a page's bytes and time.
+	for i := range p.Apps {
+		row, _ := ov.App(p.Apps[i].Name)
+		p.Apps[i].Sparks = s.sparkCells(ov, row, p.Apps[i].Verdict)
 	}
 	p.Launching = s.launcher.Active()
 	s.render(c, http.StatusOK, "app_list", p)

@@ -27,6 +27,7 @@ type appPage struct {
 	Regions     []string
 	Events      []machineEvent
 	Panels      []panel
+	Map         mapPanel // region_map_file.go; drawn after the region charts
 	// MachinePanels are the second group: CPU quota, limits, volumes, data out.
 	MachinePanels []panel
 	MachineRows   []machineRow
@@ -67,11 +68,13 @@ func (s *server) showApp(c *gin.Context) {
 		app                 flyapi.App
 		appErr, machinesErr error
 		machines            []flyapi.Machine
+		mapErrs             promql.Result
 	)
-	wg.Add(2)
+	req := chartRequest{App: name, Range: view.Range, Compare: view.Compare}
+	wg.Add(3)
 	go func() { defer wg.Done(); app, appErr = s.fly.GetApp(ctx, name) }()
 	go func() { defer wg.Done(); machines, machinesErr = s.fly.Machines(ctx, name) }()
-	req := chartRequest{App: name, Range: view.Range, Compare: view.Compare}
+	go func() { defer wg.Done(); mapErrs = s.regionErrors(ctx, req) }()
 	catalog := append(promql.Catalog(), promql.MachinesCatalog()...)
 	window, results, prev, winErr := s.chartData(ctx, req, catalog)
 	wg.Wait()
@@ -116,6 +119,7 @@ func (s *server) showApp(c *gin.Context) {
 			p.MachinePanels = append(p.MachinePanels, pn)
 		}
 	}
+	p.Map = s.mapPanelFor(window, results, mapErrs, machines, machinesErr, name, q)
 	s.render(c, http.StatusOK, "app_show", p)
 }
 

@@ -76,7 +76,6 @@ type authenticator struct {
 	now    func() time.Time
 
 	mu       sync.Mutex
-	revoked  map[string]time.Time // session id -> its expiry
 	limiters map[string]*clientLimiter
 	global   *rate.Limiter
 	swept    time.Time
@@ -110,7 +109,6 @@ func newAuthenticator(cfg Auth, secure bool, now func() time.Time) (*authenticat
 		cfg:      cfg,
 		secure:   secure,
 		now:      now,
-		revoked:  map[string]time.Time{},
 		limiters: map[string]*clientLimiter{},
 		global:   rate.NewLimiter(rate.Every(globalLoginEvery), globalLoginBurst),
 	}, nil
@@ -135,8 +133,10 @@ func (a *authenticator) checkPassword(pw string) bool {
 	return bcrypt.CompareHashAndPassword(a.cfg.PasswordHash, []byte(pw)) == nil
 }
 
-// A session cookie is "v1.<expiry unix>.<id>.<mac>": the id lets sign-out
-// revoke that one session; the MAC covers everything before it.
+// A session cookie is "v1.<expiry unix>.<id>.<mac>": the id names the
+// session in logs and tests; the MAC covers everything before it. Nothing
+// about a session is kept here, so every machine sharing SESSION_SECRET
+// accepts and refuses exactly the same cookies.
 func (a *authenticator) mac(payload string) []byte {
 	m := hmac.New(sha256.New, a.cfg.SessionKey)
 	m.Write([]byte("flydash session\x00" + payload))
@@ -151,8 +151,7 @@ func (a *authenticator) issue() (value string, maxAge int) {
 	return payload + "." + base64.RawURLEncoding.EncodeToString(a.mac(payload)), int(a.cfg.SessionTTL.Seconds())
 }
 
-// verify returns the session id when value is a valid, unexpired,
-// unrevoked session.
+// verify returns the session id when value is a valid, unexpired session.
 func (a *authenticator) verify(value string) (string, bool) {
 	if len(value) > 200 {
 		return "", false
@@ -174,11 +173,7 @@ func (a *authenticator) verify(value string) (string, bool) {
 	if err != nil || !a.now().Before(time.Unix(exp, 0)) {
 		return "", false
 	}
-	id := parts[2]
-	a.mu.Lock()
-	_, gone := a.revoked[id]
-	a.mu.Unlock()
-	return id, !gone
+	return parts[2], true
 }
 
 // session is the request's valid session id, if any.
@@ -191,26 +186,6 @@ func (a *authenticator) session(r *http.Request) (string, bool) {
 		return "", false
 	}
 	return a.verify(ck.Value)
-}
-
-// revoke ends a session before its expiry. Revocations live in memory: a
-// restart forgets them, which is why sessions also expire.
-func (a *authenticator) revoke(value string) {
-	id, ok := a.verify(value)
-	if !ok {
-		return
-	}
-	parts := strings.Split(value, ".")
-	exp, _ := strconv.ParseInt(parts[1], 10, 64)
-	now := a.now()
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for k, e := range a.revoked {
-		if now.After(e) {
-			delete(a.revoked, k)
-		}
-	}
-	a.revoked[id] = time.Unix(exp, 0)
 }
 
 func (a *authenticator) setCookie(c *gin.Context, value string, maxAge int) {
@@ -290,11 +265,12 @@ func (s *server) requireSession(c *gin.Context) {
 }
 
 // publicPath is what anyone may reach: the sign-in page, Fly's health
-// check, the stylesheets and icon the sign-in page itself needs, and
-// signing out (a stale page may still show the button).
+// check, robots.txt (a crawler has no session), the stylesheets and icon
+// the sign-in page itself needs, and signing out (a stale page may still
+// show the button).
 func publicPath(method, p string) bool {
 	switch p {
-	case "/login", "/healthz", "/static-charts.css":
+	case "/login", "/healthz", "/static-charts.css", "/robots.txt":
 		return true
 	case "/logout":
 		return method == http.MethodPost

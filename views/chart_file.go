@@ -32,6 +32,10 @@ func (s *server) showChartFile(c *gin.Context) {
 		s.fail(c, http.StatusNotFound, "No such chart", "Chart URLs end in .svg, .csv or .json.")
 		return
 	}
+	if slug == mapSlug {
+		s.showMapFile(c, name, ext) // region_map_file.go
+		return
+	}
 	chart, res, status, msg := s.oneChart(c, name, slug)
 	if status != http.StatusOK {
 		if ext == "svg" && status >= 500 {
@@ -108,8 +112,13 @@ func messageChart(c charts.Chart, msg string) charts.Chart {
 }
 
 func (s *server) writeSVG(c *gin.Context, status int, chart charts.Chart) {
+	s.serveSVG(c, status, func(b *bytes.Buffer) error { return charts.Render(b, chart, charts.Options{Standalone: true}) })
+}
+
+// serveSVG answers with a standalone SVG drawn by render.
+func (s *server) serveSVG(c *gin.Context, status int, render func(*bytes.Buffer) error) {
 	var buf bytes.Buffer
-	if err := charts.Render(&buf, chart, charts.Options{Standalone: true}); err != nil {
+	if err := render(&buf); err != nil {
 		s.log.Error("render svg", "err", err)
 		s.fail(c, http.StatusInternalServerError, "Chart unavailable", "This chart could not be drawn.")
 		return

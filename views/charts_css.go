@@ -12,5 +12,8 @@ import (
 // that inline and standalone charts share one palette.
 func (s *server) chartsCSS(c *gin.Context) {
 	c.Header("Cache-Control", "public, max-age=3600")
-	c.Data(http.StatusOK, "text/css; charset=utf-8", []byte(charts.CSS()))
+	c.Data(http.StatusOK, "text/css; charset=utf-8", chartsStylesheet)
 }
+
+// chartsStylesheet is the charts' and the region map's styles.
+var chartsStylesheet = []byte(charts.CSS() + charts.MapCSS())

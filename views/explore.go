@@ -17,17 +17,16 @@ import (
 	"github.com/flydash/dashboard/promql"
 )
 
-// ECharts is fetched from npm at build time and embedded with the rest of
-// static/; it is never loaded from a CDN.
-//
-//go:generate sh ../scripts/fetch-echarts.sh
+// ECharts is vendored (a pinned release, committed with its licence) and
+// embedded with the rest of static/; it is never loaded from a CDN.
+// scripts/fetch-echarts.sh updates it.
 
-// echartsAsset is where scripts/fetch-echarts.sh puts the bundle.
+// echartsAsset is the vendored bundle.
 const echartsAsset = "static/vendor/echarts.min.js"
 
 // echartsBundled says whether this binary embeds ECharts. Without it (a
-// plain `go run` that skipped the fetch) the explore page must not carry a
-// script tag that 404s: it says what is missing and shows the SVG chart.
+// tree where the vendored file was deleted) the explore page must not carry
+// a script tag that 404s: it says what is missing and shows the SVG chart.
 var echartsBundled = func() bool {
 	_, err := fs.Stat(staticFS, echartsAsset)
 	return err == nil
@@ -105,7 +104,7 @@ func (s *server) showExplore(c *gin.Context) {
 	p.Table = newDataTable(chart, p.Links)
 	if !echartsBundled {
 		p.Missing = "This build of the dashboard does not include Apache ECharts, which draws the interactive chart. " +
-			"Run scripts/fetch-echarts.sh (needs npm) to enable the interactive view."
+			"Restore views/static/vendor/echarts.min.js (git checkout, or scripts/fetch-echarts.sh) to enable the interactive view."
 		s.render(c, http.StatusOK, "explore", p)
 		return
 	}

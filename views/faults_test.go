@@ -54,8 +54,8 @@ func TestMachinesAPIFaults(t *testing.T) {
 				t.Errorf("app page does not say %q", tc.want)
 			}
 			traffic, _, _ := strings.Cut(body, `id="machines-group"`)
-			if n := strings.Count(traffic, "<figure>"); n != len(promql.Catalog()) {
-				t.Errorf("app page shows %d traffic charts, want all %d despite the Machines API", n, len(promql.Catalog()))
+			if n := strings.Count(traffic, "<figure>"); n != len(promql.Catalog())+1 {
+				t.Errorf("app page shows %d traffic charts, want all %d and the region map despite the Machines API", n, len(promql.Catalog()))
 			}
 		})
 	}
@@ -82,8 +82,8 @@ func TestPrometheusFaults(t *testing.T) {
 			if status != http.StatusOK {
 				t.Fatalf("app page: %d", status)
 			}
-			if n, want := strings.Count(body, `class="chart-state error"`), len(promql.Catalog())+len(promql.MachinesCatalog()); n != want {
-				t.Errorf("%d panels show an error, want %d", n, want)
+			if n, want := strings.Count(body, `class="chart-state error"`), len(promql.Catalog())+len(promql.MachinesCatalog())+1; n != want {
+				t.Errorf("%d panels show an error, want %d (both groups and the region map)", n, want)
 			}
 			if !strings.Contains(body, tc.want) {
 				t.Errorf("panels do not say %q", tc.want)
@@ -99,6 +99,9 @@ func TestPrometheusFaults(t *testing.T) {
 			}
 			if !strings.Contains(svg, tc.want) {
 				t.Errorf("the chart image does not say %q", tc.want)
+			}
+			if _, svg, _ := s.get(t, "/apps/storefront/charts/map.svg?range=1h"); !strings.Contains(svg, tc.want) {
+				t.Errorf("the map image does not say %q", tc.want)
 			}
 			// Data downloads fail plainly.
 			if status, _, _ := s.get(t, "/apps/storefront/charts/cpu.csv?range=1h"); status != http.StatusBadGateway {

@@ -39,6 +39,8 @@ func FuzzRequests(f *testing.F) {
 		{0, "/apps/storefront", "from=1&to=2&compare=7d", ""},
 		{0, "/apps/storefront", "range=%00&refresh=%ff", ""},
 		{0, "/apps/search-api/charts/latency.svg", "range=1h&compare=1d", ""},
+		{0, "/apps/search-api/charts/map.svg", "range=1h&compare=7d", ""},
+		{0, "/apps/storefront/charts/map.json", "from=2026-01-01T00:00:00Z&to=2026-01-01T00:00:01Z", ""},
 		{0, "/apps/storefront/charts/requests.csv", "range=5m", ""},
 		{0, "/apps/storefront/charts/cpu.json", "from=2026-01-01T00:00:00Z&to=2026-01-01T00:00:01Z", ""},
 		{0, "/apps/storefront/charts/..svg", "", ""},

@@ -38,6 +38,9 @@ func (s *server) securityHeaders(c *gin.Context) {
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	// A private dashboard: no page, image or data file belongs in a search
+	// index, wherever a crawler found the link (see robots.go).
+	h.Set("X-Robots-Tag", "noindex, nofollow")
 	if s.secureCookies {
 		// Browsers honour it only over HTTPS, which is when cookies are
 		// Secure: Fly's proxy terminates TLS in front of us.

@@ -49,6 +49,7 @@ func checkPageHeaders(t *testing.T, what string, h http.Header) {
 		"X-Content-Type-Options": "nosniff",
 		"X-Frame-Options":        "DENY",
 		"Referrer-Policy":        "same-origin",
+		"X-Robots-Tag":           "noindex, nofollow",
 	} {
 		if got := h.Get(name); got != want {
 			t.Errorf("%s: %s is %q, want %q", what, name, got, want)

@@ -108,6 +108,7 @@ func (s *server) routes() http.Handler {
 	r.StaticFS("/static", http.FS(static))
 	r.GET("/static-charts.css", s.chartsCSS)
 	r.GET("/healthz", s.healthz)
+	r.GET("/robots.txt", s.robots)
 	if s.auth.enabled() {
 		r.GET("/login", s.showLogin)
 		r.POST("/login", s.login)
@@ -122,6 +123,7 @@ func (s *server) routes() http.Handler {
 	r.POST("/apps", s.createApp)
 	r.GET("/apps/:name", s.showApp)
 	r.GET("/apps/:name/launch", s.showLaunch)
+	r.POST("/apps/:name/launch", s.retryLaunch)
 	r.POST("/apps/:name/destroy", s.destroyApp)
 	r.GET("/apps/:name/charts/:file", s.showChartFile)
 	r.GET("/apps/:name/explore/:slug", s.showExplore)

@@ -120,7 +120,7 @@ func TestFloorRound(t *testing.T) {
 }
 
 // TestWeightParts: the page weight finds the parts it reports (six chart
-// SVGs, six data tables, the hover columns) and no script.
+// SVGs and the region map, their seven data tables, the hover columns) and no script.
 func TestWeightParts(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -133,8 +133,9 @@ func TestWeightParts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Both groups chart, but for the volumes: the app mounts none.
-	want := len(promql.Catalog()) + len(promql.MachinesCatalog()) - 1
+	// Both groups chart, but for the volumes (the app mounts none), and
+	// the region map.
+	want := len(promql.Catalog()) + len(promql.MachinesCatalog()) - 1 + 1
 	if n := len(reSVG.FindAllString(w.body, -1)); n != want {
 		t.Errorf("%d SVGs on the page, want %d", n, want)
 	}

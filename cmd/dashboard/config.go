@@ -50,7 +50,8 @@ type config struct {
 	PasswordHash []byte
 	// SessionKey signs session cookies. It derives from SESSION_SECRET and
 	// the password, so changing either signs everyone out; without
-	// SESSION_SECRET it is random and sessions end with the process.
+	// SESSION_SECRET (allowed on loopback only) it is random and sessions
+	// end with the process.
 	SessionKey          []byte
 	SessionKeyEphemeral bool
 	// OnFly is set when FLY_APP_NAME is (Fly sets it in every machine):
@@ -100,6 +101,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if err := c.loadListen(env("LISTEN_ADDR"), env("PORT")); err != nil {
 		return c, err
+	}
+	// Reached beyond this machine means deployed, and Fly deploys two
+	// machines: a random key per machine would sign a person out whenever
+	// the proxy picks the other one. One shared secret or no start.
+	if c.SessionKeyEphemeral && !c.Loopback {
+		return c, fmt.Errorf("DASHBOARD_PASSWORD is set and LISTEN_ADDR=%s is public, but SESSION_SECRET is not: set SESSION_SECRET (e.g. openssl rand -hex 32) so every machine accepts the same sessions, or listen on 127.0.0.1", c.ListenAddr)
 	}
 	if c.MetricsAddr != "" {
 		if _, err := parseAddr(c.MetricsAddr); err != nil {

@@ -21,6 +21,9 @@ func envOf(m map[string]string) func(string) string {
 
 const testPassword = "a long enough password"
 
+// sessionSecret is a SESSION_SECRET long enough to be accepted.
+const sessionSecret = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
 func TestConfigErrors(t *testing.T) {
 	t.Parallel()
 	hash, err := bcrypt.GenerateFromPassword([]byte(testPassword), bcrypt.MinCost)
@@ -47,6 +50,10 @@ func TestConfigErrors(t *testing.T) {
 		{"over-long password", map[string]string{"DASHBOARD_PASSWORD": strings.Repeat("p", 73)}, "DASHBOARD_PASSWORD"},
 		{"not a bcrypt hash", map[string]string{"DASHBOARD_PASSWORD_HASH": "5f4dcc3b5aa765d61d8327deb882cf99"}, "DASHBOARD_PASSWORD_HASH"},
 		{"short session secret", map[string]string{"DASHBOARD_PASSWORD": testPassword, "SESSION_SECRET": "short"}, "SESSION_SECRET"},
+		// Deployed (a public address) means several machines: each would
+		// sign sessions with its own random key.
+		{"password, public, no session secret", map[string]string{"DASHBOARD_PASSWORD": testPassword}, "set SESSION_SECRET"},
+		{"hash, public, no session secret", map[string]string{"DASHBOARD_PASSWORD_HASH": string(hash), "LISTEN_ADDR": "0.0.0.0:8080"}, "set SESSION_SECRET"},
 		{"session secret without password", map[string]string{"SESSION_SECRET": strings.Repeat("s", 32)}, "SESSION_SECRET"},
 		{"bad metrics address", map[string]string{"METRICS_ADDR": "9091"}, "METRICS_ADDR"},
 		{"bad log format", map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT"},
@@ -82,9 +89,10 @@ func TestConfigListenRule(t *testing.T) {
 		{"PORT: loopback", map[string]string{"PORT": "9000"}, "127.0.0.1:9000", true},
 		{"localhost", map[string]string{"LISTEN_ADDR": "localhost:8080"}, "localhost:8080", true},
 		{"IPv6 loopback", map[string]string{"LISTEN_ADDR": "[::1]:8080"}, "[::1]:8080", true},
-		{"password: every interface", map[string]string{"DASHBOARD_PASSWORD": testPassword}, ":8080", false},
-		{"hash: every interface", map[string]string{"DASHBOARD_PASSWORD_HASH": string(hash)}, ":8080", false},
-		{"password: explicit bind", map[string]string{"DASHBOARD_PASSWORD": testPassword, "LISTEN_ADDR": "0.0.0.0:8080"}, "0.0.0.0:8080", false},
+		{"password: every interface", map[string]string{"DASHBOARD_PASSWORD": testPassword, "SESSION_SECRET": sessionSecret}, ":8080", false},
+		{"hash: every interface", map[string]string{"DASHBOARD_PASSWORD_HASH": string(hash), "SESSION_SECRET": sessionSecret}, ":8080", false},
+		{"password: explicit bind", map[string]string{"DASHBOARD_PASSWORD": testPassword, "LISTEN_ADDR": "0.0.0.0:8080", "SESSION_SECRET": sessionSecret}, "0.0.0.0:8080", false},
+		{"password: loopback needs no session secret", map[string]string{"DASHBOARD_PASSWORD": testPassword, "LISTEN_ADDR": "127.0.0.1:8080"}, "127.0.0.1:8080", true},
 		{"password: loopback still loopback", map[string]string{"DASHBOARD_PASSWORD": testPassword, "LISTEN_ADDR": "127.0.0.1:0"}, "127.0.0.1:0", true},
 	} {
 		c, err := loadConfig(envOf(tc.env))
@@ -100,7 +108,7 @@ func TestConfigListenRule(t *testing.T) {
 
 func TestConfigPasswordAndSessionKey(t *testing.T) {
 	t.Parallel()
-	c, err := loadConfig(envOf(map[string]string{"DASHBOARD_PASSWORD": testPassword}))
+	c, err := loadConfig(envOf(map[string]string{"DASHBOARD_PASSWORD": testPassword, "LISTEN_ADDR": "127.0.0.1:8080"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +119,7 @@ func TestConfigPasswordAndSessionKey(t *testing.T) {
 		t.Errorf("without SESSION_SECRET: ephemeral %v, key %d bytes; want a random 32-byte key", c.SessionKeyEphemeral, len(c.SessionKey))
 	}
 
-	secret := strings.Repeat("0123456789abcdef", 4)
+	secret := sessionSecret
 	key := func(env map[string]string) []byte {
 		t.Helper()
 		c, err := loadConfig(envOf(env))

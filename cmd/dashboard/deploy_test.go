@@ -298,13 +298,25 @@ func TestDockerBuildCommand(t *testing.T) {
 		t.Errorf("refusal is not one line naming DASHBOARD_PASSWORD:\n%s", out)
 	}
 
-	// With a password: serves (on a free port rather than 8080), then stops
-	// on SIGTERM with status 0.
+	// A password but no SESSION_SECRET: refused too, since Fly runs two
+	// machines and each would sign sessions with its own random key.
+	refuse = exec.Command(bin)
+	refuse.Env, refuse.Dir = imageEnv("DASHBOARD_PASSWORD="+testPassword), empty
+	out, err = refuse.CombinedOutput()
+	if err == nil {
+		t.Fatalf("started on %s with a password but no SESSION_SECRET", image["LISTEN_ADDR"])
+	}
+	if lines := strings.Split(strings.TrimSpace(string(out)), "\n"); len(lines) != 1 || !strings.Contains(lines[0], "set SESSION_SECRET") {
+		t.Errorf("refusal is not one line naming SESSION_SECRET:\n%s", out)
+	}
+
+	// With a password and a secret: serves (on a free port rather than
+	// 8080), then stops on SIGTERM with status 0.
 	host, _, _ := net.SplitHostPort(image["LISTEN_ADDR"])
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	serve := exec.CommandContext(ctx, bin)
-	serve.Env = append(imageEnv("DASHBOARD_PASSWORD="+testPassword), "LISTEN_ADDR="+net.JoinHostPort(host, "0"))
+	serve.Env = append(imageEnv("DASHBOARD_PASSWORD="+testPassword, "SESSION_SECRET="+sessionSecret), "LISTEN_ADDR="+net.JoinHostPort(host, "0"))
 	serve.Dir = empty
 	stderr, _ := serve.StderrPipe()
 	if err := serve.Start(); err != nil {

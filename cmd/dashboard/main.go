@@ -138,7 +138,7 @@ func run(ctx context.Context, getenv func(string) string, logw io.Writer, ready 
 	case cfg.PasswordHash == nil:
 		log.Info("no DASHBOARD_PASSWORD: open to anyone on this machine, and only to them")
 	case cfg.SessionKeyEphemeral:
-		log.Warn("SESSION_SECRET is not set: sessions are signed with a random key and end when the dashboard restarts (and do not carry across machines)")
+		log.Warn("SESSION_SECRET is not set: sessions are signed with a random key and end when the dashboard restarts")
 	}
 	log.Info("dashboard listening", "url", "http://"+ln.Addr().String(), "org", cfg.Org, "demo", demo,
 		"sign_in", cfg.PasswordHash != nil, "metrics", addrString(metricsAddr))
