@@ -19,6 +19,9 @@ type App struct {
 	Network      string
 	MachineCount int
 	Org          string
+	// OrgNumericID is the org's internal numeric id, which Fly's managed
+	// Grafana takes as orgId; 0 when the Machines API did not say.
+	OrgNumericID int64
 }
 
 // Hostname is where Fly serves the app.
@@ -117,5 +120,6 @@ func fromFlapsApp(a flaps.App, org string) App {
 		Network:      a.Network,
 		MachineCount: int(a.MachineCount),
 		Org:          org,
+		OrgNumericID: int64(a.Organization.InternalNumericID),
 	}
 }

@@ -25,6 +25,11 @@ type Machine struct {
 	UpdatedAt time.Time
 	// HTTPService is set when the machine is behind Fly's HTTP proxy.
 	HTTPService bool
+	// Size is flyctl's name for the guest ("shared-cpu-1x"); Concurrency
+	// the HTTP service's limits (nil without one); Mounts its volumes.
+	Size        string
+	Concurrency *Concurrency
+	Mounts      []Mount
 	// Events, newest first, as Fly lists them.
 	Events []Event
 	// Metadata is config.metadata: Fly's own keys (fly_process_group...)
@@ -175,6 +180,7 @@ func fromFlyMachine(m *fly.Machine) Machine {
 			out.CPUKind, out.CPUs, out.MemoryMB = cfg.Guest.CPUKind, cfg.Guest.CPUs, cfg.Guest.MemoryMB
 		}
 		out.Metadata = cfg.Metadata
+		fromFlyConfig(&out, cfg)
 	}
 	for _, e := range m.Events {
 		if e == nil {

@@ -290,8 +290,8 @@ func TestFlysimOverviewCostIsFlat(t *testing.T) {
 			}
 		}
 		_, prom := srv.Sim.Counts()
-		if prom != 5 || len(ov.Apps) < apps {
-			t.Errorf("%d apps: %d queries, %d rows; want 5 queries and a row per app", apps, prom, len(ov.Apps))
+		if prom != 9 || len(ov.Apps) < apps {
+			t.Errorf("%d apps: %d queries, %d rows; want 9 queries and a row per app", apps, prom, len(ov.Apps))
 		}
 	}
 }

@@ -84,6 +84,9 @@ type appRow struct {
 	// FromMetrics marks an app listed from Prometheus alone, the Machines
 	// API being down: its machine count is unknown, and it cannot be destroyed.
 	FromMetrics bool
+	// MachinesTone marks the machines column when a finding is about them
+	// (none reporting, a crash loop): "warn" or "bad".
+	MachinesTone string
 }
 
 // sparkCell is one metric of one app: a sparkline and its recent value, or
@@ -222,6 +225,7 @@ func (s *server) listApps(c *gin.Context) {
 				r.Reporting = 0
 			}
 		}
+		r.MachinesTone = findingTone(r.Verdict, health.MetricMachines)
 		counts[r.Verdict.Status]++
 		p.Apps = append(p.Apps, r)
 	}
@@ -277,11 +281,8 @@ func (s *server) sparkCells(ov promql.Overview, row promql.AppOverview, v health
 		}
 		values := col.values(row)
 		tone := ""
-		if st, ok := v.Flags(col.metric); ok && col.metric != "" {
-			tone = "warn"
-			if st == health.Down {
-				tone = "bad"
-			}
+		if col.metric != "" {
+			tone = findingTone(v, col.metric)
 		}
 		buf.Reset()
 		err := charts.RenderSpark(&buf, charts.Spark{

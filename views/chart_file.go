@@ -108,6 +108,8 @@ func (s *server) oneChartMachines(c *gin.Context, name, slug string) (charts.Cha
 		pr = &prev[0]
 	}
 	chart := buildChart("chart", cur[0], pr, v.Compare, eventMarkers(name, ms.list, c.Request.URL.Query()))
+	req.Machines, req.MachinesErr = ms.list, ms.err != nil
+	decorate(&chart, cur[0], req, c.Request.URL.Query())
 	chart.Title = name + ": " + q.Title
 	if cur[0].Err != nil {
 		return chart, cur[0], http.StatusBadGateway, explainQuery(cur[0].Err), ms
@@ -215,7 +217,7 @@ func writeJSON(c *gin.Context, ch charts.Chart, res promql.Result, app string) {
 
 func slugList() string {
 	var s []string
-	for _, q := range promql.Catalog() {
+	for _, q := range append(promql.Catalog(), promql.MachinesCatalog()...) {
 		s = append(s, q.Slug)
 	}
 	return strings.Join(s, ", ")

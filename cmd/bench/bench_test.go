@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/flydash/dashboard/flysim"
+	"github.com/flydash/dashboard/promql"
 )
 
 // BenchmarkAppPageFloor is measurement 1 as a Go benchmark: each op is one
@@ -133,11 +134,14 @@ func TestWeightParts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(reSVG.FindAllString(w.body, -1)); n != 7 {
-		t.Errorf("%d SVGs on the page, want 7 (6 charts and the region map)", n)
+	// Both groups chart, but for the volumes (the app mounts none), and
+	// the region map.
+	want := len(promql.Catalog()) + len(promql.MachinesCatalog()) - 1 + 1
+	if n := len(reSVG.FindAllString(w.body, -1)); n != want {
+		t.Errorf("%d SVGs on the page, want %d", n, want)
 	}
-	if n := len(reDataTable.FindAllString(w.body, -1)); n != 7 {
-		t.Errorf("%d data tables, want 7", n)
+	if n := len(reDataTable.FindAllString(w.body, -1)); n != want {
+		t.Errorf("%d data tables, want %d", n, want)
 	}
 	if w.hover == 0 || w.series == 0 || w.css == 0 {
 		t.Errorf("parts not found: %+v", w)
