@@ -121,7 +121,7 @@ func (s *server) showApp(c *gin.Context) {
 		}
 	}
 	p.Map = s.mapPanelFor(window, results, mapErrs, machines, machinesErr, name, q)
-	p.noticeCharts(results, p.Panels, retry)
+	p.noticeCharts(results, retry, p.Panels, p.MachinePanels)
 	p.Map.referToNotice(p.Panels)
 	s.render(c, http.StatusOK, "app_show", p)
 }

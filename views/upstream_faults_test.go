@@ -100,9 +100,9 @@ func TestAppPageSaysEachPrometheusCauseOnce(t *testing.T) {
 			if n := strings.Count(body, `<div class="panel error notice" role="alert">`); n != 1 {
 				t.Errorf("%d notices at the top, want 1", n)
 			}
-			// Six charts and the region map, which is drawn from two of them.
-			if n := strings.Count(body, seeAbove); n != 7 {
-				t.Errorf("%d panels refer to the notice, want 7", n)
+			// Every chart and the region map, which is drawn from two of them.
+			if n, want := strings.Count(body, seeAbove), len(promql.Catalog())+len(promql.MachinesCatalog())+1; n != want {
+				t.Errorf("%d panels refer to the notice, want %d", n, want)
 			}
 			if strings.Contains(body, "rejected the query") {
 				t.Error("a failure that is not a refusal reads as a rejected query")
@@ -136,8 +136,8 @@ func TestListSaysPrometheusCauseOnce(t *testing.T) {
 			if n := strings.Count(body, `role="alert"`); n != 1 {
 				t.Errorf("%d alerts, want the one notice", n)
 			}
-			if n := len(parseList(t, body)); n != 7 {
-				t.Errorf("%d apps listed, want 7", n)
+			if n, want := len(parseList(t, body)), len(s.Sim.Sim.Fleet().Apps()); n != want {
+				t.Errorf("%d apps listed, want the org's %d", n, want)
 			}
 		})
 	}
@@ -169,8 +169,8 @@ func TestListWithMachinesAPIHanging(t *testing.T) {
 	for _, r := range parseList(t, healthy) {
 		want[r.Name] = r.Status
 	}
-	if len(rows) != 7 {
-		t.Fatalf("%d apps listed from metrics, want the 7 story apps", len(rows))
+	if len(rows) != len(want) {
+		t.Fatalf("%d apps listed from metrics, want the %d the Machines API lists", len(rows), len(want))
 	}
 	for _, r := range rows {
 		if w := want[r.Name]; r.Status != w {

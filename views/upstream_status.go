@@ -86,7 +86,7 @@ func (l *layout) noticeFly(retry string, errs ...error) {
 
 // noticeCharts moves each cause shared by several panels to a notice, and
 // leaves those panels a reference to it.
-func (l *layout) noticeCharts(results []promql.Result, panels []panel, retry string) {
+func (l *layout) noticeCharts(results []promql.Result, retry string, groups ...[]panel) {
 	for _, c := range groupPromCauses(results) {
 		if len(c.titles) < 2 {
 			continue
@@ -96,9 +96,11 @@ func (l *layout) noticeCharts(results []promql.Result, panels []panel, retry str
 			missing = "None of the charts can be drawn; the machines come from the Fly Machines API."
 		}
 		l.addNotice(c.text, missing, retry)
-		for i := range panels {
-			if panels[i].Err == c.text {
-				panels[i].Err = seeAbove
+		for _, panels := range groups {
+			for i := range panels {
+				if panels[i].Err == c.text {
+					panels[i].Err = seeAbove
+				}
 			}
 		}
 	}
