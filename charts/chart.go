@@ -29,15 +29,20 @@ type Series struct {
 	// ones.
 	Dashed bool
 	// Tone pins the colour to a meaning: "ok" (green), "info" (blue), "warn"
-	// (amber), "bad" (red), e.g. for 2xx/3xx/4xx/5xx. Empty takes the next
-	// palette colour.
+	// (amber), "bad" (red), e.g. for 2xx/3xx/4xx/5xx, "ref" (slate) for a
+	// reference such as a quota. Empty takes the next palette colour.
 	Tone string
+	// Limit marks a reference line (a quota, a configured limit, a
+	// capacity): drawn thin and dotted, never stacked, left out of totals.
+	// A constant limit is a horizontal line; callers give one per group of
+	// series that share it.
+	Limit bool
 }
 
 // Marker is an event drawn as a vertical line with a glyph on top.
 type Marker struct {
 	At    time.Time
-	Kind  string // "deploy", "oom", "launch", "start", "exit", "destroy"; others get a neutral glyph
+	Kind  string // "deploy", "oom", "launch", "start", "exit", "limit", "destroy"; others get a neutral glyph
 	Label string // hover text, e.g. "Deploy: machine 3d8d... updated 14:02 UTC"
 	Href  string // optional link (a path, query or http(s) URL)
 }
@@ -139,12 +144,27 @@ func (c *Chart) timeDomain(n int) (time.Time, time.Time) {
 // colors gives each series its palette index (see Series.Dashed, .Tone).
 func colors(series []Series) []int {
 	out := make([]int, len(series))
+	// Untoned series take the palette in order, skipping the colours tones
+	// pin in this chart, so "throttled" in red never shares red with a
+	// machine's line.
+	var pinned [len(lightPalette)]bool
+	for i := range series {
+		if t, ok := toneIndex[series[i].Tone]; ok {
+			pinned[t] = true
+		}
+	}
 	var solid []int
+	next := 0
 	for i := range series {
 		if !series[i].Dashed {
-			out[i] = len(solid) % len(lightPalette)
 			if t, ok := toneIndex[series[i].Tone]; ok {
 				out[i] = t
+			} else {
+				for k := 0; k < len(lightPalette) && pinned[next%len(lightPalette)]; k++ {
+					next++
+				}
+				out[i] = next % len(lightPalette)
+				next++
 			}
 			solid = append(solid, out[i])
 		}
@@ -177,6 +197,7 @@ type legendItem struct {
 	label, full string // full is set when label was shortened
 	color       int
 	dashed      bool
+	limit       bool
 	kind        string  // marker kind, "" for a series
 	x, row      float64 // position: x, and row index from the top
 }
@@ -269,7 +290,7 @@ func (c *Chart) layout(acc []float64, standalone bool) (*frame, error) {
 			if math.IsNaN(v) {
 				continue
 			}
-			if c.Stacked {
+			if c.Stacked && !s.Limit {
 				acc[j] += v
 				v = acc[j]
 			}
@@ -287,7 +308,7 @@ func (c *Chart) layout(acc []float64, standalone bool) (*frame, error) {
 	f.legend = make([]legendItem, 0, len(c.Series)+len(markerOrder)+1)
 	for i := range c.Series {
 		label, full := shorten(seriesName(&c.Series[i], i))
-		f.legend = append(f.legend, legendItem{label: label, full: full, color: f.colors[i], dashed: c.Series[i].Dashed})
+		f.legend = append(f.legend, legendItem{label: label, full: full, color: f.colors[i], dashed: c.Series[i].Dashed, limit: c.Series[i].Limit})
 	}
 	var kinds [len(markerOrder) + 1]bool
 	for _, m := range c.Markers {

@@ -158,7 +158,9 @@ func (f *frame) writeSeries(w *svgBuf) {
 		if f.c.Stacked {
 			clear(f.acc)
 			for i := range f.c.Series {
-				f.writeArea(w, i)
+				if !f.c.Series[i].Limit {
+					f.writeArea(w, i)
+				}
 			}
 			clear(f.acc)
 		}
@@ -171,12 +173,15 @@ func (f *frame) writeSeries(w *svgBuf) {
 
 // seriesAttrs opens a series path: classes for the stylesheet, presentation
 // attributes as a fallback without it.
-func seriesAttrs(w *svgBuf, kind string, color int, dashed bool) {
+func seriesAttrs(w *svgBuf, kind string, color int, dashed, limit bool) {
 	w.s(`<path class="`)
 	w.s(kind)
 	w.s(" s")
 	w.i(color)
-	if dashed {
+	switch {
+	case limit:
+		w.s(` lim" stroke-dasharray="1.5 3`)
+	case dashed:
 		w.s(` d" stroke-dasharray="5 4`)
 	}
 	if kind == "a" {
@@ -194,7 +199,7 @@ func seriesAttrs(w *svgBuf, kind string, color int, dashed bool) {
 // line follows the running sum (f.acc, updated in place).
 func (f *frame) writeLine(w *svgBuf, i int) {
 	s := &f.c.Series[i]
-	seriesAttrs(w, "l", f.colors[i], s.Dashed)
+	seriesAttrs(w, "l", f.colors[i], s.Dashed, s.Limit)
 	p := path{w: w}
 	for j := range s.Values {
 		v := value(s, j)
@@ -205,7 +210,7 @@ func (f *frame) writeLine(w *svgBuf, i int) {
 			p = path{w: w}
 			continue
 		}
-		if f.acc != nil {
+		if f.acc != nil && !s.Limit {
 			f.acc[j] += v
 			v = f.acc[j]
 		}
@@ -222,7 +227,7 @@ func (f *frame) writeLine(w *svgBuf, i int) {
 // point is a gap in this band only; the bands above stack on what is there.
 func (f *frame) writeArea(w *svgBuf, i int) {
 	s := &f.c.Series[i]
-	seriesAttrs(w, "a", f.colors[i], false)
+	seriesAttrs(w, "a", f.colors[i], false, false)
 	for j := 0; j < len(s.Values); {
 		if math.IsNaN(value(s, j)) {
 			j++
@@ -288,7 +293,7 @@ func (f *frame) writeColumns(w *svgBuf) {
 			w.s(": ")
 			v := value(s, r)
 			w.b = appendValue(w.b, v, c.Unit)
-			if !math.IsNaN(v) && !s.Dashed {
+			if !math.IsNaN(v) && !s.Dashed && !s.Limit {
 				total += v
 				counted = true
 			}
@@ -400,7 +405,7 @@ func (f *frame) writeLegend(w *svgBuf) {
 			w.s(`">`)
 			writeGlyph(w, kindInfo(it.kind), it.x+7, y)
 			w.s(`</g>`)
-		case f.c.Stacked && !it.dashed:
+		case f.c.Stacked && !it.dashed && !it.limit:
 			w.s(`<rect class="sw s`)
 			w.i(it.color)
 			w.s(`" rx="2" width="12" height="10" fill="`)
@@ -412,7 +417,10 @@ func (f *frame) writeLegend(w *svgBuf) {
 		default:
 			w.s(`<path class="sw s`)
 			w.i(it.color)
-			if it.dashed {
+			switch {
+			case it.limit:
+				w.s(` lim" stroke-dasharray="1.5 3`)
+			case it.dashed:
 				w.s(` d" stroke-dasharray="4 3`)
 			}
 			w.s(`" stroke-width="2" fill="none" stroke="`)

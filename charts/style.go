@@ -8,7 +8,7 @@ var (
 	darkPalette  = [10]string{"#a594ff", "#38bdf8", "#4ade80", "#fbbf24", "#f87171", "#2dd4bf", "#e879f9", "#a3e635", "#fb923c", "#94a3b8"}
 )
 
-var toneIndex = map[string]int{"ok": 2, "info": 1, "warn": 3, "bad": 4}
+var toneIndex = map[string]int{"ok": 2, "info": 1, "warn": 3, "bad": 4, "ref": 9}
 
 // Marker kinds, their colours, legend names and glyphs. Glyph paths are
 // drawn around (0,0) and translated; each kind has its own shape so the
@@ -24,13 +24,15 @@ var markerKinds = map[string]markerKind{
 	"launch":  {"Launch", "#16a34a", "#4ade80", "M0-5L5 4H-5Z"},
 	"start":   {"Start", "#0d9488", "#2dd4bf", "M-4.5 0A4.5 4.5 0 1 0 4.5 0A4.5 4.5 0 1 0-4.5 0Z"},
 	"exit":    {"Exit", "#d97706", "#fbbf24", "M-4-4H4V4H-4Z"},
+	"limit":   {"Hard limit reached", "#b91c1c", "#fca5a5", "M-5-2.5H5V2.5H-5Z"},
+	"soft":    {"Soft limit reached", "#ca8a04", "#facc15", "M-5-1.5H5V1.5H-5Z"},
 	"destroy": {"Destroy", "#64748b", "#94a3b8", "M-4-5.4L0-1.4 4-5.4 5.4-4 1.4 0 5.4 4 4 5.4 0 1.4-4 5.4-5.4 4-1.4 0-5.4-4Z"},
 }
 
 var otherMarker = markerKind{"Event", "#64748b", "#94a3b8", "M-3.5-3.5H3.5V3.5H-3.5Z"}
 
 // markerOrder fixes the legend order of marker kinds.
-var markerOrder = [...]string{"deploy", "launch", "start", "exit", "oom", "destroy"}
+var markerOrder = [...]string{"deploy", "launch", "start", "exit", "oom", "soft", "limit", "destroy"}
 
 // CSS returns the stylesheet for inline charts and sparklines. Pages embed
 // it (it is also what the standalone SVG carries) so that the charts obey a
@@ -62,6 +64,8 @@ svg.fdc{max-width:100%;height:auto}
 .fdc .a{fill:var(--c);fill-opacity:.3;stroke:none}
 .fdc .sw{fill:var(--c);stroke:var(--c)}
 .fdc .sw.d{fill:none;stroke-width:2;stroke-dasharray:4 3}
+.fdc .l.lim{stroke-width:1.5;stroke-dasharray:1.5 3;stroke-linecap:butt}
+.fdc .sw.lim{fill:none;stroke-width:2;stroke-dasharray:1.5 3}
 .fdc .hb{fill:#8a8f99;fill-opacity:0}
 .fdc .hb:hover{fill-opacity:.12}
 .fdc .mk .ml{stroke:var(--c);stroke-width:1.2;stroke-dasharray:3 3}

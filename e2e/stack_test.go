@@ -60,10 +60,18 @@ const e2ePassword = "correct horse battery staple"
 
 func newStack(t *testing.T) *stack {
 	t.Helper()
-	ctx := context.Background()
 	// A launched machine takes a moment to start, so the progress page is
 	// seen refreshing at least once.
-	sim, err := flysim.Start(ctx, flysim.Options{Addr: "127.0.0.1:0", StartDelay: 2 * time.Second})
+	return newStackWith(t, flysim.Options{StartDelay: 2 * time.Second}, nil)
+}
+
+// newStackWith runs the stack on a simulated org built with o; a non-nil
+// now fixes the dashboard's clock too, for a story at a set moment.
+func newStackWith(t *testing.T, o flysim.Options, now func() time.Time) *stack {
+	t.Helper()
+	ctx := context.Background()
+	o.Addr = "127.0.0.1:0"
+	sim, err := flysim.Start(ctx, o)
 	if err != nil {
 		t.Fatalf("start flysim: %v", err)
 	}
@@ -91,6 +99,7 @@ func newStack(t *testing.T) *stack {
 		Fly: fly, Prom: prom, Demo: true,
 		Logger: slog.New(slog.NewTextHandler(logs, nil)),
 		Auth:   views.Auth{PasswordHash: hash, SessionKey: key},
+		Now:    now,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,9 @@ type App struct {
 	Network      string
 	MachineCount int
 	Org          string
+	// OrgNumericID is the org's internal numeric id, which Fly's managed
+	// Grafana takes as orgId; 0 when the Machines API did not say.
+	OrgNumericID int64
 }
 
 // Hostname is where Fly serves the app.
@@ -32,7 +35,7 @@ func (c *Client) ListApps(ctx context.Context) ([]App, error) {
 }
 
 func (c *Client) listApps(ctx context.Context) ([]App, error) {
-	ctx, cancel := c.deadline(ctx)
+	ctx, cancel := c.readDeadline(ctx)
 	defer cancel()
 	list, err := c.flaps.ListApps(ctx, flaps.ListAppsRequest{OrgSlug: c.org})
 	if err != nil {
@@ -53,7 +56,7 @@ func (c *Client) GetApp(ctx context.Context, name string) (App, error) {
 }
 
 func (c *Client) getApp(ctx context.Context, name string) (App, error) {
-	ctx, cancel := c.deadline(ctx)
+	ctx, cancel := c.readDeadline(ctx)
 	defer cancel()
 	a, err := c.flaps.GetApp(ctx, name)
 	if err != nil {
@@ -117,5 +120,6 @@ func fromFlapsApp(a flaps.App, org string) App {
 		Network:      a.Network,
 		MachineCount: int(a.MachineCount),
 		Org:          org,
+		OrgNumericID: int64(a.Organization.InternalNumericID),
 	}
 }

@@ -28,6 +28,10 @@ type Config struct {
 	BaseURL string
 	// Timeout bounds each call; zero means 10 s.
 	Timeout time.Duration
+	// ReadTimeout bounds the reads a page waits on (apps, machines,
+	// addresses), so a hung API costs a page this long, not Timeout; zero
+	// means Timeout. Writes keep Timeout: creating a machine can take longer.
+	ReadTimeout time.Duration
 	// Transport is the HTTP transport under flaps; nil means http.DefaultTransport.
 	Transport http.RoundTripper
 	UserAgent string
@@ -38,9 +42,9 @@ type Config struct {
 
 // Client manages the apps of one org.
 type Client struct {
-	flaps   *flaps.Client
-	org     string
-	timeout time.Duration
+	flaps                *flaps.Client
+	org                  string
+	timeout, readTimeout time.Duration
 	// secrets are the token and its parts, scrubbed from error details.
 	secrets []string
 	cache   *readCache
@@ -95,14 +99,30 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if ttl == 0 {
 		ttl = 5 * time.Second
 	}
-	return &Client{flaps: fc, org: cfg.Org, timeout: timeout, secrets: tokenParts(cfg.Token), cache: newReadCache(ttl)}, nil
+	readTimeout := cfg.ReadTimeout
+	if readTimeout <= 0 {
+		readTimeout = timeout
+	}
+	return &Client{flaps: fc, org: cfg.Org, timeout: timeout, readTimeout: readTimeout, secrets: tokenParts(cfg.Token), cache: newReadCache(ttl)}, nil
 }
 
 // Org is the org slug this client manages.
 func (c *Client) Org() string { return c.org }
 
 func (c *Client) deadline(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, c.timeout)
+	return withDeadline(ctx, c.timeout)
+}
+
+func (c *Client) readDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	return withDeadline(ctx, c.readTimeout)
+}
+
+// timeoutKey carries a call's timeout to classify, so an ErrTimeout can
+// say how long it waited.
+type timeoutKey struct{}
+
+func withDeadline(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithValue(ctx, timeoutKey{}, d), d)
 }
 
 // rebaseTransport sends every request to target's scheme and host, each

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/superfly/fly-go/flaps"
 )
@@ -31,6 +32,12 @@ type Error struct {
 	Kind   error  // one of the Err* values
 	Status int    // HTTP status Fly answered with, 0 if none
 	Detail string // Fly's error message, if any; never contains the token
+	// Transport marks a call Fly never answered with an API response (a
+	// refused connection, a reset, a body that is not JSON): Detail is then
+	// the dashboard's description of what happened, not Fly's words.
+	Transport bool
+	// After is the deadline an ErrTimeout ran out of, when known.
+	After time.Duration
 }
 
 func (e *Error) Error() string {
@@ -59,7 +66,7 @@ func classify(ctx context.Context, op string, err error) error {
 	var fe *flaps.FlapsError
 	if !errors.As(err, &fe) {
 		// Transport failures (refused connection, reset, bad JSON).
-		return &Error{Op: op, Kind: ErrUnavailable, Detail: transportDetail(err)}
+		return &Error{Op: op, Kind: ErrUnavailable, Detail: transportDetail(err), Transport: true}
 	}
 	detail, status := flyMessage(fe.ResponseBody)
 	e := &Error{Op: op, Status: fe.ResponseStatusCode, Detail: detail}
@@ -91,6 +98,9 @@ func (c *Client) classify(ctx context.Context, op string, err error) error {
 	err = classify(ctx, op, err)
 	var e *Error
 	if errors.As(err, &e) {
+		if d, ok := ctx.Value(timeoutKey{}).(time.Duration); ok && e.Kind == ErrTimeout && e.After == 0 {
+			e.After = d
+		}
 		for _, secret := range c.secrets {
 			e.Detail = strings.ReplaceAll(e.Detail, secret, "[redacted]")
 		}
@@ -111,13 +121,19 @@ func flyMessage(body []byte) (msg, status string) {
 	return "", ""
 }
 
+// DetailNotJSON is the Detail of a transport Error whose answer was not the
+// API's JSON.
+const DetailNotJSON = "the answer was not valid JSON"
+
 func transportDetail(err error) string {
 	s := err.Error()
 	switch {
 	case strings.Contains(s, "connection refused"):
 		return "connection refused"
-	case strings.Contains(s, "decoding response"):
-		return "the answer was not valid JSON"
+	case strings.Contains(s, "decoding response"), strings.Contains(s, "decode"), strings.Contains(s, "invalid character"):
+		return DetailNotJSON
+	case strings.Contains(s, "connection reset"), strings.Contains(s, "EOF"):
+		return "the connection was closed before an answer"
 	case strings.Contains(s, "no such host"):
 		return "host not found"
 	}

@@ -230,3 +230,50 @@ func TestReadsAreSharedAndWritesSeen(t *testing.T) {
 		t.Errorf("the patient caller got %v", err)
 	}
 }
+
+// TestReadTimeoutBoundsReadsOnly: a page's reads give up after
+// ReadTimeout and say how long they waited; a write keeps Timeout, so a
+// slow create is not reported as failed while it succeeds.
+func TestReadTimeoutBoundsReadsOnly(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv, err := flysim.Start(ctx, flysim.Options{Addr: "127.0.0.1:0", MachinesLatency: 600 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	c, err := flyapi.New(ctx, flyapi.Config{Token: "test", Org: srv.Sim.Org(), BaseURL: srv.URL,
+		Timeout: 5 * time.Second, ReadTimeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.ListApps(ctx)
+	var fe *flyapi.Error
+	if !errors.Is(err, flyapi.ErrTimeout) || !errors.As(err, &fe) || fe.After != 200*time.Millisecond {
+		t.Errorf("list apps: %v (%+v), want ErrTimeout after 200ms", err, fe)
+	}
+	if _, err := c.CreateApp(ctx, "slow-but-fine"); err != nil {
+		t.Errorf("create app within Timeout: %v", err)
+	}
+}
+
+// TestTransportErrorsAreMarked: what Fly never said is not Fly's message.
+func TestTransportErrorsAreMarked(t *testing.T) {
+	t.Parallel()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	c, err := flyapi.New(context.Background(), flyapi.Config{Token: "t", Org: "demo", BaseURL: closed.URL, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.ListApps(context.Background())
+	var fe *flyapi.Error
+	if !errors.As(err, &fe) || !fe.Transport || fe.Detail != "connection refused" || fe.Status != 0 {
+		t.Errorf("refused: %v (%+v), want a transport error saying connection refused", err, fe)
+	}
+	g, _ := newClient(t, flysim.Options{MachinesFault: "garbage"}, time.Second)
+	_, err = g.ListApps(context.Background())
+	if !errors.As(err, &fe) || !fe.Transport || fe.Detail != flyapi.DetailNotJSON {
+		t.Errorf("garbage: %v (%+v), want a transport error saying not JSON", err, fe)
+	}
+}

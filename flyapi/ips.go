@@ -21,7 +21,7 @@ type IP struct {
 
 // IPs lists the app's public addresses.
 func (c *Client) IPs(ctx context.Context, app string) ([]IP, error) {
-	ctx, cancel := c.deadline(ctx)
+	ctx, cancel := c.readDeadline(ctx)
 	defer cancel()
 	res, err := c.flaps.GetIPAssignments(ctx, app)
 	if err != nil {

@@ -25,6 +25,11 @@ type Machine struct {
 	UpdatedAt time.Time
 	// HTTPService is set when the machine is behind Fly's HTTP proxy.
 	HTTPService bool
+	// Size is flyctl's name for the guest ("shared-cpu-1x"); Concurrency
+	// the HTTP service's limits (nil without one); Mounts its volumes.
+	Size        string
+	Concurrency *Concurrency
+	Mounts      []Mount
 	// Events, newest first, as Fly lists them.
 	Events []Event
 	// Metadata is config.metadata: Fly's own keys (fly_process_group...)
@@ -55,7 +60,7 @@ func (c *Client) Machines(ctx context.Context, app string) ([]Machine, error) {
 }
 
 func (c *Client) machines(ctx context.Context, app string) ([]Machine, error) {
-	ctx, cancel := c.deadline(ctx)
+	ctx, cancel := c.readDeadline(ctx)
 	defer cancel()
 	list, err := c.flaps.List(ctx, app, "")
 	if err != nil {
@@ -79,7 +84,7 @@ func (c *Client) machines(ctx context.Context, app string) ([]Machine, error) {
 
 // Machine gets one machine.
 func (c *Client) Machine(ctx context.Context, app, id string) (Machine, error) {
-	ctx, cancel := c.deadline(ctx)
+	ctx, cancel := c.readDeadline(ctx)
 	defer cancel()
 	m, err := c.flaps.Get(ctx, app, id)
 	if err != nil {
@@ -175,6 +180,7 @@ func fromFlyMachine(m *fly.Machine) Machine {
 			out.CPUKind, out.CPUs, out.MemoryMB = cfg.Guest.CPUKind, cfg.Guest.CPUs, cfg.Guest.MemoryMB
 		}
 		out.Metadata = cfg.Metadata
+		fromFlyConfig(&out, cfg)
 	}
 	for _, e := range m.Events {
 		if e == nil {

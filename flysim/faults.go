@@ -50,6 +50,10 @@ func fault(which apiKind, spec faultSpec, next http.Handler) http.Handler {
 		case FaultHang:
 			<-r.Context().Done()
 			return
+		case FaultCancel:
+			// Prometheus' own answer for a query cancelled on its side.
+			writePromError(w, 499, "canceled", "query was canceled")
+			return
 		case FaultGarbage:
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusOK)

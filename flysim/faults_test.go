@@ -88,6 +88,25 @@ func TestGarbageIsNotJSON(t *testing.T) {
 	}
 }
 
+// TestCancelIsPrometheusOwn: the cancel fault answers as Prometheus does
+// for a query it cancelled itself (499, errorType canceled), and only the
+// Prometheus API has it.
+func TestCancelIsPrometheusOwn(t *testing.T) {
+	t.Parallel()
+	srv := startSim(t, Options{PromFault: FaultCancel})
+	resp := do(t, http.MethodGet, srv.URL+"/prometheus/demo/api/v1/query?query=up", "Bearer x", "")
+	var body struct{ Status, ErrorType, Error string }
+	if err := json.Unmarshal(resp.body, &body); err != nil || resp.StatusCode != 499 || body.Status != "error" || body.ErrorType != "canceled" {
+		t.Errorf("prometheus cancel = %d %s, want 499 canceled", resp.StatusCode, resp.body)
+	}
+	if resp := do(t, http.MethodGet, srv.URL+"/v1/apps?org_slug=demo", "Bearer x", ""); resp.StatusCode != http.StatusOK {
+		t.Errorf("Machines API under the Prometheus fault = %d", resp.StatusCode)
+	}
+	if _, err := New(Options{MachinesFault: FaultCancel}); err == nil {
+		t.Error("the Machines API accepted the cancel fault")
+	}
+}
+
 func TestPrometheusRouting(t *testing.T) {
 	t.Parallel()
 	srv := startSim(t, Options{})

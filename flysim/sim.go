@@ -25,6 +25,9 @@ const (
 	FaultNone    = ""
 	FaultHang    = "hang"    // never answer until the client gives up
 	FaultGarbage = "garbage" // 200 with a body that is not JSON
+	// FaultCancel (Prometheus only) answers as Prometheus does when it
+	// cancels a query itself, e.g. while restarting: 499, errorType canceled.
+	FaultCancel = "cancel"
 )
 
 // Options configures a Sim. The zero value is the default demo org.
@@ -81,9 +84,12 @@ func New(o Options) (*Sim, error) {
 		}
 	}
 	for _, f := range []string{o.PromFault, o.MachinesFault} {
-		if f != FaultNone && f != FaultHang && f != FaultGarbage {
-			return nil, fmt.Errorf("flysim: unknown fault %q: want %q or %q", f, FaultHang, FaultGarbage)
+		if f != FaultNone && f != FaultHang && f != FaultGarbage && f != FaultCancel {
+			return nil, fmt.Errorf("flysim: unknown fault %q: want %q, %q or %q", f, FaultHang, FaultGarbage, FaultCancel)
 		}
+	}
+	if o.MachinesFault == FaultCancel {
+		return nil, fmt.Errorf("flysim: the %q fault is Prometheus' (HTTP 499); the Machines API has no such answer", FaultCancel)
 	}
 	if o.PromLatency < 0 || o.MachinesLatency < 0 || o.Jitter < 0 {
 		return nil, errors.New("flysim: latencies and jitter must not be negative")

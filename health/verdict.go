@@ -6,6 +6,10 @@
 // front of every app, plus fly_instance_up and the Machines API's machine
 // count. The edge sees what clients see, including the 502s and 503s the
 // proxy itself returns when no machine answers, which app-side metrics miss.
+// On top of those, the Fly-native findings (findings_fly.go) judge what
+// makes an app slow or down on Fly: CPU quota throttling, the proxy's hard
+// concurrency limit, volumes filling, crash loops and memory near the OOM
+// killer.
 package health
 
 import (
@@ -47,6 +51,39 @@ const (
 	// fewer than 30 requests in 10 minutes. Below it, shares and quantiles
 	// rest on a handful of requests and would flap, so they are not judged.
 	IdleBelow = 0.05
+
+	// Fly-native thresholds (findings_fly.go; NOTES.md explains each).
+
+	// ThrottledDegraded is the share of the recent span, in percent, that
+	// the most throttled machine spent throttled. Fly's quota gives a shared
+	// vCPU 5 ms of every 80 ms period (6.25%) plus a burst balance; once the
+	// balance is spent, fly_instance_cpu_throttle counts the time the
+	// machine waited for its next period. A tenth of the time waiting is
+	// requests stalled in bursts of up to 75 ms, which users feel.
+	ThrottledDegraded = 10.0
+	// BalanceExhausted is the burst balance, in seconds per vCPU, under
+	// which a throttled machine is "out of burst balance".
+	BalanceExhausted = 1.0
+
+	// HardLimitHits is how many times in the recent span a machine may hit
+	// its service's hard concurrency limit (Fly's proxy then queues and
+	// refuses) before the app is Degraded: once.
+	HardLimitHits = 1.0
+
+	// VolumeDegraded is a volume's use in percent past which the app is
+	// Degraded; VolumeFullSoon and VolumeFullMention are how soon, at the
+	// last 6 h's rate, a volume would be full to be Degraded or only named.
+	VolumeDegraded    = 90.0
+	VolumeFullSoon    = 24 * time.Hour
+	VolumeFullMention = 7 * 24 * time.Hour
+
+	// CrashLoopRestarts is how many restarts within promql.CrashSpan (30
+	// min), with a non-zero exit code, make a machine crash-looping.
+	CrashLoopRestarts = 3.0
+
+	// MemoryDegraded is the fullest machine's memory use in percent of its
+	// total: past it the kernel's OOM killer is one allocation away.
+	MemoryDegraded = 95.0
 )
 
 // Status is the verdict's headline. The order of the constants is the list's
@@ -101,6 +138,10 @@ const (
 	MetricErrors   Metric = "errors"
 	MetricLatency  Metric = "latency"
 	MetricCPU      Metric = "cpu"
+	// Fly-native findings with no list column of their own.
+	MetricConcurrency Metric = "concurrency"
+	MetricVolume      Metric = "volume"
+	MetricMemory      Metric = "memory"
 )
 
 // Signals are one app's numbers over the recent span. NaN means no series:
@@ -130,14 +171,35 @@ type Signals struct {
 	// JustLaunched says the app was launched within the span: its first
 	// metrics may not have been scraped yet, so their absence proves nothing.
 	JustLaunched bool
+	// Fly holds the Fly-native signals: CPU quota, concurrency limits,
+	// volumes, crash loops, memory.
+	Fly FlySignals
 }
 
-// Unavailable marks failed queries, one flag per measurement.
+// Unavailable marks failed queries, one flag per measurement. Machines is
+// Prometheus' count of machines reporting; MachineCount is the Machines
+// API's count of the app's machines, a different upstream.
 type Unavailable struct {
 	Machines, Requests, Errors, Latency, CPU bool
+	Quota, Limits, Volumes, Memory           bool
+	MachineCount                             bool
 }
 
-func (u Unavailable) any() bool { return u.Machines || u.Requests || u.Errors || u.Latency || u.CPU }
+func (u Unavailable) any() bool {
+	return u.Machines || u.Requests || u.Errors || u.Latency || u.CPU || u.Quota || u.Limits || u.Volumes || u.Memory || u.MachineCount
+}
+
+// reason names what is missing, by upstream.
+func (u Unavailable) reason() string {
+	var parts []string
+	if metrics := u.names(); len(metrics) > 0 {
+		parts = append(parts, "metrics unavailable: "+strings.Join(metrics, ", "))
+	}
+	if u.MachineCount {
+		parts = append(parts, "machine count unavailable from the Fly Machines API")
+	}
+	return strings.Join(parts, "; ")
+}
 
 // names lists the failed measurements in words.
 func (u Unavailable) names() []string {
@@ -145,7 +207,8 @@ func (u Unavailable) names() []string {
 	for _, m := range []struct {
 		failed bool
 		name   string
-	}{{u.Requests, "requests"}, {u.Errors, "5xx share"}, {u.Latency, "latency"}, {u.CPU, "CPU"}, {u.Machines, "machines reporting"}} {
+	}{{u.Requests, "requests"}, {u.Errors, "5xx share"}, {u.Latency, "latency"}, {u.CPU, "CPU"}, {u.Machines, "machines reporting"},
+		{u.Quota, "CPU quota"}, {u.Limits, "concurrency limits"}, {u.Volumes, "volumes"}, {u.Memory, "memory and restarts"}} {
 		if m.failed {
 			out = append(out, m.name)
 		}
@@ -162,6 +225,9 @@ type Finding struct {
 	// Severity is how far past its threshold the value is (value /
 	// threshold), to rank findings and apps of the same status.
 	Severity float64
+	// timed: Text names its own span ("of the last 10 min"), so the
+	// reason does not add one.
+	timed bool
 }
 
 // Verdict is the judgement of one app.
@@ -203,7 +269,8 @@ func Judge(s Signals) Verdict {
 	busy := hasHTTP && s.Requests >= IdleBelow
 	reporting := finite(s.Reporting) && s.Reporting > 0
 
-	if !u.Machines && s.Machines > 0 && !reporting {
+	countUnknown := u.MachineCount
+	if !countUnknown && !u.Machines && s.Machines > 0 && !reporting {
 		if s.JustLaunched {
 			return Verdict{Status: Unknown, Reason: "launched moments ago: no metrics yet"}
 		}
@@ -214,7 +281,11 @@ func Judge(s Signals) Verdict {
 			return Verdict{Status: Idle, Reason: "no machine running and no traffic: stopped or scaled to zero"}
 		}
 		f := Finding{Metric: MetricMachines, Status: Down, Text: "no machine reporting", Severity: math.Inf(1)}
-		return Verdict{Status: Down, Reason: f.Text + " (" + count(s.Machines, "machine") + ")", Findings: []Finding{f}, Severity: f.Severity}
+		reason := f.Text + " (" + count(s.Machines, "machine") + ")"
+		if c, ok := crashFinding(s); ok {
+			reason = c.Text + "; " + reason
+		}
+		return Verdict{Status: Down, Reason: reason, Findings: []Finding{f}, Severity: f.Severity}
 	}
 
 	var findings []Finding
@@ -233,6 +304,8 @@ func Judge(s Signals) Verdict {
 	if !u.CPU && finite(s.CPU) && s.CPU >= CPUDegraded {
 		findings = append(findings, Finding{Metric: MetricCPU, Status: Degraded, Text: "CPU at " + Percent(s.CPU) + " on the busiest machine", Severity: s.CPU / CPUDegraded})
 	}
+	findings = append(findings, flyFindings(s)...)
+	notes := flyNotes(s)
 	if len(findings) > 0 {
 		slices.SortStableFunc(findings, func(a, b Finding) int {
 			switch {
@@ -245,11 +318,7 @@ func Judge(s Signals) Verdict {
 			}
 			return 0
 		})
-		texts := make([]string, len(findings))
-		for i, f := range findings {
-			texts[i] = f.Text
-		}
-		return Verdict{Status: findings[0].Status, Reason: strings.Join(texts, ", ") + " " + over(s), Findings: findings, Severity: findings[0].Severity}
+		return Verdict{Status: findings[0].Status, Reason: withNotes(reasonOf(findings, s), notes), Findings: findings, Severity: findings[0].Severity}
 	}
 
 	// Nothing crossed a threshold; that makes the app Healthy only if every
@@ -258,18 +327,23 @@ func Judge(s Signals) Verdict {
 	if !busy {
 		u.Errors, u.Latency = false, false
 	}
+	// Machines reporting or serving traffic are running: the Machines API's
+	// count would only decide between Down and Idle when none is.
+	if reporting || busy {
+		u.MachineCount = false
+	}
 	if u.any() {
-		return Verdict{Status: Unknown, Reason: "metrics unavailable: " + strings.Join(u.names(), ", ")}
+		return Verdict{Status: Unknown, Reason: u.reason()}
 	}
 	switch {
-	case !hasHTTP && s.Machines == 0:
+	case !hasHTTP && s.Machines == 0 && !countUnknown:
 		return Verdict{Status: Idle, Reason: "no machines"}
 	case !hasHTTP:
-		return Verdict{Status: NoHTTP, Reason: noHTTPReason(s)}
+		return Verdict{Status: NoHTTP, Reason: withNotes(noHTTPReason(s), notes)}
 	case !busy:
-		return Verdict{Status: Idle, Reason: Rate(s.Requests) + " " + over(s)}
+		return Verdict{Status: Idle, Reason: withNotes(Rate(s.Requests)+" "+over(s), notes)}
 	}
-	return Verdict{Status: Healthy, Reason: healthyReason(s)}
+	return Verdict{Status: Healthy, Reason: withNotes(healthyReason(s), notes)}
 }
 
 // latencyFinding looks for slowness: a region far slower than the others
@@ -326,7 +400,10 @@ func healthyReason(s Signals) string {
 
 func noHTTPReason(s Signals) string {
 	var parts []string
-	if finite(s.Reporting) && !s.Unavailable.Machines {
+	switch {
+	case finite(s.Reporting) && !s.Unavailable.Machines && s.Unavailable.MachineCount:
+		parts = append(parts, count(int(s.Reporting), "machine")+" reporting")
+	case finite(s.Reporting) && !s.Unavailable.Machines:
 		parts = append(parts, strconv.FormatFloat(s.Reporting, 'f', 0, 64)+" of "+count(s.Machines, "machine")+" reporting")
 	}
 	if finite(s.CPU) && !s.Unavailable.CPU {

@@ -106,6 +106,26 @@ func TestJudge(t *testing.T) {
 			s.Reporting = nan
 			s.Unavailable.Machines = true
 		}, Unknown, "metrics unavailable: machines reporting", ""},
+		// The Machines API's count is a different upstream from Prometheus:
+		// the verdict says which one is missing, and needs the count only
+		// when no machine shows it is running.
+		{"machine count unknown, serving", func(s *Signals) {
+			s.Machines = 0
+			s.Unavailable.MachineCount = true
+		}, Healthy, "34 req/s, 0.2% 5xx, p95 190 ms", ""},
+		{"machine count unknown, nothing running", func(s *Signals) {
+			s.Machines, s.Reporting, s.Requests, s.ErrorShare, s.P95, s.P95ByRegion, s.CPU = 0, 0, nan, nan, nan, nil, nan
+			s.Unavailable.MachineCount = true
+		}, Unknown, "machine count unavailable from the Fly Machines API", ""},
+		{"machine count unknown, worker", func(s *Signals) {
+			s.Machines, s.Requests, s.ErrorShare, s.P95, s.P95ByRegion, s.CPU = 0, nan, nan, nan, nil, 31.8
+			s.Reporting = 2
+			s.Unavailable.MachineCount = true
+		}, NoHTTP, "2 machines reporting, CPU 31%", ""},
+		{"both upstreams missing", func(s *Signals) {
+			s.Machines, s.Reporting = 0, nan
+			s.Unavailable = Unavailable{Machines: true, Requests: true, Errors: true, Latency: true, CPU: true, MachineCount: true}
+		}, Unknown, "metrics unavailable: requests, CPU, machines reporting; machine count unavailable from the Fly Machines API", ""},
 		{"coarse span", func(s *Signals) {
 			s.ErrorShare = 9.3
 			s.Span = 30*time.Minute + 15*time.Second

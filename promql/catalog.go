@@ -165,7 +165,7 @@ func Catalog() []Query {
 
 // Lookup finds a catalog query by slug.
 func Lookup(slug string) (Query, bool) {
-	for _, q := range catalog {
+	for _, q := range append(Catalog(), machinesCatalog...) {
 		if q.Slug == slug {
 			return q, true
 		}
@@ -227,12 +227,16 @@ func (b builder) sel(metric string, extra ...string) string {
 
 // rangeSel renders a range-vector selector over the rate window.
 func (b builder) rangeSel(metric string, extra ...string) string {
+	return b.rangeSelWindow(b.rateWindow, metric, extra...)
+}
+
+func (b builder) rangeSelWindow(window, metric string, extra ...string) string {
 	all := append(append([]string(nil), b.matchers...), extra...)
 	s := metric
 	if len(all) > 0 {
 		s += "{" + strings.Join(all, ",") + "}"
 	}
-	return s + "[" + b.rateWindow + "]" + b.offset
+	return s + "[" + window + "]" + b.offset
 }
 
 // promDuration writes d in the largest single unit that divides it exactly

@@ -91,7 +91,7 @@ func TestPromQLRejectsHostileNames(t *testing.T) {
 		`a"}) or vector(1`, `web"} or up{app="x`, "web\" or 1", "Web", "ünïcode", "日本",
 		strings.Repeat("a", 64), "", " web", "web ", "web\n", `web\`, "web'", "web$", "web/../x",
 	} {
-		for _, q := range append(Catalog(), RegionErrors()) {
+		for _, q := range append(allQueries(), RegionErrors()) {
 			got, err := q.PromQL(name, w, 0)
 			if !errors.Is(err, ErrInvalidApp) {
 				t.Errorf("%s.PromQL(%q) = %q, %v; want ErrInvalidApp", q.Slug, name, got, err)
@@ -110,7 +110,7 @@ func TestPromQLSelectors(t *testing.T) {
 	w := testWindow(t)
 	for _, app := range []string{"web", "a", "-x-", strings.Repeat("9", 63)} {
 		for _, offset := range []time.Duration{0, 24 * time.Hour, 7 * 24 * time.Hour, 90 * time.Minute} {
-			for _, q := range append(Catalog(), RegionErrors()) {
+			for _, q := range append(allQueries(), RegionErrors()) {
 				text, err := q.PromQL(app, w, offset)
 				if err != nil {
 					t.Fatalf("%s.PromQL(%q, %s): %v", q.Slug, app, offset, err)

@@ -229,8 +229,8 @@ func TestOverviewOnVictoriaMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := c.Stats(); s.Upstream != 5 {
-		t.Errorf("overview sent %d queries, want 5", s.Upstream)
+	if s := c.Stats(); s.Upstream != int64(len(Columns())) || len(Columns()) != 9 {
+		t.Errorf("overview sent %d queries, want one per column, 9", s.Upstream)
 	}
 	for i, col := range Columns() {
 		if ov.Results[i].Err != nil || ov.Err(col) != nil || ov.Results[i].PromQL == "" {

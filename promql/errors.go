@@ -42,6 +42,13 @@ type queryError struct {
 	msg     string        // cleaned upstream message, for ErrRejected and ErrUnavailable
 	timeout time.Duration // for ErrTimeout
 	ctxErr  error         // context.DeadlineExceeded or context.Canceled, if that was the cause
+	// connect marks ErrUnavailable without any answer: the dashboard could
+	// not connect (msg says why: "connection refused").
+	connect bool
+	// serverCancel marks ErrUnavailable from Prometheus cancelling the query
+	// itself (HTTP 499, errorType "canceled"), e.g. while it restarts: not a
+	// refusal of the query, and not the caller going away.
+	serverCancel bool
 }
 
 func (e *queryError) Error() string {
@@ -80,8 +87,15 @@ func Explain(err error) string {
 			}
 			return "Prometheus gave up on the query: it took too long."
 		case ErrUnavailable:
-			if qe.status != 0 {
-				return fmt.Sprintf("Prometheus is unavailable (%d).", qe.status)
+			switch {
+			case qe.serverCancel && qe.status != 0:
+				return fmt.Sprintf("Prometheus cancelled the query before answering (%d).", qe.status)
+			case qe.serverCancel:
+				return "Prometheus cancelled the query before answering."
+			case qe.connect:
+				return "The dashboard could not connect to Prometheus (" + strings.TrimSuffix(qe.msg, ".") + ")."
+			case qe.status != 0:
+				return fmt.Sprintf("Prometheus answered with an error (%d).", qe.status)
 			}
 			if qe.msg != "" {
 				return "Prometheus is unavailable: " + strings.TrimSuffix(qe.msg, ".") + "."
@@ -150,17 +164,30 @@ func (c *Client) classify(err error) error {
 		if errors.As(urlErr.Err, &netErr) && netErr.Timeout() {
 			return &queryError{kind: ErrTimeout, timeout: c.timeout}
 		}
-		return &queryError{kind: ErrUnavailable, msg: c.clean(connectionProblem(urlErr.Err))}
+		if problem, ok := dialProblem(urlErr.Err); ok {
+			return &queryError{kind: ErrUnavailable, connect: true, msg: c.clean(problem)}
+		}
+		return &queryError{kind: ErrUnavailable, msg: c.clean(urlErr.Err.Error())}
 	}
 	return &queryError{kind: ErrUnavailable, msg: c.clean(err.Error())}
 }
 
-func connectionProblem(err error) string {
+// dialProblem says why a connection could not be made ("connection
+// refused", "no such host"), if that is what err is.
+func dialProblem(err error) (string, bool) {
 	var opErr *net.OpError
 	if errors.As(err, &opErr) && opErr.Op == "dial" {
-		return "could not connect (" + opErr.Err.Error() + ")"
+		msg := opErr.Err.Error()
+		if i := strings.LastIndex(msg, ": "); i >= 0 {
+			msg = msg[i+2:]
+		}
+		return msg, true
 	}
-	return err.Error()
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return "host not found", true
+	}
+	return "", false
 }
 
 func (c *Client) classifyAPIError(e *v1.Error) error {
@@ -169,8 +196,14 @@ func (c *Client) classifyAPIError(e *v1.Error) error {
 		// A plain HTTP failure: client_golang puts "server error: 503" in Msg
 		// and the body in Detail.
 		status := statusFrom(e.Msg)
-		if t, msg := apiBody(e.Detail); t == string(v1.ErrTimeout) {
+		t, msg := apiBody(e.Detail)
+		if t == string(v1.ErrTimeout) {
 			return &queryError{kind: ErrTimeout, status: status, msg: c.clean(msg)}
+		}
+		// 499 is what Prometheus answers when a query is cancelled on its
+		// side; client_golang only sees a 4xx.
+		if t == string(v1.ErrCanceled) || status == 499 {
+			return &queryError{kind: ErrUnavailable, status: status, serverCancel: true}
 		}
 		switch {
 		case status == 401 || status == 403:
@@ -178,7 +211,6 @@ func (c *Client) classifyAPIError(e *v1.Error) error {
 		case status >= 500, status == 404, status == 429, status == 0:
 			return &queryError{kind: ErrUnavailable, status: status}
 		}
-		_, msg := apiBody(e.Detail)
 		if msg == "" {
 			msg = e.Detail
 		}
@@ -188,7 +220,9 @@ func (c *Client) classifyAPIError(e *v1.Error) error {
 	case v1.ErrTimeout:
 		return &queryError{kind: ErrTimeout, msg: c.clean(e.Msg)}
 	case v1.ErrCanceled:
-		return &queryError{kind: ErrCanceled}
+		// The caller's own cancellation was caught above, as a context
+		// error: this one is Prometheus cancelling the query.
+		return &queryError{kind: ErrUnavailable, serverCancel: true}
 	}
 	// bad_data, execution, and VictoriaMetrics' numeric types ("422"): the
 	// engine parsed the request and refused the query.

@@ -52,7 +52,17 @@ func TestErrorsAreClassified(t *testing.T) {
 			"503", func(w http.ResponseWriter, r *http.Request) {
 				http.Error(w, "upstream connect error "+r.Header.Get("Authorization"), http.StatusServiceUnavailable)
 			},
-			ErrUnavailable, "Prometheus is unavailable (503).",
+			ErrUnavailable, "Prometheus answered with an error (503).",
+		},
+		{
+			// What Prometheus answers when it cancels a query itself, e.g.
+			// while restarting: not a refusal of the query.
+			"499 canceled", func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(499)
+				fmt.Fprint(w, `{"status":"error","errorType":"canceled","error":"query was canceled"}`)
+			},
+			ErrUnavailable, "Prometheus cancelled the query before answering (499).",
 		},
 		{
 			"garbage", func(w http.ResponseWriter, r *http.Request) {
@@ -143,7 +153,7 @@ func TestConnectionRefused(t *testing.T) {
 	if !errors.Is(r.Err, ErrUnavailable) {
 		t.Fatalf("err = %v, want ErrUnavailable", r.Err)
 	}
-	if got := Explain(r.Err); !strings.HasPrefix(got, "Prometheus is unavailable: could not connect") {
+	if got := Explain(r.Err); got != "The dashboard could not connect to Prometheus (connection refused)." {
 		t.Errorf("Explain = %q", got)
 	}
 	assertNoSecret(t, r.Err)
@@ -325,13 +335,14 @@ func TestExplain(t *testing.T) {
 		{nil, ""},
 		{&queryError{kind: ErrTimeout, timeout: 10 * time.Second}, "Prometheus did not answer within 10 s."},
 		{&queryError{kind: ErrTimeout, timeout: 1500 * time.Millisecond}, "Prometheus did not answer within 1.5 s."},
-		{&queryError{kind: ErrUnavailable, status: 503}, "Prometheus is unavailable (503)."},
-		{&queryError{kind: ErrUnavailable, msg: "could not connect (connection refused)"}, "Prometheus is unavailable: could not connect (connection refused)."},
+		{&queryError{kind: ErrUnavailable, status: 503}, "Prometheus answered with an error (503)."},
+		{&queryError{kind: ErrUnavailable, connect: true, msg: "connection refused"}, "The dashboard could not connect to Prometheus (connection refused)."},
+		{&queryError{kind: ErrUnavailable, serverCancel: true, status: 499}, "Prometheus cancelled the query before answering (499)."},
 		{&queryError{kind: ErrBadResponse}, "Prometheus answered with something that is not a query result."},
 		{&queryError{kind: ErrRejected, msg: "unknown function foo."}, "Prometheus rejected the query: unknown function foo."},
 		{&queryError{kind: ErrUnauthorized, status: 403}, "Prometheus refused the token (403): it must be allowed to read this organization's metrics."},
 		{&queryError{kind: ErrCanceled}, "The request was cancelled before Prometheus answered."},
-		{fmt.Errorf("page: %w", &queryError{kind: ErrUnavailable, status: 502}), "Prometheus is unavailable (502)."},
+		{fmt.Errorf("page: %w", &queryError{kind: ErrUnavailable, status: 502}), "Prometheus answered with an error (502)."},
 		{ErrInvalidApp, "That is not a valid Fly app name: use lowercase letters, digits and dashes."},
 		{fmt.Errorf("%w: x", ErrBadWindow), "That time range cannot be charted: the end must come after the start."},
 		{errors.New("something else " + secretToken), "The metrics could not be loaded."},

@@ -206,7 +206,7 @@ func TestFlysimFaults(t *testing.T) {
 		{"garbage", flysim.Options{PromFault: flysim.FaultGarbage}, Config{},
 			ErrBadResponse, "Prometheus answered with something that is not a query result."},
 		{"503", flysim.Options{PromErrorRate: 1}, Config{},
-			ErrUnavailable, "Prometheus is unavailable (503)."},
+			ErrUnavailable, "Prometheus answered with an error (503)."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -235,7 +235,7 @@ func TestFlysimFaults(t *testing.T) {
 		srv := startFlysim(t, flysim.Options{})
 		c := newClient(t, Config{URL: srv.URL + "/prometheus/not-mine", AuthHeader: "Bearer x"})
 		r := c.Run(context.Background(), fleet.HealthyApp, Catalog()[:1], w, 0)[0]
-		if !errors.Is(r.Err, ErrUnavailable) || Explain(r.Err) != "Prometheus is unavailable (404)." {
+		if !errors.Is(r.Err, ErrUnavailable) || Explain(r.Err) != "Prometheus answered with an error (404)." {
 			t.Errorf("err = %v (%q)", r.Err, Explain(r.Err))
 		}
 	})
@@ -290,8 +290,8 @@ func TestFlysimOverviewCostIsFlat(t *testing.T) {
 			}
 		}
 		_, prom := srv.Sim.Counts()
-		if prom != 5 || len(ov.Apps) < apps {
-			t.Errorf("%d apps: %d queries, %d rows; want 5 queries and a row per app", apps, prom, len(ov.Apps))
+		if prom != 9 || len(ov.Apps) < apps {
+			t.Errorf("%d apps: %d queries, %d rows; want 9 queries and a row per app", apps, prom, len(ov.Apps))
 		}
 	}
 }

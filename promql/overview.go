@@ -9,7 +9,7 @@ import (
 )
 
 // Column is one measurement of the app list. Each is a single query for all
-// apps at once (grouped by app), so the list costs the same five queries
+// apps at once (grouped by app), so the list costs the same nine queries
 // for 5 apps or 500.
 type Column string
 
@@ -23,7 +23,7 @@ const (
 
 // Columns lists the overview's columns in display order.
 func Columns() []Column {
-	return []Column{ColRequests, ColErrorRate, ColLatency, ColCPU, ColMachines}
+	return append([]Column{ColRequests, ColErrorRate, ColLatency, ColCPU, ColMachines}, FlyColumns()...)
 }
 
 // RecentSpan is how far back Recent values look.
@@ -126,6 +126,7 @@ type AppOverview struct {
 	CPU          []float64
 	Machines     []float64
 	MachinesByRg map[string][]float64 // machines reporting per region
+	Fly          FlyOverview          // the Fly-native columns, for the verdict
 	Recent       Recent
 }
 
@@ -146,7 +147,7 @@ type Recent struct {
 	MachinesByRg map[string]float64
 }
 
-// Overview runs the app list's five queries over w, each grouped by app,
+// Overview runs the app list's nine queries over w, each grouped by app,
 // in parallel and through the same cache as Run. A failing query empties
 // only its column.
 func (c *Client) Overview(ctx context.Context, w Window) (Overview, error) {
@@ -216,6 +217,8 @@ func (c *Client) Overview(ctx context.Context, w Window) (Overview, error) {
 				} else {
 					r.Machines = values
 				}
+			default:
+				r.addFly(col, s.labels, values)
 			}
 		}
 	}

@@ -18,6 +18,12 @@ type Series struct {
 	// Limit marks a capacity line, not a measurement (memory total): draw it
 	// apart (dashed) and never stack it.
 	Limit bool
+	// Moments marks counts of events per point (a limit reached), to be
+	// marked on the chart where non-zero rather than drawn as a line.
+	Moments bool
+	// Projection marks where a series would be at its recent rate (a
+	// volume's use in 24 h): drawn dashed beside the series it projects.
+	Projection bool
 }
 
 // rawSeries is a result as the engine returned it, laid on the window grid.
@@ -138,10 +144,14 @@ func dedupeNames(series []Series) {
 // has the same memory size (the common case), keeps a single "total" line
 // after the used ones instead of one identical line per machine. Otherwise
 // each machine's total stays next to its used line.
-func collapseTotals(series []Series) []Series {
+func collapseTotals(series []Series) []Series { return collapseLimit(series, "total") }
+
+// collapseLimit marks the series of one kind as limit lines and, when they
+// agree (every machine alike), keeps a single line of that kind's name.
+func collapseLimit(series []Series, kind string) []Series {
 	var used, totals []Series
 	for i, s := range series {
-		if s.Labels["kind"] == "total" {
+		if s.Labels["kind"] == kind {
 			series[i].Limit = true
 			totals = append(totals, series[i])
 		} else {
@@ -151,7 +161,7 @@ func collapseTotals(series []Series) []Series {
 	if len(totals) == 0 || !sameValues(totals) {
 		return series
 	}
-	merged := Series{Name: "total", Labels: map[string]string{"kind": "total"}, Values: make([]float64, len(totals[0].Values)), Limit: true}
+	merged := Series{Name: kind, Labels: map[string]string{"kind": kind}, Values: make([]float64, len(totals[0].Values)), Limit: true}
 	for i := range merged.Values {
 		merged.Values[i] = math.NaN()
 		for _, t := range totals {

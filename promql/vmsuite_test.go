@@ -8,7 +8,6 @@ import (
 	"math"
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -44,15 +43,27 @@ var vmMetrics = []string{
 	series.InstanceMemTotal,
 	series.InstanceMemAvailable,
 	series.InstanceUp,
+	// The Machines group and the list's Fly-native columns.
+	series.InstanceCPUBaseline,
+	series.InstanceCPUBalance,
+	series.InstanceCPUThrottle,
+	series.InstanceExitCode,
+	series.AppConcurrency,
+	series.AppSoftLimit,
+	series.AppHardLimit,
+	series.VolumeUsedPct,
+	"fly_edge_data_out",
 }
 
 // vmAnchor is the simulated org's "now" in this suite: in the past (so
-// VictoriaMetrics takes the samples), on a Monday noon.
-var vmAnchor = time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
+// VictoriaMetrics takes the samples), on a Monday afternoon, 20 minutes
+// after the daily peak, so the throttled and concurrency stories are on.
+var vmAnchor = time.Date(2026, 1, 5, 15, 20, 0, 0, time.UTC)
 
 // vmApps are the apps imported and checked: one per story, and a worker
 // without HTTP (the idle and healthy apps add nothing but import time).
-var vmApps = []string{fleet.IncidentApp, fleet.RegionalLatencyApp, fleet.OOMApp, fleet.DeployApp, fleet.NoHTTPApp}
+var vmApps = []string{fleet.IncidentApp, fleet.RegionalLatencyApp, fleet.OOMApp, fleet.DeployApp, fleet.NoHTTPApp,
+	fleet.ThrottledApp, fleet.ConcurrencyApp, fleet.CrashLoopApp, fleet.VolumeFillingApp}
 
 // vmWindows are the ranges checked, as the app page asks for them (720 px
 // charts): the step and rate window differ for each.
@@ -133,6 +144,14 @@ func TestVictoriaMetrics(t *testing.T) {
 	t.Run("overview", func(t *testing.T) {
 		t.Parallel()
 		env.checkOverview(t)
+	})
+	t.Run("machines group", func(t *testing.T) {
+		t.Parallel()
+		env.checkMachinesGroup(t)
+	})
+	t.Run("fly overview", func(t *testing.T) {
+		t.Parallel()
+		env.checkFlyOverview(t)
 	})
 }
 
@@ -252,111 +271,6 @@ func checkShape(t *testing.T, app fleet.App, q promql.Query, w promql.Window, of
 	}
 }
 
-// checkStory holds VictoriaMetrics' answers to what the generator implies:
-// each story must be as visible on Fly's engine as on the simulator, with
-// margins well inside the story's own multipliers. A window that does not
-// hold both sides of a story moment checks nothing here; the result says
-// whether a check ran.
-func checkStory(t *testing.T, app fleet.App, q promql.Query, w promql.Window, res promql.Result) bool {
-	t.Helper()
-	byName := map[string][]float64{}
-	for _, s := range res.Series {
-		byName[s.Name] = s.Values
-	}
-	// ratio compares a series' mean over two intervals; ok is false when
-	// either holds fewer than three points.
-	ratio := func(name string, after, before [2]time.Time) (float64, bool) {
-		a, na := meanBetween(w, byName[name], after[0], after[1])
-		b, nb := meanBetween(w, byName[name], before[0], before[1])
-		if na < 3 || nb < 3 {
-			return 0, false
-		}
-		return a / b, true
-	}
-	// Samples start vmHistory before the end; the first rate window is
-	// still filling.
-	dataFrom := w.End.Add(-vmHistory).Add(w.RateWindow())
-	at := app.StoryTimes
-	switch {
-	case app.Name == fleet.IncidentApp && q.Slug == "http-status":
-		// 5xx are 60 times as frequent during the incident.
-		start, end := at["incident_start"], at["incident_end"]
-		r, ok := ratio("5xx", [2]time.Time{start.Add(5 * time.Minute), end}, [2]time.Time{start.Add(-2 * time.Hour), start.Add(-5 * time.Minute)})
-		if ok && r < 10 {
-			t.Errorf("storefront's incident: 5xx only %.1f times as frequent as before it", r)
-		}
-		return ok
-	case app.Name == fleet.RegionalLatencyApp && q.Slug == "region-latency":
-		// The slow region's latency is five times what it was; the others
-		// do not move.
-		from := at["regression_start"]
-		checked := false
-		for _, region := range appRegions(app) {
-			r, ok := ratio(region, [2]time.Time{from.Add(15 * time.Minute), w.End}, [2]time.Time{dataFrom, from.Add(-5 * time.Minute)})
-			if !ok {
-				continue
-			}
-			checked = checked || region == app.SlowRegion
-			if region == app.SlowRegion && r < 3 {
-				t.Errorf("search-api's regression: p95 in %s only %.2f times what it was", region, r)
-			}
-			if region != app.SlowRegion && (r > 1.5 || r < 0.67) {
-				t.Errorf("search-api: p95 in %s moved %.2f times, yet only %s regressed", region, r, app.SlowRegion)
-			}
-		}
-		return checked
-	case app.Name == fleet.OOMApp && q.Slug == "memory":
-		// The killed machine filled its memory before the kill and starts
-		// low again after the restart.
-		oom := at["oom"]
-		var killed *fleet.Machine
-		for _, m := range app.Machines {
-			for _, e := range m.Events {
-				if e.OOMKilled && e.At.Equal(oom) {
-					killed = m
-				}
-			}
-		}
-		if killed == nil {
-			t.Fatal("image-resizer has no OOM-killed machine")
-		}
-		used := machineName(killed) + " used"
-		totalName := "total"
-		if _, ok := byName[totalName]; !ok {
-			totalName = machineName(killed) + " total"
-		}
-		total, _ := meanBetween(w, byName[totalName], w.Start, w.End)
-		before, nb := meanBetween(w, byName[used], oom.Add(-10*time.Minute), oom.Add(-time.Second))
-		after, na := meanBetween(w, byName[used], oom.Add(time.Minute), oom.Add(10*time.Minute))
-		if nb == 0 || na == 0 || math.IsNaN(total) {
-			return false
-		}
-		if before < 0.95*total || after > 0.75*total {
-			t.Errorf("image-resizer's OOM kill: machine %s used %.0f%% of its memory before the kill and %.0f%% after, want >= 95%% and <= 75%%",
-				machineName(killed), 100*before/total, 100*after/total)
-		}
-		return true
-	case app.Name == fleet.DeployApp && q.Slug == "latency":
-		// The deploy made every request 2.5 times as slow.
-		deploy := at["deploy"]
-		r, ok := ratio("p50", [2]time.Time{deploy.Add(15 * time.Minute), deploy.Add(2 * time.Hour)}, [2]time.Time{dataFrom, deploy.Add(-5 * time.Minute)})
-		if ok && r < 1.8 {
-			t.Errorf("billing-api's deploy: p50 only %.2f times what it was", r)
-		}
-		return ok
-	}
-	return false
-}
-
-// hasStoryCheck reports whether checkStory knows app's story.
-func hasStoryCheck(app fleet.App) bool {
-	switch app.Name {
-	case fleet.IncidentApp, fleet.RegionalLatencyApp, fleet.OOMApp, fleet.DeployApp:
-		return true
-	}
-	return false
-}
-
 // meanBetween averages the points of values within [from, to].
 func meanBetween(w promql.Window, values []float64, from, to time.Time) (float64, int) {
 	sum, n := 0.0, 0
@@ -437,251 +351,6 @@ func appExits(app fleet.App, offset time.Duration) []time.Time {
 
 func machineName(m *fleet.Machine) string {
 	return m.Region + "/" + m.ID[:8]
-}
-
-// The fidelity check holds VictoriaMetrics' series to flysim's for the same
-// query. The engines differ by design in how rate() reads a window:
-// Prometheus extrapolates the samples inside it, VictoriaMetrics starts
-// from the sample before it. On noisy counters with a few samples per window
-// single points therefore differ by 5-10% (up to 100% for a stream of a few
-// errors a minute), while both estimate the same rate. So the check compares
-// what a reader of the chart sees: the level over the whole range, and the
-// shape in half-hour blocks, and it demands equality point by point where no
-// rate is involved (gauges).
-const (
-	// meanTolerance bounds the difference of the means over the range.
-	// Beyond counting noise (see comparison.events), the engines were
-	// measured within 3.2% over eight anchors, the worst being the p95 of
-	// a quiet region over one hour (quantiles of a few hundred requests).
-	meanTolerance = 0.05
-	// blockTolerance bounds the difference of half-hour means, relative to
-	// the larger of them plus a floor of blockFloor times the series' peak
-	// (a handful of 5xx a minute is all noise); measured within 8% over
-	// eight anchors. Both bounds are about twice what was measured.
-	blockTolerance = 0.15
-	blockFloor     = 0.05
-	blockSpan      = 30 * time.Minute
-)
-
-// comparison says which points of a window to compare.
-type comparison struct {
-	w promql.Window
-	// settled is the first point both engines must agree on: the data's
-	// first rate window is skipped (Prometheus extrapolates back to the
-	// window's start, VictoriaMetrics has no sample before the data starts).
-	settled time.Time
-	// exits are the moments machines stopped. Prometheus ends a series with
-	// a staleness marker; VictoriaMetrics' JSON import cannot carry one, so
-	// it keeps the last value for up to a step, and the engines may
-	// disagree on whether a point exists for a step after each.
-	exits []time.Time
-	// exact asks for point-by-point equality (no rate in the query).
-	exact bool
-	// events marks a rate of discrete events (requests per second), whose
-	// estimates differ between the engines by counting noise: a stream of
-	// one 5xx a minute is a few hundred events over six hours, and which
-	// of them fall into two overlapping windows is chance. The tolerance
-	// grows by three standard deviations of that noise.
-	events bool
-}
-
-func (c comparison) nearExit(t time.Time) bool {
-	for _, e := range c.exits {
-		if !t.Before(e) && t.Before(e.Add(c.w.Step+promql.ScrapeInterval)) {
-			return true
-		}
-	}
-	return false
-}
-
-// compareSeries matches VictoriaMetrics' series (got) to flysim's (want)
-// by name and checks each pair.
-func compareSeries(t *testing.T, c comparison, got, want []promql.Series) {
-	t.Helper()
-	byName := map[string]promql.Series{}
-	for _, s := range want {
-		byName[s.Name] = s
-	}
-	for _, g := range got {
-		s, ok := byName[g.Name]
-		if !ok {
-			t.Errorf("series %q: only VictoriaMetrics has it", g.Name)
-			continue
-		}
-		delete(byName, g.Name)
-		if err := c.check(g.Values, s.Values); err != nil {
-			t.Errorf("series %q: %v", g.Name, err)
-		}
-	}
-	for name := range byName {
-		t.Errorf("series %q: only flysim has it", name)
-	}
-}
-
-// check compares one pair of series on c's window.
-func (c comparison) check(got, want []float64) error {
-	if len(got) != len(want) {
-		return fmt.Errorf("%d points from VictoriaMetrics, %d from flysim", len(got), len(want))
-	}
-	var (
-		sumGot, sumWant, peak float64
-		points                []int
-	)
-	for i := range got {
-		at := c.w.Time(i)
-		if at.Before(c.settled) {
-			continue
-		}
-		a, b := got[i], want[i]
-		if math.IsNaN(a) != math.IsNaN(b) {
-			if c.nearExit(at) {
-				continue
-			}
-			return fmt.Errorf("at %s VictoriaMetrics has %v, flysim %v", at.Format(time.TimeOnly), a, b)
-		}
-		if math.IsNaN(a) {
-			continue
-		}
-		if c.exact && math.Abs(a-b) > 1e-9*math.Max(math.Abs(a), math.Abs(b)) {
-			return fmt.Errorf("at %s VictoriaMetrics %.9g, flysim %.9g (a gauge: no engine difference excuses it)", at.Format(time.TimeOnly), a, b)
-		}
-		points = append(points, i)
-		sumGot += a
-		sumWant += b
-		peak = math.Max(peak, math.Max(math.Abs(a), math.Abs(b)))
-	}
-	if len(points) == 0 {
-		return errors.New("no point to compare")
-	}
-	if d := relDiff(sumGot, sumWant, c.noise(sumGot, len(points), meanTolerance)); d > meanTolerance {
-		return fmt.Errorf("mean over the range: VictoriaMetrics %.6g, flysim %.6g (%.1f%% apart, at most %.0f%%)",
-			sumGot/float64(len(points)), sumWant/float64(len(points)), 100*d, 100*meanTolerance)
-	}
-	perBlock := max(int(blockSpan/c.w.Step), 1)
-	for from := 0; from+perBlock <= len(points); from += perBlock {
-		var bg, bw float64
-		for _, i := range points[from : from+perBlock] {
-			bg += got[i]
-			bw += want[i]
-		}
-		if d := relDiff(bg, bw, max(blockFloor*peak*float64(perBlock), c.noise(bg, perBlock, blockTolerance))); d > blockTolerance {
-			return fmt.Errorf("from %s for %s: mean VictoriaMetrics %.6g, flysim %.6g (%.1f%% apart, at most %.0f%%)",
-				c.w.Time(points[from]).Format(time.TimeOnly), blockSpan, bg/float64(perBlock), bw/float64(perBlock), 100*d, 100*blockTolerance)
-		}
-	}
-	return nil
-}
-
-// noise is the counting noise of a sum of n rate points, expressed as the
-// floor relDiff adds under the tolerance: three standard deviations of a
-// Poisson count over the points' span, scaled so that floor*tolerance is
-// that deviation.
-func (c comparison) noise(sum float64, n int, tolerance float64) float64 {
-	if !c.events || n == 0 {
-		return 0
-	}
-	seconds := float64(n) * c.w.Step.Seconds()
-	count := math.Abs(sum) / float64(n) * seconds
-	sd := math.Sqrt(count) / seconds * float64(n) // in units of the sum
-	return 3 * sd / tolerance
-}
-
-// relDiff is |a-b| relative to the larger magnitude plus floor.
-func relDiff(a, b, floor float64) float64 {
-	d := math.Abs(a - b)
-	if d == 0 {
-		return 0
-	}
-	return d / (math.Max(math.Abs(a), math.Abs(b)) + floor)
-}
-
-// checkOverview runs the app list's queries on both engines.
-func (env vmEnv) checkOverview(t *testing.T) {
-	w, err := promql.NewWindow(env.now.Add(-6*time.Hour), env.now, 120)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	got, err := env.vm.Overview(ctx, w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := env.sim.Overview(ctx, w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, col := range promql.Columns() {
-		if err := got.Err(col); err != nil {
-			t.Errorf("column %s: VictoriaMetrics rejected the query: %v\nPromQL: %s", col, err, got.Results[i].PromQL)
-		}
-		if err := want.Err(col); err != nil {
-			t.Errorf("column %s: flysim rejected the query: %v", col, err)
-		}
-	}
-	apps := slices.Sorted(slices.Values(vmApps))
-	var gotApps []string
-	for _, a := range got.Apps {
-		gotApps = append(gotApps, a.App)
-	}
-	if !slices.Equal(gotApps, apps) {
-		t.Errorf("overview apps %v, want %v", gotApps, apps)
-	}
-	settled := env.now.Add(-vmHistory).Add(w.RateWindow() + w.Step)
-	for _, name := range apps {
-		g, ok := got.App(name)
-		if !ok {
-			continue
-		}
-		a, err := env.fleet.App(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, _ := want.App(a.Name)
-		t.Run(a.Name, func(t *testing.T) {
-			cols := []struct {
-				name      string
-				got, want []float64
-				http      bool
-			}{
-				{"requests", g.Requests, s.Requests, true},
-				{"error-rate", g.ErrorRate, s.ErrorRate, true},
-				{"latency", g.Latency, s.Latency, true},
-				{"cpu", g.CPU, s.CPU, false},
-				{"machines", g.Machines, s.Machines, false},
-			}
-			for _, c := range cols {
-				if c.http && !a.HTTP {
-					if c.got != nil {
-						t.Errorf("%s: column %s has data for an app without HTTP", a.Name, c.name)
-					}
-					continue
-				}
-				if c.got == nil {
-					t.Errorf("%s: column %s has no data", a.Name, c.name)
-					continue
-				}
-				cmp := comparison{w: w, settled: settled, exits: appExits(a, 0), exact: c.name == "machines", events: c.name == "requests"}
-				compareSeries(t, cmp, []promql.Series{{Name: c.name, Values: c.got}}, []promql.Series{{Name: c.name, Values: c.want}})
-			}
-			if a.HTTP {
-				regions := slices.Sorted(func(yield func(string) bool) {
-					for r := range g.LatencyByRg {
-						if !yield(r) {
-							return
-						}
-					}
-				})
-				want := appRegions(a)
-				sort.Strings(want)
-				if !slices.Equal(regions, want) {
-					t.Errorf("%s: p95 by region for %v, want %v", a.Name, regions, want)
-				}
-			}
-			if n := g.Recent.Machines; n != float64(len(runningMachines(a, w, 0))) {
-				t.Errorf("%s: %v machines reporting at the end, want %d", a.Name, n, len(runningMachines(a, w, 0)))
-			}
-		})
-	}
 }
 
 // importFleet copies the samples of vmApps' dashboard metrics over

@@ -48,7 +48,8 @@ type appListPage struct {
 	layout
 	Apps      []appRow
 	Launching []flyapi.LaunchState
-	// Err explains why the apps could not be listed; the page still renders.
+	// Err explains why the Machines API did not list the apps (the notice
+	// says it; the apps then come from metrics).
 	Err      string
 	Range    timeRange
 	RangeNav rangeNav
@@ -61,11 +62,9 @@ type appListPage struct {
 	Pager   pager // ?q= and ?page=, in list_page.go
 }
 
-// listColumn is one metric column's header, and why it is empty if its
-// query failed.
+// listColumn is one metric column's header.
 type listColumn struct {
 	Title, Unit, Desc string
-	Err               string
 }
 
 type statusCount struct {
@@ -82,6 +81,12 @@ type appRow struct {
 	Regions []string
 	// Reporting is how many machines report metrics; -1 when unknown.
 	Reporting int
+	// FromMetrics marks an app listed from Prometheus alone, the Machines
+	// API being down: its machine count is unknown, and it cannot be destroyed.
+	FromMetrics bool
+	// MachinesTone marks the machines column when a finding is about them
+	// (none reporting, a crash loop): "warn" or "bad".
+	MachinesTone string
 }
 
 // sparkCell is one metric of one app: a sparkline and its recent value, or
@@ -180,7 +185,9 @@ func (s *server) listApps(c *gin.Context) {
 	if listErr != nil {
 		p.Err = explainFly(listErr)
 		s.log.Warn("list apps", "err", listErr)
+		apps = appsFromMetrics(ov, s.org)
 	}
+	p.noticeList(listErr, ov, p.Retry)
 	if ovErr != nil {
 		// Only a window the builder refuses gets here, and NewWindow has
 		// already vetted it; say so rather than draw blank columns.
@@ -193,7 +200,6 @@ func (s *server) listApps(c *gin.Context) {
 			lc.Desc = ov.Results[i].Query.Desc
 		}
 		if err := ov.Err(col.col); err != nil {
-			lc.Err = explainQuery(err)
 			s.log.Warn("overview query", "column", string(col.col), "err", err)
 		}
 		p.Columns = append(p.Columns, lc)
@@ -206,8 +212,9 @@ func (s *server) listApps(c *gin.Context) {
 	counts := map[health.Status]int{}
 	for _, a := range apps {
 		row, _ := ov.App(a.Name)
-		r := appRow{App: a, Href: "/apps/" + url.PathEscape(a.Name) + appLink, Reporting: -1}
+		r := appRow{App: a, Href: "/apps/" + url.PathEscape(a.Name) + appLink, Reporting: -1, FromMetrics: listErr != nil}
 		sig := overviewSignals(ov, row, a.MachineCount, view.Range)
+		sig.Unavailable.MachineCount = r.FromMetrics
 		sig.JustLaunched = s.justLaunched(a.Name, sig.Span)
 		r.Verdict = health.Judge(sig)
 		r.Regions = reportingRegions(row)
@@ -218,6 +225,7 @@ func (s *server) listApps(c *gin.Context) {
 				r.Reporting = 0
 			}
 		}
+		r.MachinesTone = findingTone(r.Verdict, health.MetricMachines)
 		counts[r.Verdict.Status]++
 		p.Apps = append(p.Apps, r)
 	}
@@ -264,7 +272,7 @@ func (s *server) sparkCells(ov promql.Overview, row promql.AppOverview, v health
 	for i, col := range sparkColumns {
 		cell := &cells[i]
 		if err := ov.Err(col.col); err != nil {
-			cell.Empty, cell.Why = "unavailable", col.title+" is unavailable: "+explainQuery(err)
+			cell.Empty, cell.Why = "unavailable", col.title+": "+seeAbove
 			continue
 		}
 		if col.http && v.Status == health.NoHTTP {
@@ -273,11 +281,8 @@ func (s *server) sparkCells(ov promql.Overview, row promql.AppOverview, v health
 		}
 		values := col.values(row)
 		tone := ""
-		if st, ok := v.Flags(col.metric); ok && col.metric != "" {
-			tone = "warn"
-			if st == health.Down {
-				tone = "bad"
-			}
+		if col.metric != "" {
+			tone = findingTone(v, col.metric)
 		}
 		buf.Reset()
 		err := charts.RenderSpark(&buf, charts.Spark{

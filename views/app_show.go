@@ -20,18 +20,21 @@ import (
 type appPage struct {
 	layout
 	App      flyapi.App
-	AppErr   string
 	Machines []flyapi.Machine
-	// MachinesErr explains why the machines could not be listed.
+	// MachinesErr is set when the machines could not be listed: it refers
+	// to the notice at the top, which says why.
 	MachinesErr string
 	Regions     []string
 	Events      []machineEvent
 	Panels      []panel
 	Map         mapPanel // region_map_file.go; drawn after the region charts
-	Range       timeRange
-	RangeNav    rangeNav
-	Compare     string
-	RefreshKey  string
+	// MachinePanels are the second group: CPU quota, limits, volumes, data out.
+	MachinePanels []panel
+	MachineRows   []machineRow
+	Range         timeRange
+	RangeNav      rangeNav
+	Compare       string
+	RefreshKey    string
 	// Verdict is the list's verdict, judged from this page's own panels.
 	Verdict health.Verdict
 }
@@ -72,7 +75,7 @@ func (s *server) showApp(c *gin.Context) {
 	go func() { defer wg.Done(); app, appErr = s.fly.GetApp(ctx, name) }()
 	go func() { defer wg.Done(); machines, machinesErr = s.fly.Machines(ctx, name) }()
 	go func() { defer wg.Done(); mapErrs = s.regionErrors(ctx, req) }()
-	catalog := promql.Catalog()
+	catalog := append(promql.Catalog(), promql.MachinesCatalog()...)
 	window, results, prev, winErr := s.chartData(ctx, req, catalog)
 	wg.Wait()
 
@@ -82,17 +85,20 @@ func (s *server) showApp(c *gin.Context) {
 		return
 	case appErr != nil:
 		// Fly is down or slow: the charts may still answer.
-		p.AppErr = explainFly(appErr)
 		app = flyapi.App{Name: name}
 	}
 	p.App = app
+	retry := c.Request.URL.RequestURI()
+	p.noticeFly(retry, appErr, machinesErr)
 	if machinesErr != nil {
-		p.MachinesErr = explainFly(machinesErr)
+		p.MachinesErr = seeAbove
 	}
 	p.Machines = machines
 	p.Regions = machineRegions(machines)
 	p.Events = recentEvents(machines, 12)
 	req.HTTP = machinesErr != nil || anyHTTP(machines)
+	req.Machines, req.MachinesErr = machines, machinesErr != nil
+	p.MachineRows = machineRows(machines, view.Range)
 	if winErr != nil {
 		s.fail(c, http.StatusBadRequest, "That link does not describe a view", winErr.Error())
 		return
@@ -106,9 +112,17 @@ func (s *server) showApp(c *gin.Context) {
 		if prev != nil {
 			pr = &prev[i]
 		}
-		p.Panels = append(p.Panels, s.buildPanel(res, pr, req, markers, created, q))
+		pn := s.buildPanel(res, pr, req, markers, created, q)
+		pn.Grafana = grafanaURL(app)
+		if i < len(promql.Catalog()) {
+			p.Panels = append(p.Panels, pn)
+		} else {
+			p.MachinePanels = append(p.MachinePanels, pn)
+		}
 	}
 	p.Map = s.mapPanelFor(window, results, mapErrs, machines, machinesErr, name, q)
+	p.noticeCharts(results, p.Panels, retry)
+	p.Map.referToNotice(p.Panels)
 	s.render(c, http.StatusOK, "app_show", p)
 }
 
@@ -121,9 +135,14 @@ func (s *server) buildPanel(res promql.Result, prev *promql.Result, req chartReq
 		return p
 	case !hasData(res):
 		p.Empty = emptyReason(res.Query, req, created)
+		if why, ok := notApplicable(res.Query, req); ok {
+			p.Empty, p.Compact = why, true
+		}
 		return p
 	}
 	c := buildChart("c-"+res.Query.Slug, res, prev, req.Compare, markers)
+	decorate(&c, res, req, q)
+	p.Note = volumeNote(res, req.Machines)
 	svg, err := renderInline(c)
 	if err != nil {
 		s.log.Error("render chart", "chart", res.Query.Slug, "err", err)

@@ -32,10 +32,13 @@ func TestAppPagesTellTheirStories(t *testing.T) {
 		if strings.Contains(body, "<script") {
 			t.Errorf("%s: the app page carries a script", app.Name)
 		}
-		figures := strings.Count(body, "<figure>") - 1 // the region map's
-		noHTTP := strings.Count(body, "This app has no public HTTP service, so there is no traffic to chart.")
-		switch app.Story {
-		case fleet.StoryNoHTTP:
+		// The traffic group (and the region map) comes first; the Machines
+		// group follows its heading.
+		traffic, machines, _ := strings.Cut(body, `id="machines-group"`)
+		figures := strings.Count(traffic, "<figure>") - 1 // the region map's
+		noHTTP := strings.Count(traffic, "This app has no public HTTP service, so there is no traffic to chart.")
+		switch {
+		case !app.HTTP: // the worker, and the database behind its apps
 			if figures != 2 || noHTTP != 4 {
 				t.Errorf("%s (no HTTP): %d charts and %d no-HTTP notices, want 2 and 4", app.Name, figures, noHTTP)
 			}
@@ -44,10 +47,15 @@ func TestAppPagesTellTheirStories(t *testing.T) {
 				t.Errorf("%s: %d charts, want 6", app.Name, figures)
 			}
 		}
-		// Every panel shows the exact query it sent, with the app quoted;
-		// the region map shows the one it adds.
-		if n := strings.Count(body, "Show PromQL"); n != 7 {
-			t.Errorf("%s: %d PromQL disclosures, want 7", app.Name, n)
+		// Every panel that applies shows the exact query it sent, with the
+		// app quoted (the region map shows the one it adds); one that does
+		// not apply is one line.
+		compact := strings.Count(body, `class="panel chart na"`)
+		if n, want := strings.Count(body, "Show PromQL"), len(promql.Catalog())+len(promql.MachinesCatalog())+1-compact; n != want {
+			t.Errorf("%s: %d PromQL disclosures, want %d", app.Name, n, want)
+		}
+		if n := strings.Count(machines, `<section class="panel chart`); n != len(promql.MachinesCatalog()) {
+			t.Errorf("%s: %d panels in the Machines group, want %d", app.Name, n, len(promql.MachinesCatalog()))
 		}
 		if !strings.Contains(body, `app=&#34;`+app.Name+`&#34;`) {
 			t.Errorf("%s: PromQL does not select the app", app.Name)
@@ -73,14 +81,15 @@ func TestMarkersShowEvents(t *testing.T) {
 		_, body, _ := s.get(t, "/apps/"+app.Name+"?range=24h")
 		stamp := at.UTC().Format("Jan 2 15:04:05")
 		re := regexp.MustCompile(`<title>` + word + `[^<]*` + regexp.QuoteMeta(stamp) + ` UTC</title>`)
-		if n := len(re.FindAllString(body, -1)); n < 6 {
-			t.Errorf("%s: %d %s markers at %s, want at least one on each of the 6 charts", app.Name, n, kind, stamp)
+		charts := strings.Count(body, "<figure>") - 1 // the region map marks no events
+		if n := len(re.FindAllString(body, -1)); n < charts {
+			t.Errorf("%s: %d %s markers at %s, want at least one on each of the %d charts", app.Name, n, kind, stamp, charts)
 		}
 		// A deploy rolls over every machine at once: one marker per chart
 		// names them all. A deploy marker links to the hour around it.
 		if kind == "deploy" {
-			if n := len(re.FindAllString(body, -1)); n != 6 {
-				t.Errorf("%s: %d deploy markers, want one on each of the 6 charts", app.Name, n)
+			if n := len(re.FindAllString(body, -1)); n != charts {
+				t.Errorf("%s: %d deploy markers, want one on each of the %d charts", app.Name, n, charts)
 			}
 			if !strings.Contains(body, "Deploy: updated "+strconv.Itoa(len(app.Machines))+" machines: ") {
 				t.Errorf("%s: the deploy marker does not name its %d machines", app.Name, len(app.Machines))
@@ -107,8 +116,9 @@ func TestViewParameters(t *testing.T) {
 	now := time.Now().UTC()
 	for _, r := range []string{"5m", "15m", "1h", "6h", "24h", "7d"} {
 		status, body, _ := s.get(t, "/apps/blog?range="+r)
-		if status != http.StatusOK || strings.Count(body, "<figure>") != 7 { // 6 charts and the region map
-			t.Errorf("range=%s: %d", r, status)
+		traffic, _, _ := strings.Cut(body, `id="machines-group"`)
+		if n := strings.Count(traffic, "<figure>"); status != http.StatusOK || n != len(promql.Catalog())+1 { // and the region map
+			t.Errorf("range=%s: %d, %d traffic charts", r, status, n)
 		}
 	}
 	good := []string{

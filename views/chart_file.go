@@ -59,47 +59,62 @@ func (s *server) showChartFile(c *gin.Context) {
 // oneChart validates the request and runs one chart's query. A status other
 // than 200 comes with a message for the person.
 func (s *server) oneChart(c *gin.Context, name, slug string) (charts.Chart, promql.Result, int, string) {
+	ch, res, status, msg, _ := s.oneChartMachines(c, name, slug)
+	return ch, res, status, msg
+}
+
+// chartMachines is what oneChartMachines learnt of the app's machines
+// while the query ran, so a page needing them asks no second time.
+type chartMachines struct {
+	list []flyapi.Machine
+	err  error
+}
+
+// oneChartMachines is oneChart, with the machines it fetched alongside.
+func (s *server) oneChartMachines(c *gin.Context, name, slug string) (charts.Chart, promql.Result, int, string, chartMachines) {
+	var none chartMachines
 	q, ok := promql.Lookup(slug)
 	if !flyapi.ValidAppName(name) {
-		return charts.Chart{}, promql.Result{}, http.StatusNotFound, "There is no app named " + truncateInput(name) + "."
+		return charts.Chart{}, promql.Result{}, http.StatusNotFound, "There is no app named " + truncateInput(name) + ".", none
 	}
 	if !ok {
-		return charts.Chart{}, promql.Result{}, http.StatusNotFound, "There is no chart called " + truncateInput(slug) + ". Charts: " + slugList() + "."
+		return charts.Chart{}, promql.Result{}, http.StatusNotFound, "There is no chart called " + truncateInput(slug) + ". Charts: " + slugList() + ".", none
 	}
 	v, err := parseView(c.Request.URL.Query(), s.now())
 	if err != nil {
-		return charts.Chart{}, promql.Result{}, http.StatusBadRequest, err.Error()
+		return charts.Chart{}, promql.Result{}, http.StatusBadRequest, err.Error(), none
 	}
 	// The machines tell whether the app exists and where its events are;
 	// they are fetched while the query runs.
 	var (
-		machines    []flyapi.Machine
-		machinesErr error
-		done        = make(chan struct{})
+		ms   chartMachines
+		done = make(chan struct{})
 	)
 	go func() {
 		defer close(done)
-		machines, machinesErr = s.fly.Machines(c.Request.Context(), name)
+		ms.list, ms.err = s.fly.Machines(c.Request.Context(), name)
 	}()
 	req := chartRequest{App: name, Range: v.Range, Compare: v.Compare}
 	_, cur, prev, err := s.chartData(c.Request.Context(), req, []promql.Query{q})
 	<-done
-	if errors.Is(machinesErr, flyapi.ErrNotFound) || errors.Is(machinesErr, flyapi.ErrForbidden) {
-		return charts.Chart{}, promql.Result{}, http.StatusNotFound, "There is no app named " + name + " in " + s.org + "."
+	if errors.Is(ms.err, flyapi.ErrNotFound) || errors.Is(ms.err, flyapi.ErrForbidden) {
+		return charts.Chart{}, promql.Result{}, http.StatusNotFound, "There is no app named " + name + " in " + s.org + ".", ms
 	}
 	if err != nil {
-		return charts.Chart{}, promql.Result{}, http.StatusBadRequest, err.Error()
+		return charts.Chart{}, promql.Result{}, http.StatusBadRequest, err.Error(), ms
 	}
 	var pr *promql.Result
 	if prev != nil {
 		pr = &prev[0]
 	}
-	chart := buildChart("chart", cur[0], pr, v.Compare, eventMarkers(name, machines, c.Request.URL.Query()))
+	chart := buildChart("chart", cur[0], pr, v.Compare, eventMarkers(name, ms.list, c.Request.URL.Query()))
+	req.Machines, req.MachinesErr = ms.list, ms.err != nil
+	decorate(&chart, cur[0], req, c.Request.URL.Query())
 	chart.Title = name + ": " + q.Title
 	if cur[0].Err != nil {
-		return chart, cur[0], http.StatusBadGateway, explainQuery(cur[0].Err)
+		return chart, cur[0], http.StatusBadGateway, explainQuery(cur[0].Err), ms
 	}
-	return chart, cur[0], http.StatusOK, ""
+	return chart, cur[0], http.StatusOK, "", ms
 }
 
 // messageChart is an empty chart whose description says what went wrong.
@@ -202,7 +217,7 @@ func writeJSON(c *gin.Context, ch charts.Chart, res promql.Result, app string) {
 
 func slugList() string {
 	var s []string
-	for _, q := range promql.Catalog() {
+	for _, q := range append(promql.Catalog(), promql.MachinesCatalog()...) {
 		s = append(s, q.Slug)
 	}
 	return strings.Join(s, ", ")

@@ -48,8 +48,9 @@ type explorePage struct {
 	Data        template.JS
 	Interactive bool
 	// Missing says why the page is not interactive; Empty why there is
-	// nothing to draw.
+	// nothing to draw; Err why the query failed, with Retry.
 	Missing, Empty string
+	Err, Retry     string
 	RangeNav       rangeNav
 	// Links.Self leads back to this chart on the app page.
 	Links chartLinks
@@ -60,8 +61,8 @@ type explorePage struct {
 // zoom, tooltips and legend toggles.
 func (s *server) showExplore(c *gin.Context) {
 	name, slug := c.Param("name"), c.Param("slug")
-	chart, res, status, msg := s.oneChart(c, name, slug)
-	if status != http.StatusOK {
+	chart, res, status, msg, machines := s.oneChartMachines(c, name, slug)
+	if status != http.StatusOK && status < 500 {
 		s.fail(c, status, "Chart unavailable", msg)
 		return
 	}
@@ -84,12 +85,18 @@ func (s *server) showExplore(c *gin.Context) {
 	p.RangeNav = newRangeNav(c.Request.URL, v)
 	p.RangeNav.Refresh = nil
 
+	if status != http.StatusOK {
+		// Prometheus failed: like the app page, the page keeps its controls
+		// and links, and the chart area says what failed.
+		p.Err, p.Retry = msg, c.Request.URL.RequestURI()
+		s.render(c, http.StatusOK, "explore", p)
+		return
+	}
 	if !hasData(res) {
 		// Only an empty chart needs the machines: they say whether the app
 		// serves HTTP at all, which words the reason.
-		machines, err := s.fly.Machines(c.Request.Context(), name)
-		req := chartRequest{App: name, Range: v.Range, HTTP: err != nil || anyHTTP(machines)}
-		p.Empty = emptyReason(res.Query, req, appCreated(machines))
+		req := chartRequest{App: name, Range: v.Range, HTTP: machines.err != nil || anyHTTP(machines.list)}
+		p.Empty = emptyReason(res.Query, req, appCreated(machines.list))
 		s.render(c, http.StatusOK, "explore", p)
 		return
 	}

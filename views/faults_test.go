@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/flydash/dashboard/flysim"
+	"github.com/flydash/dashboard/promql"
 )
 
 // TestMachinesAPIFaults: when Fly's Machines API fails or hangs, the list
@@ -21,10 +22,10 @@ func TestMachinesAPIFaults(t *testing.T) {
 		timeout time.Duration
 		want    string
 	}{
-		{"5xx", flysim.Options{MachinesErrorRate: 1}, 3 * time.Second, "unavailable"},
-		{"hang", flysim.Options{MachinesFault: "hang"}, 700 * time.Millisecond, "did not answer in time"},
-		{"slow", flysim.Options{MachinesLatency: 3 * time.Second}, 700 * time.Millisecond, "did not answer in time"},
-		{"garbage", flysim.Options{MachinesFault: "garbage"}, 700 * time.Millisecond, "unavailable"},
+		{"5xx", flysim.Options{MachinesErrorRate: 1}, 3 * time.Second, "The Fly Machines API answered with an error (503). Fly said: service temporarily unavailable (injected fault)."},
+		{"hang", flysim.Options{MachinesFault: "hang"}, 700 * time.Millisecond, "The Fly Machines API did not answer within 0.7 s."},
+		{"slow", flysim.Options{MachinesLatency: 3 * time.Second}, 700 * time.Millisecond, "The Fly Machines API did not answer within 0.7 s."},
+		{"garbage", flysim.Options{MachinesFault: "garbage"}, 700 * time.Millisecond, "The Fly Machines API answered with something that is not an API response."},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -52,8 +53,9 @@ func TestMachinesAPIFaults(t *testing.T) {
 			if !strings.Contains(body, tc.want) {
 				t.Errorf("app page does not say %q", tc.want)
 			}
-			if n := strings.Count(body, "<figure>"); n != 7 {
-				t.Errorf("app page shows %d charts, want all 6 and the region map despite the Machines API", n)
+			traffic, _, _ := strings.Cut(body, `id="machines-group"`)
+			if n := strings.Count(traffic, "<figure>"); n != len(promql.Catalog())+1 {
+				t.Errorf("app page shows %d traffic charts, want all %d and the region map despite the Machines API", n, len(promql.Catalog()))
 			}
 		})
 	}
@@ -68,7 +70,7 @@ func TestPrometheusFaults(t *testing.T) {
 		sim  flysim.Options
 		want string
 	}{
-		{"5xx", flysim.Options{PromErrorRate: 1}, "unavailable"},
+		{"5xx", flysim.Options{PromErrorRate: 1}, "answered with an error (503)"},
 		{"hang", flysim.Options{PromFault: "hang"}, "did not answer within"},
 		{"garbage", flysim.Options{PromFault: "garbage"}, "not a query result"},
 	}
@@ -80,8 +82,8 @@ func TestPrometheusFaults(t *testing.T) {
 			if status != http.StatusOK {
 				t.Fatalf("app page: %d", status)
 			}
-			if n := strings.Count(body, `class="chart-state error"`); n != 7 {
-				t.Errorf("%d panels show an error, want 7 (6 charts and the region map)", n)
+			if n, want := strings.Count(body, `class="chart-state error"`), len(promql.Catalog())+len(promql.MachinesCatalog())+1; n != want {
+				t.Errorf("%d panels show an error, want %d (both groups and the region map)", n, want)
 			}
 			if !strings.Contains(body, tc.want) {
 				t.Errorf("panels do not say %q", tc.want)

@@ -27,6 +27,13 @@ type panel struct {
 	// Empty says why there is nothing to draw; Err why the query failed.
 	Empty, Err string
 	Links      chartLinks
+	// Compact: the panel's question does not arise for this app (no
+	// volume, no HTTP service), so Empty takes one line, not a chart's box.
+	Compact bool
+	// Note is one line of findings over the chart ("full in about 2 days").
+	Note string
+	// Grafana opens the app in Fly's managed Grafana; "" when unknown.
+	Grafana string
 }
 
 // dataTable is a chart's numbers for people who cannot see the chart: a
@@ -55,6 +62,10 @@ type chartRequest struct {
 	Range   timeRange
 	Compare string // "", "1d" or "7d"
 	HTTP    bool   // the app has a public HTTP service
+	// Machines are the app's machines, for what metrics do not carry (a
+	// service's limits, volume names); MachinesErr says they are unknown.
+	Machines    []flyapi.Machine
+	MachinesErr bool
 }
 
 var compareOffsets = map[string]time.Duration{"1d": 24 * time.Hour, "7d": 7 * 24 * time.Hour}
@@ -98,11 +109,17 @@ func buildChart(id string, res promql.Result, prev *promql.Result, compare strin
 		Width:   chartWidth,
 	}
 	for _, sr := range res.Series {
-		c.Series = append(c.Series, charts.Series{Name: sr.Name, Values: sr.Values, Tone: statusTone(sr.Name)})
+		if cs, ok := chartSeries(sr); ok {
+			c.Series = append(c.Series, cs)
+		}
 	}
 	if prev != nil && prev.Err == nil {
 		for _, sr := range prev.Series {
-			c.Series = append(c.Series, charts.Series{Name: sr.Name + " (" + compare + " ago)", Values: sr.Values, Dashed: true, Tone: statusTone(sr.Name)})
+			if cs, ok := chartSeries(sr); ok {
+				cs.Name += " (" + compare + " ago)"
+				cs.Dashed = true
+				c.Series = append(c.Series, cs)
+			}
 		}
 		// Stacked areas cannot carry dashed lines readably.
 		if c.Stacked {
@@ -141,7 +158,7 @@ func hasData(res promql.Result) bool {
 // emptyReason says why a chart with no data has none, in the product's words.
 func emptyReason(q promql.Query, req chartRequest, appCreated time.Time) string {
 	if q.HTTP && !req.HTTP {
-		return "This app has no public HTTP service, so there is no traffic to chart."
+		return noHTTPService
 	}
 	if !appCreated.IsZero() && appCreated.After(req.Range.From) {
 		return "No data in this range: the app was created " + ago(appCreated) + "."

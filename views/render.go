@@ -35,6 +35,9 @@ type layout struct {
 	SignedIn bool
 	// Bare hides the navigation, on pages shown before sign-in.
 	Bare bool
+	// Notices say once, at the top, which upstream failed and how
+	// (upstream_status.go).
+	Notices []notice
 }
 
 // templates holds one parsed set per page: the shared layout plus the page.

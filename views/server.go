@@ -34,6 +34,9 @@ type Config struct {
 	// Metrics, when set, gets the request histogram and is served at
 	// /metrics (behind sign-in like any page).
 	Metrics *prometheus.Registry
+	// Admission bounds the pages and chart files in flight (admission.go);
+	// its zero value is sized from the machine.
+	Admission Admission
 }
 
 type server struct {
@@ -50,6 +53,7 @@ type server struct {
 	cop           *http.CrossOriginProtection
 	requests      *requestMetrics
 	metrics       *prometheus.Registry
+	admission     *admitter
 }
 
 // New returns the dashboard's HTTP handler.
@@ -68,6 +72,7 @@ func New(cfg Config) (http.Handler, error) {
 		now:           cfg.Now,
 		tmpl:          tmpl,
 		secureCookies: cfg.SecureCookies,
+		admission:     newAdmitter(cfg.Admission),
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -84,7 +89,12 @@ func New(cfg Config) (http.Handler, error) {
 			return nil, err
 		}
 		s.metrics = cfg.Metrics
+		if err = s.admission.register(cfg.Metrics); err != nil {
+			return nil, err
+		}
 	}
+	a := s.admission.cfg
+	s.log.Info("admission", "pages_in_flight", a.Limit, "queue", a.Queue, "wait", a.Wait, "retry_after", a.RetryAfter)
 	return s.routes(), nil
 }
 
@@ -118,15 +128,17 @@ func (s *server) routes() http.Handler {
 		r.GET("/metrics", metricsHandler(s.metrics))
 	}
 
-	r.GET("/", s.listApps)
+	// Pages and chart files pass admission (admission.go); the health
+	// check, static files and the forms above do not.
+	r.GET("/", s.admit, s.listApps)
 	r.GET("/apps/new", s.newApp)
 	r.POST("/apps", s.createApp)
-	r.GET("/apps/:name", s.showApp)
+	r.GET("/apps/:name", s.admit, s.showApp)
 	r.GET("/apps/:name/launch", s.showLaunch)
 	r.POST("/apps/:name/launch", s.retryLaunch)
 	r.POST("/apps/:name/destroy", s.destroyApp)
-	r.GET("/apps/:name/charts/:file", s.showChartFile)
-	r.GET("/apps/:name/explore/:slug", s.showExplore)
+	r.GET("/apps/:name/charts/:file", s.admit, s.showChartFile)
+	r.GET("/apps/:name/explore/:slug", s.admit, s.showExplore)
 	return r
 }
 

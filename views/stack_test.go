@@ -35,6 +35,9 @@ type stackOptions struct {
 	Sim         flysim.Options
 	FlyTimeout  time.Duration
 	PromTimeout time.Duration
+	// FlyURL and PromURL, when set, replace flysim's address for that API
+	// (e.g. a closed port, for a refused connection).
+	FlyURL, PromURL string
 	// Configure lets a test adjust the views configuration.
 	Configure func(*Config)
 }
@@ -57,11 +60,18 @@ func newStack(t testing.TB, o stackOptions) *stack {
 	}
 	t.Cleanup(sim.Close)
 	org := sim.Sim.Org()
-	fly, err := flyapi.New(ctx, flyapi.Config{Token: "test-token", Org: org, BaseURL: sim.URL, Timeout: o.FlyTimeout})
+	flyURL, promURL := sim.URL, sim.URL
+	if o.FlyURL != "" {
+		flyURL = o.FlyURL
+	}
+	if o.PromURL != "" {
+		promURL = o.PromURL
+	}
+	fly, err := flyapi.New(ctx, flyapi.Config{Token: "test-token", Org: org, BaseURL: flyURL, Timeout: o.FlyTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}
-	prom, err := promql.NewClient(promql.Config{URL: sim.URL + "/prometheus/" + org, AuthHeader: "Bearer test-token", Timeout: o.PromTimeout})
+	prom, err := promql.NewClient(promql.Config{URL: promURL + "/prometheus/" + org, AuthHeader: "Bearer test-token", Timeout: o.PromTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}

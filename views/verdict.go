@@ -30,6 +30,9 @@ func overviewSignals(ov promql.Overview, row promql.AppOverview, machineCount in
 			CPU:      ov.Err(promql.ColCPU) != nil,
 		},
 	}
+	fly, u := overviewFly(ov, row)
+	s.Fly = fly
+	s.Unavailable.Quota, s.Unavailable.Limits, s.Unavailable.Volumes, s.Unavailable.Memory = u.Quota, u.Limits, u.Volumes, u.Memory
 	if row.App == "" {
 		// In no column at all: every measurement is absent, not zero.
 		s.Reporting, s.Requests, s.ErrorShare, s.P95, s.CPU = math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN()
@@ -54,7 +57,9 @@ func pageVerdict(w promql.Window, results []promql.Result, machines []flyapi.Mac
 		s.End = w.End
 	}
 	if machinesErr != nil {
-		s.Unavailable.Machines = true
+		// The Machines API, not Prometheus, is what is missing: this page
+		// counts machines reporting from the machines' states.
+		s.Unavailable.MachineCount = true
 	} else {
 		started := 0
 		for _, m := range machines {
@@ -112,6 +117,7 @@ func pageVerdict(w promql.Window, results []promql.Result, machines []flyapi.Mac
 			}
 		}
 	}
+	pageFly(w, results, machines, &s)
 	return health.Judge(s)
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/flydash/dashboard/flysim"
+	"github.com/flydash/dashboard/promql"
 )
 
 // BenchmarkAppPageFloor is measurement 1 as a Go benchmark: each op is one
@@ -132,11 +134,14 @@ func TestWeightParts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(reSVG.FindAllString(w.body, -1)); n != 7 {
-		t.Errorf("%d SVGs on the page, want 7 (6 charts and the region map)", n)
+	// Both groups chart, but for the volumes (the app mounts none), and
+	// the region map.
+	want := len(promql.Catalog()) + len(promql.MachinesCatalog()) - 1 + 1
+	if n := len(reSVG.FindAllString(w.body, -1)); n != want {
+		t.Errorf("%d SVGs on the page, want %d", n, want)
 	}
-	if n := len(reDataTable.FindAllString(w.body, -1)); n != 7 {
-		t.Errorf("%d data tables, want 7", n)
+	if n := len(reDataTable.FindAllString(w.body, -1)); n != want {
+		t.Errorf("%d data tables, want %d", n, want)
 	}
 	if w.hover == 0 || w.series == 0 || w.css == 0 {
 		t.Errorf("parts not found: %+v", w)
@@ -184,5 +189,36 @@ func TestRelativePath(t *testing.T) {
 	want := "M53.6 200.3l2.2 .1l2.3-.5l2.2 .5ZM1 2l0 0"
 	if got != want {
 		t.Errorf("relativePath = %q, want %q", got, want)
+	}
+}
+
+// TestOverloadPathsAreServed: every kind of page the overload run asks for
+// exists, so its error count measures the dashboard, not a wrong URL.
+func TestOverloadPathsAreServed(t *testing.T) {
+	t.Parallel()
+	s, err := startStack(t.Context(), stackOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	client := newLoadClient(1)
+	rng := rand.New(rand.NewPCG(1, 16))
+	seen := map[string]bool{}
+	for range 40 {
+		path := overloadPath(rng)
+		status, _, _, err := fetch(t.Context(), client, s.URL+path, nil)
+		if err != nil || status != http.StatusOK {
+			t.Errorf("GET %s: %d %v", path, status, err)
+		}
+		for _, kind := range []string{"/charts/", "/explore/"} {
+			if strings.Contains(path, kind) {
+				seen[kind] = true
+			}
+		}
+	}
+	for _, kind := range []string{"/charts/", "/explore/"} {
+		if !seen[kind] {
+			t.Errorf("40 overload paths asked for no %s", kind)
+		}
 	}
 }

@@ -8,7 +8,8 @@
 // Usage (from the repository root):
 //
 //	go run ./cmd/bench                       # everything, about 8 minutes
-//	go run ./cmd/bench -run floor,weight     # some of: floor list viewers render weight browser rss
+//	go run ./cmd/bench -run floor,weight     # some of: floor list viewers render weight browser rss overload
+//	go run ./cmd/bench -run overload         # 200 clients for 60 s: errors, peak RSS, /healthz p99
 //
 // It prints each figure as it goes and a Markdown table at the end, with
 // the date, the machine and its load, for BENCHMARKS.md. See BENCHMARKS.md
@@ -42,9 +43,12 @@ type config struct {
 	screenshots  string
 	dashEnv      []string
 	listApps     int
+	// The overload run (overload.go).
+	overloadClients int
+	overloadFor     time.Duration
 }
 
-var measurements = []string{"floor", "list", "viewers", "render", "weight", "browser", "rss"}
+var measurements = []string{"floor", "list", "viewers", "render", "weight", "browser", "rss", "overload"}
 
 func main() {
 	var cfg config
@@ -62,9 +66,11 @@ func main() {
 	flag.StringVar(&cfg.screenshots, "screenshots", "", "directory for a screenshot of every page the browser run loads (to check what was timed)")
 	dashEnv := flag.String("dashboard-env", "", "space-separated VAR=value pairs for the dashboard processes of the rss run (e.g. GOMEMLIMIT=40MiB)")
 	flag.IntVar(&cfg.listApps, "list-apps", 500, "apps in the large org of the list-cost measurement")
+	flag.IntVar(&cfg.overloadClients, "overload-clients", 200, "concurrent clients of the overload run")
+	flag.DurationVar(&cfg.overloadFor, "overload-for", 60*time.Second, "how long the overload run lasts")
 	flag.Parse()
 	cfg.dashEnv = strings.Fields(*dashEnv)
-	if cfg.floorIters < 1 || cfg.browserLoads < 1 || cfg.viewers < 1 || cfg.users < 1 {
+	if cfg.floorIters < 1 || cfg.browserLoads < 1 || cfg.viewers < 1 || cfg.users < 1 || cfg.overloadClients < 1 {
 		fmt.Fprintln(os.Stderr, "bench: iterations, loads, viewers and users must be at least 1")
 		os.Exit(2)
 	}
@@ -106,6 +112,8 @@ func main() {
 			err = runBrowser(ctx, cfg, r)
 		case "rss":
 			err = runRSS(ctx, cfg, r)
+		case "overload":
+			err = runOverload(ctx, cfg, r)
 		}
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "bench: %s: %v\n", m, err)

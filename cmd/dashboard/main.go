@@ -31,11 +31,15 @@ import (
 	"github.com/flydash/dashboard/views"
 )
 
-// Timeouts. A page waits on Fly's APIs (each call bounded by
-// upstreamTimeout, the chart queries in parallel), so writeTimeout leaves
-// room for a few calls in a row. shutdownTimeout stays under fly.toml's
+// Timeouts. A page waits on Fly's APIs in parallel, each read or query
+// bounded by pageTimeout: under a hung upstream a page still answers within
+// about 5 s, saying what failed, before a person gives up on a blank tab
+// (NOTES.md, "Upstream faults"). Writes to the Machines API (create an app,
+// launch a machine) keep upstreamTimeout. writeTimeout leaves room for a
+// few calls in a row. shutdownTimeout stays under fly.toml's
 // kill_timeout, after which Fly kills the machine anyway.
 const (
+	pageTimeout       = 5 * time.Second
 	upstreamTimeout   = 10 * time.Second
 	readHeaderTimeout = 5 * time.Second
 	readTimeout       = 15 * time.Second
@@ -82,11 +86,11 @@ func run(ctx context.Context, getenv func(string) string, logw io.Writer, ready 
 		log.Info("demo mode: simulated Fly org", "org", cfg.Org, "url", sim.URL)
 	}
 
-	fly, err := flyapi.New(ctx, flyapi.Config{Token: cfg.Token, Org: cfg.Org, BaseURL: cfg.FlapsBaseURL, Timeout: upstreamTimeout})
+	fly, err := flyapi.New(ctx, flyapi.Config{Token: cfg.Token, Org: cfg.Org, BaseURL: cfg.FlapsBaseURL, Timeout: upstreamTimeout, ReadTimeout: pageTimeout})
 	if err != nil {
 		return err
 	}
-	prom, err := promql.NewClient(promql.Config{URL: cfg.PrometheusURL, AuthHeader: tokens.Parse(cfg.Token).FlapsHeader(), Timeout: upstreamTimeout})
+	prom, err := promql.NewClient(promql.Config{URL: cfg.PrometheusURL, AuthHeader: tokens.Parse(cfg.Token).FlapsHeader(), Timeout: pageTimeout})
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ func run() error {
 	flag.DurationVar(&o.Jitter, "jitter", 0, "up to this much extra latency, varying per request")
 	flag.Float64Var(&o.PromErrorRate, "prom-error-rate", 0, "fraction of Prometheus API requests answered 503")
 	flag.Float64Var(&o.MachinesErrorRate, "machines-error-rate", 0, "fraction of Machines API requests answered 503")
-	flag.StringVar(&o.PromFault, "prom-fault", "", `make the Prometheus API "hang" or answer "garbage"`)
+	flag.StringVar(&o.PromFault, "prom-fault", "", `make the Prometheus API "hang", answer "garbage" or "cancel" every query (499)`)
 	flag.StringVar(&o.MachinesFault, "machines-fault", "", `make the Machines API "hang" or answer "garbage"`)
 	flag.Parse()
 	if flag.NArg() > 0 {

@@ -57,16 +57,42 @@ type builder struct {
 	// enough to answer label questions about app, region, host, instance
 	// and __name__, which are the same for all of them.
 	firstOnly, emitted bool
+	// distinct, with firstOnly, is the structural label a label query asks
+	// the values of: an owner whose value is in seen adds none, so its
+	// series are not even listed (one per app answers /label/app/values).
+	distinct string
+	seen     map[string]bool
 	// streams counts the streams whose columns were emitted.
 	streams int
 }
 
+// fresh reports whether an owner whose label values are kv (name, value
+// pairs) can add a value to a distinct-values query, and marks it seen.
+func (b *builder) fresh(kv ...string) bool {
+	if !b.firstOnly || b.distinct == "" {
+		return true
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i] == b.distinct {
+			if b.seen[kv[i+1]] {
+				return false
+			}
+			if b.seen == nil {
+				b.seen = map[string]bool{}
+			}
+			b.seen[kv[i+1]] = true
+			return true
+		}
+	}
+	return true
+}
+
 func (b *builder) enough() bool { return b.firstOnly && b.emitted }
 
-// extend builds the labels of base plus kv, without concatenating them.
-func (b *builder) extend(base []string, kv ...string) labels.Labels {
+// join builds the labels of three parts, without concatenating them.
+func (b *builder) join(base, kv, extra []string) labels.Labels {
 	b.sb.Reset()
-	for _, part := range [2][]string{base, kv} {
+	for _, part := range [3][]string{base, kv, extra} {
 		for i := 0; i+1 < len(part); i += 2 {
 			b.sb.Add(part[i], part[i+1])
 		}
@@ -89,10 +115,15 @@ type emitter struct {
 // add emits the series base+kv when the matchers accept it; it reports
 // false once a label query has what it needs.
 func (e *emitter) add(resets bool, eval func() evaluator, kv ...string) bool {
+	return e.add2(resets, eval, kv, nil)
+}
+
+// add2 is add with the labels in two parts (a histogram's and its le).
+func (e *emitter) add2(resets bool, eval func() evaluator, kv, extra []string) bool {
 	if e.b.enough() {
 		return false
 	}
-	ls := e.b.extend(e.base, kv...)
+	ls := e.b.join(e.base, kv, extra)
 	if e.sel.matches(ls) {
 		e.emit(&seriesDesc{lset: ls, spans: e.spans, resets: resets, eval: eval})
 		return true
@@ -110,7 +141,7 @@ func (e *emitter) histogram(responses, histogram string, kv []string, mk func() 
 		return func() evaluator { return newColumnEval(mk(), col, e.b.rows) }
 	}
 	one := func(col int, extra ...string) {
-		if e.add(false, column(col), append(kv, extra...)...) && !counted {
+		if e.add2(false, column(col), kv, extra) && !counted {
 			e.b.streams++
 			counted = true
 		}
@@ -165,6 +196,9 @@ func (am *appModel) enumerate(sel *selector, fams []family, mint, maxt int64, b 
 				if !overlaps(e.spans, mint, maxt) {
 					continue
 				}
+				if !b.fresh(model.MetricNameLabel, f.name, "app", am.app.Name, "region", r.name, "host", r.edgeHost, "instance", "") {
+					continue
+				}
 				b.emitted = false
 				e.base = am.labels("region", r.name, "host", r.edgeHost, "proxy_id", proxyID(r.edgeHost), model.MetricNameLabel, f.name)
 				f.region(r, e)
@@ -176,6 +210,9 @@ func (am *appModel) enumerate(sel *selector, fams []family, mint, maxt int64, b 
 				}
 				e.spans = []span{v.life}
 				if !overlaps(e.spans, mint, maxt) {
+					continue
+				}
+				if !b.fresh(model.MetricNameLabel, f.name, "app", am.app.Name, "region", v.v.Region, "host", v.host, "instance", "") {
 					continue
 				}
 				b.emitted = false
@@ -195,6 +232,9 @@ func (am *appModel) enumerate(sel *selector, fams []family, mint, maxt int64, b 
 					e.spans = mm.running
 				}
 				if !overlaps(e.spans, mint, maxt) {
+					continue
+				}
+				if !b.fresh(model.MetricNameLabel, f.name, "app", am.app.Name, "region", mm.m.Region, "host", mm.m.Host, "instance", mm.m.ID) {
 					continue
 				}
 				b.emitted = false

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/model"
+
 	"github.com/flydash/dashboard/flysim/fleet"
 	"github.com/flydash/dashboard/flysim/series"
 )
@@ -137,6 +139,41 @@ func TestFamiliesAreConsistent(t *testing.T) {
 		}
 		if little < 0.5 || little > 2.5 {
 			t.Errorf("concurrency is %.2f times rate x latency, want about 1", little)
+		}
+	}
+}
+
+// Label values come from one series per value, yet list every value the
+// series hold.
+func TestLabelValuesListEveryValue(t *testing.T) {
+	t.Parallel()
+	f := storyFleet()
+	prom := serve(t, f)
+	from := testStart.Add(-time.Hour)
+	for _, match := range []string{`{app=~".+"}`, `{app="` + fleet.VolumeFillingApp + `"}`, `{__name__=~"fly_edge_.+"}`} {
+		all, _, _, err := prom.Series(t.Context(), []string{match}, from, testStart)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, label := range []string{"app", "region", "host", "instance", "__name__"} {
+			want := map[string]bool{}
+			for _, s := range all {
+				if v := string(s[model.LabelName(label)]); v != "" {
+					want[v] = true
+				}
+			}
+			got, _, _, err := prom.LabelValues(t.Context(), label, []string{match}, from, testStart)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(want) {
+				t.Errorf("%s values of %s: %d, the series hold %d", label, match, len(got), len(want))
+			}
+			for _, v := range got {
+				if !want[string(v)] {
+					t.Errorf("%s value %q of %s is on no series", label, v, match)
+				}
+			}
 		}
 	}
 }

@@ -2,6 +2,7 @@ package series
 
 import (
 	"math"
+	"sort"
 	"sync"
 )
 
@@ -148,6 +149,10 @@ func (f *flow) primitive(k int64) float64 {
 
 // segment finds the multiplier step in force at grid index k (-1: none).
 func (f *flow) segment(k int64) int {
+	if len(f.steps) > 8 {
+		// A daily story's steps: hundreds.
+		return sort.Search(len(f.steps), func(j int) bool { return f.steps[j].k > k }) - 1
+	}
 	i := -1
 	for j, s := range f.steps {
 		if s.k > k {

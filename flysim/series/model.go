@@ -279,12 +279,12 @@ func newAppModel(a *fleet.App) *appModel {
 	// Proxy limits and the CPU quota change latency, so regimes come last.
 	var throttled []regime
 	if len(am.machines) > 0 {
-		throttled = regimesOf(dailyRuns(am.machines[0].throttledRuns(), am.life, throttledLatencyMultiplier))
+		throttled = regimesOf(dailyRuns(am.machines[0].throttledRuns(), am.storyDays(), throttledLatencyMultiplier))
 	}
 	for _, r := range am.regions {
 		runs := r.limitRuns()
-		r.limitRegimes = regimesOf(dailyRuns(runs, am.life, limitLatencyMultiplier))
-		r.fivexx = dailyRuns(runs, am.life, limitFiveXXMultiplier)
+		r.limitRegimes = regimesOf(dailyRuns(runs, am.storyDays(), limitLatencyMultiplier))
+		r.fivexx = dailyRuns(runs, am.storyDays(), limitFiveXXMultiplier)
 		r.latency = am.latencyRegimes(r.name, append(slices.Clone(throttled), r.limitRegimes...))
 	}
 	am.volumes = am.volumeModels()

@@ -2,6 +2,7 @@ package series
 
 import (
 	"math"
+	"sort"
 
 	"github.com/flydash/dashboard/flysim/fleet"
 )
@@ -245,10 +246,8 @@ func (mm *machineModel) concurrency() gaugeFunc {
 	hard := float64(mm.limits().HardLimit)
 	return func(k int64) float64 {
 		mult := 1.0
-		for _, r := range regimes {
-			if r.k <= k {
-				mult = r.mult
-			}
+		if i := sort.Search(len(regimes), func(j int) bool { return regimes[j].k > k }); i > 0 {
+			mult = regimes[i-1].mult
 		}
 		// In flight is a whole number; rounding at random keeps its
 		// average the demand, however small.
@@ -343,7 +342,7 @@ func (r *regionModel) limitRuns() [][2]int64 {
 }
 
 // runsOf turns a day of flags into [from, to) runs of steps, joining runs
-// a few minutes apart (the proxy's queue does not drain in a minute).
+// up to a quarter of an hour apart (a queue does not drain in a minute).
 func runsOf(at []bool) [][2]int64 {
 	var runs [][2]int64
 	for i := 0; i < len(at); i++ {
@@ -354,7 +353,7 @@ func runsOf(at []bool) [][2]int64 {
 		for j < len(at) && at[j] {
 			j++
 		}
-		if n := len(runs); n > 0 && int64(i)-runs[n-1][1] <= 20 {
+		if n := len(runs); n > 0 && int64(i)-runs[n-1][1] <= 60 {
 			runs[n-1][1] = int64(j)
 		} else {
 			runs = append(runs, [2]int64{int64(i), int64(j)})
@@ -364,16 +363,14 @@ func runsOf(at []bool) [][2]int64 {
 	return runs
 }
 
-// dailyRuns repeats runs of one day over the days of life (bounded: a
-// model lives for one query, and Fly keeps 15 days of metrics), as
-// multiplier steps: mult from each run's start, back to 1 at its end.
-func dailyRuns(runs [][2]int64, life span, mult float64) []mstep {
+// dailyRuns repeats runs of one day over the story's days, as multiplier
+// steps: mult from each run's start, back to 1 at its end.
+func dailyRuns(runs [][2]int64, days [2]int64, mult float64) []mstep {
 	if len(runs) == 0 {
 		return nil
 	}
-	first := floorDiv(life.from, gridMs*dayGrid)
 	var out []mstep
-	for d := first; d < first+maxStoryDays; d++ {
+	for d := days[0]; d < days[1]; d++ {
 		for _, r := range runs {
 			out = append(out, mstep{d*dayGrid + r[0], mult}, mstep{d*dayGrid + r[1], 1})
 		}
@@ -381,6 +378,15 @@ func dailyRuns(runs [][2]int64, life span, mult float64) []mstep {
 	return out
 }
 
-// maxStoryDays bounds the days a periodic story repeats from its app's
-// creation (the story apps are weeks old; the simulator runs for days).
-const maxStoryDays = 120
+// storyDays are the days a daily story repeats: the 15 days Fly keeps
+// before its "peak" and a month after (the simulator runs for days), or
+// from the app's creation when it has no peak. Bounded, since every
+// repeat is a step each stream carries.
+func (am *appModel) storyDays() [2]int64 {
+	first := floorDiv(am.life.from, gridMs*dayGrid)
+	if peak, ok := am.app.StoryTimes["peak"]; ok {
+		d := floorDiv(msOf(peak), gridMs*dayGrid)
+		return [2]int64{max(first, d-16), d + 31}
+	}
+	return [2]int64{first, first + 47}
+}

@@ -137,7 +137,7 @@ func (q *querier) labelDescs(name string, ms []*labels.Matcher) []*seriesDesc {
 	for _, m := range ms {
 		firstOnly = firstOnly && structural(m.Name)
 	}
-	return q.collect(q.mint, q.maxt, ms, &builder{rows: &rowCache{}, firstOnly: firstOnly})
+	return q.collect(q.mint, q.maxt, ms, &builder{rows: &rowCache{}, firstOnly: firstOnly, distinct: name})
 }
 
 // descs lists the series matching ms with samples in [mint, maxt], and the

@@ -1,0 +1,162 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/flydash/dashboard/flysim"
+	"github.com/flydash/dashboard/flysim/fleet"
+	"github.com/flydash/dashboard/promql"
+)
+
+// flyNow is 20 minutes after the simulated day's traffic peak: every
+// Fly-native story (throttling, the hard limit, the crash loop, the filling
+// volumes) is on. The org starts then and the dashboard's clock stands there.
+var flyNow = time.Date(2026, 11, 20, 15, 20, 0, 0, time.UTC)
+
+// TestBrowserMachines: the Fly-native stories in Chromium, at 1280 px: the
+// list's reasons and marked CPU column, and the Machines group's charts
+// drawn, with their limit lines, limit-reached markers and projections
+// visible, and a Machines panel whose image names stay on one line.
+func TestBrowserMachines(t *testing.T) {
+	requireChromium(t)
+	st := newStackWith(t, flysim.Options{Start: flyNow, Now: func() time.Time { return flyNow }}, func() time.Time { return flyNow })
+	browser := newBrowser(t)
+	tb := newTab(t, browser)
+	navigate(t, tb, st.URL+"/login")
+	tb.do(t, "type the password", chromedp.SendKeys(chromedp.CSS(`#password`), e2ePassword))
+	if status := clickAndLoad(t, tb, `form[action="/login"] button[type=submit]`); status != http.StatusOK {
+		t.Fatalf("signing in: HTTP %d", status)
+	}
+
+	t.Run("list", func(t *testing.T) {
+		tb.open(t, st.URL+"/")
+		byApp := map[string]listRow{}
+		for _, r := range eval[[]listRow](t, tb, listScript) {
+			byApp[r.App] = r
+		}
+		for _, c := range []struct{ app, verdict, reason string }{
+			{fleet.ThrottledApp, "Degraded", "shared-cpu-1x out of burst balance"},
+			{fleet.ConcurrencyApp, "Degraded", "at the hard concurrency limit"},
+			{fleet.CrashLoopApp, "Degraded", "crash loop on "},
+			{fleet.VolumeFillingApp, "No HTTP service", "full in about 2 days"},
+		} {
+			r := byApp[c.app]
+			if r.Verdict != c.verdict || !strings.Contains(r.Reason, c.reason) {
+				t.Errorf("%s on the list: %q %q, want %s saying %q", c.app, r.Verdict, r.Reason, c.verdict, c.reason)
+			}
+		}
+		// The throttled app's CPU sparkline is drawn in the warning colour.
+		marked := eval[bool](t, tb, fmt.Sprintf(`(() => {
+			const tr = Array.from(document.querySelectorAll('table.apps tbody tr')).find(tr => tr.querySelector('a.app-name').textContent === %q);
+			const cells = tr ? tr.querySelectorAll('td.spark') : [];
+			const svg = cells.length === 4 ? cells[3].querySelector('svg.t-warn') : null;
+			return !!svg && svg.getBoundingClientRect().width > 0;
+		})()`, fleet.ThrottledApp))
+		if !marked {
+			t.Errorf("%s: the CPU column is not marked", fleet.ThrottledApp)
+		}
+		tb.checkConsole(t, "list at the peak")
+		tb.screenshot(t, "20-list-fly-stories")
+	})
+
+	t.Run("concurrency", func(t *testing.T) {
+		tb.open(t, st.URL+"/apps/"+fleet.ConcurrencyApp+"?range=6h")
+		checkNoScript(t, tb, "chat-gateway")
+		checkCharts(t, tb, "chat-gateway", chartsWithoutVolumes())
+		if n := visibleLimitLines(t, tb, "concurrency"); n != 2 {
+			t.Errorf("concurrency: %d limit lines visible, want soft and hard", n)
+		}
+		found := false
+		for _, m := range eval[[]markerReport](t, tb, markerScript("limit")) {
+			if m.Section == "concurrency" {
+				found = true
+				if m.Count == 0 || !m.Visible || !strings.HasPrefix(m.Title, "Hard limit reached on ") {
+					t.Errorf("concurrency: %d hard-limit markers, visible %v (%s), title %q", m.Count, m.Visible, m.Why, m.Title)
+				}
+			}
+		}
+		if !found {
+			t.Error("concurrency: no chart")
+		}
+		checkMachinesPanel(t, tb, "chat-gateway")
+		tb.checkConsole(t, "chat-gateway")
+		tb.screenshot(t, "21-app-chat-gateway")
+	})
+
+	t.Run("quota and volumes", func(t *testing.T) {
+		tb.open(t, st.URL+"/apps/"+fleet.ThrottledApp+"?range=24h")
+		if n := visibleLimitLines(t, tb, "cpu-quota"); n != 1 {
+			t.Errorf("cpu-quota: %d baseline lines visible, want 1", n)
+		}
+		checkMachinesPanel(t, tb, "pdf-render")
+		tb.checkConsole(t, "pdf-render")
+		tb.screenshot(t, "22-app-pdf-render")
+
+		tb.open(t, st.URL+"/apps/"+fleet.VolumeFillingApp+"?range=24h")
+		dashed := eval[int](t, tb, `Array.from(document.querySelectorAll('#volumes figure svg g.sr path.l.d')).filter(p => p.getBBox().width > 0).length`)
+		if dashed != 3 {
+			t.Errorf("volumes: %d projections drawn, want one per volume (3)", dashed)
+		}
+		note := eval[string](t, tb, `(document.querySelector('#volumes .chart-note') || {}).textContent || ''`)
+		if !strings.Contains(note, "full in about 2 days at the last 6 h's rate") {
+			t.Errorf("volumes: note %q", note)
+		}
+		// No HTTP service: the concurrency panel is one line, not a box.
+		if h := eval[float64](t, tb, `document.querySelector('#concurrency').getBoundingClientRect().height`); h > 80 {
+			t.Errorf("the concurrency panel of an app without HTTP is %.0f px tall, want one line", h)
+		}
+		tb.checkConsole(t, "orders-db")
+		tb.screenshot(t, "23-app-orders-db")
+	})
+}
+
+// visibleLimitLines counts a chart's limit lines that have an extent.
+func visibleLimitLines(t *testing.T, tb *tab, section string) int {
+	t.Helper()
+	return eval[int](t, tb, `Array.from(document.querySelectorAll('#`+section+` figure svg g.sr path.l.lim')).filter(p => {
+		const b = p.getBBox(), s = getComputedStyle(p);
+		return b.width > 100 && s.stroke !== 'none' && s.visibility !== 'hidden';
+	}).length`)
+}
+
+// checkMachinesPanel: at 1280 px the Machines panel fits its column and an
+// image name takes one line.
+func checkMachinesPanel(t *testing.T, tb *tab, page string) {
+	t.Helper()
+	type report struct {
+		Overflow        bool
+		Images, Wrapped int
+		Sizes           []string
+	}
+	r := eval[report](t, tb, `(() => {
+		const table = document.querySelector('table.machines');
+		if (!table) return {Overflow: true, Images: 0, Wrapped: 0, Sizes: []};
+		const imgs = Array.from(table.querySelectorAll('.image'));
+		const wrapped = imgs.filter(e => e.getBoundingClientRect().height > 1.6 * parseFloat(getComputedStyle(e).lineHeight || '16')).length;
+		const panel = table.closest('section');
+		return {
+			Overflow: table.getBoundingClientRect().right > panel.getBoundingClientRect().right + 1,
+			Images: imgs.length, Wrapped: wrapped,
+			Sizes: Array.from(table.querySelectorAll('td.size')).map(e => e.textContent.trim()),
+		};
+	})()`)
+	if r.Overflow || r.Images == 0 || r.Wrapped > 0 {
+		t.Errorf("%s: machines table overflows %v, %d image names, %d wrapped", page, r.Overflow, r.Images, r.Wrapped)
+	}
+	for _, s := range r.Sizes {
+		if !strings.HasPrefix(s, "shared-cpu-") || !strings.Contains(s, "MB") && !strings.Contains(s, "GB") {
+			t.Errorf("%s: machine size %q, want Fly's name and memory", page, s)
+		}
+	}
+}
+
+// chartsWithoutVolumes is how many charts the page of an HTTP app on shared
+// CPUs without a volume draws: every query of both groups but the volumes,
+// whose panel is one line.
+func chartsWithoutVolumes() int { return len(promql.Catalog()) + len(promql.MachinesCatalog()) - 1 }

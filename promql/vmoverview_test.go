@@ -1,0 +1,100 @@
+package promql_test
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/flydash/dashboard/promql"
+)
+
+// checkOverview runs the app list's queries on both engines.
+func (env vmEnv) checkOverview(t *testing.T) {
+	w, err := promql.NewWindow(env.now.Add(-6*time.Hour), env.now, 120)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	got, err := env.vm.Overview(ctx, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := env.sim.Overview(ctx, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, col := range promql.Columns() {
+		if err := got.Err(col); err != nil {
+			t.Errorf("column %s: VictoriaMetrics rejected the query: %v\nPromQL: %s", col, err, got.Results[i].PromQL)
+		}
+		if err := want.Err(col); err != nil {
+			t.Errorf("column %s: flysim rejected the query: %v", col, err)
+		}
+	}
+	apps := slices.Sorted(slices.Values(vmApps))
+	var gotApps []string
+	for _, a := range got.Apps {
+		gotApps = append(gotApps, a.App)
+	}
+	if !slices.Equal(gotApps, apps) {
+		t.Errorf("overview apps %v, want %v", gotApps, apps)
+	}
+	settled := env.now.Add(-vmHistory).Add(w.RateWindow() + w.Step)
+	for _, name := range apps {
+		g, ok := got.App(name)
+		if !ok {
+			continue
+		}
+		a, err := env.fleet.App(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, _ := want.App(a.Name)
+		t.Run(a.Name, func(t *testing.T) {
+			cols := []struct {
+				name      string
+				got, want []float64
+				http      bool
+			}{
+				{"requests", g.Requests, s.Requests, true},
+				{"error-rate", g.ErrorRate, s.ErrorRate, true},
+				{"latency", g.Latency, s.Latency, true},
+				{"cpu", g.CPU, s.CPU, false},
+				{"machines", g.Machines, s.Machines, false},
+			}
+			for _, c := range cols {
+				if c.http && !a.HTTP {
+					if c.got != nil {
+						t.Errorf("%s: column %s has data for an app without HTTP", a.Name, c.name)
+					}
+					continue
+				}
+				if c.got == nil {
+					t.Errorf("%s: column %s has no data", a.Name, c.name)
+					continue
+				}
+				cmp := comparison{w: w, settled: settled, exits: appExits(a, 0), exact: c.name == "machines", events: c.name == "requests"}
+				compareSeries(t, cmp, []promql.Series{{Name: c.name, Values: c.got}}, []promql.Series{{Name: c.name, Values: c.want}})
+			}
+			if a.HTTP {
+				regions := slices.Sorted(func(yield func(string) bool) {
+					for r := range g.LatencyByRg {
+						if !yield(r) {
+							return
+						}
+					}
+				})
+				want := appRegions(a)
+				sort.Strings(want)
+				if !slices.Equal(regions, want) {
+					t.Errorf("%s: p95 by region for %v, want %v", a.Name, regions, want)
+				}
+			}
+			if n := g.Recent.Machines; n != float64(len(runningMachines(a, w, 0))) {
+				t.Errorf("%s: %v machines reporting at the end, want %d", a.Name, n, len(runningMachines(a, w, 0)))
+			}
+		})
+	}
+}

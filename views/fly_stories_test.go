@@ -1,0 +1,234 @@
+package views
+
+import (
+	"encoding/csv"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/html"
+
+	"github.com/flydash/dashboard/flysim"
+	"github.com/flydash/dashboard/flysim/fleet"
+	"github.com/flydash/dashboard/health"
+	"github.com/flydash/dashboard/promql"
+)
+
+// flyNow is 20 minutes after the simulated day's traffic peak (15:00 UTC):
+// pdf-render's burst balance is spent, chat-gateway is at its hard limit,
+// notify-api has been crash-looping for an hour and orders-db's volumes are
+// two days from full. The org is built with flyNow as its start, so every
+// Fly-native story is "now".
+var flyNow = time.Date(2026, 11, 20, 15, 20, 0, 0, time.UTC)
+
+func newFlyStack(t testing.TB) *stack {
+	t.Helper()
+	now := func() time.Time { return flyNow }
+	return newStack(t, stackOptions{
+		Sim:       flysim.Options{Start: flyNow, Now: now},
+		Configure: func(c *Config) { c.Now = now },
+	})
+}
+
+// TestFlyStories: each Fly-native story shows on the list with the verdict
+// and a reason naming it (marking its column), today's stories keep theirs,
+// and the app page shows each story where flysim put it, through flysim
+// over HTTP.
+func TestFlyStories(t *testing.T) {
+	t.Parallel()
+	s := newFlyStack(t)
+	t.Run("list", func(t *testing.T) { testFlyList(t, s) })
+	t.Run("app pages", func(t *testing.T) { testFlyPages(t, s) })
+	t.Run("chart files", func(t *testing.T) { testFlyChartFiles(t, s) })
+}
+
+func testFlyList(t *testing.T, s *stack) {
+	_, body, _ := s.get(t, "/")
+	rows := parseList(t, body)
+	for _, tc := range []struct {
+		app    string
+		status health.Status
+		reason []string
+	}{
+		{fleet.ThrottledApp, health.Degraded, []string{"CPU throttled ", "% of the last 10 min (since ", "shared-cpu-1x out of burst balance"}},
+		{fleet.ConcurrencyApp, health.Degraded, []string{"at the hard concurrency limit on a machine: ", " times in the last 10 min"}},
+		{fleet.CrashLoopApp, health.Degraded, []string{"crash loop on iad/", "restarts in 30 min, exit code 1"}},
+		// Full in two days is named without changing the status.
+		{fleet.VolumeFillingApp, health.NoHTTP, []string{"3 volumes 8", "% used, full in about 2 days at the last 6 h's rate"}},
+		// Today's stories, at this moment: the incident is over, the
+		// regression goes on.
+		{fleet.RegionalLatencyApp, health.Degraded, []string{" in syd"}},
+		{fleet.IncidentApp, health.Healthy, []string{"req/s"}},
+		{fleet.HealthyApp, health.Healthy, []string{"req/s"}},
+		{fleet.OOMApp, health.Healthy, []string{"req/s"}},
+		{fleet.DeployApp, health.Healthy, []string{"req/s"}},
+		{fleet.IdleApp, health.Idle, []string{"req/s over the last 10 min"}},
+		{fleet.NoHTTPApp, health.NoHTTP, []string{"3 of 3 machines reporting"}},
+	} {
+		r, ok := rowNamed(rows, tc.app)
+		if !ok {
+			t.Errorf("%s: no row", tc.app)
+			continue
+		}
+		if r.Status != tc.status.String() {
+			t.Errorf("%s: %s (%s), want %s", tc.app, r.Status, r.Reason, tc.status)
+		}
+		for _, want := range tc.reason {
+			if !strings.Contains(r.Reason, want) {
+				t.Errorf("%s: reason %q does not say %q", tc.app, r.Reason, want)
+			}
+		}
+	}
+	// The matching column is marked: throttling on the CPU sparkline, the
+	// crash loop on the machines count; the healthy app's are not.
+	doc, _ := html.Parse(strings.NewReader(body))
+	row := func(app string) *html.Node {
+		return find(doc, func(n *html.Node) bool {
+			return n.Data == "tr" && find(n, func(a *html.Node) bool { return hasClass(a, "app-name") && text(a) == app }) != nil
+		})
+	}
+	cpuMarked := func(app string) bool {
+		cells := findAll(row(app), func(n *html.Node) bool { return n.Data == "td" && hasClass(n, "spark") })
+		return len(cells) == 4 && find(cells[3], func(n *html.Node) bool { return n.Data == "svg" && hasClass(n, "t-warn") }) != nil
+	}
+	machinesMarked := func(app string) bool {
+		return find(row(app), func(n *html.Node) bool { return n.Data == "td" && hasClass(n, "machines") && hasClass(n, "t-warn") }) != nil
+	}
+	if !cpuMarked(fleet.ThrottledApp) || cpuMarked(fleet.HealthyApp) {
+		t.Errorf("CPU column marked: %s %v, %s %v; want only the throttled app", fleet.ThrottledApp, cpuMarked(fleet.ThrottledApp), fleet.HealthyApp, cpuMarked(fleet.HealthyApp))
+	}
+	if !machinesMarked(fleet.CrashLoopApp) || machinesMarked(fleet.HealthyApp) {
+		t.Errorf("machines column marked: %s %v, %s %v; want only the crash-looping app", fleet.CrashLoopApp, machinesMarked(fleet.CrashLoopApp), fleet.HealthyApp, machinesMarked(fleet.HealthyApp))
+	}
+	// Worst first: the four degraded apps lead.
+	for i, r := range rows[:4] {
+		if r.Status != "Degraded" {
+			t.Errorf("row %d is %s (%s), want the degraded apps first", i, r.Name, r.Status)
+		}
+	}
+}
+
+// panelOf is the section of one chart panel on an app page.
+func panelOf(t *testing.T, body, slug string) string {
+	t.Helper()
+	i := strings.Index(body, `id="`+slug+`"`)
+	if i < 0 {
+		t.Errorf("no %s panel", slug)
+		return ""
+	}
+	end := strings.Index(body[i:], "</section>")
+	return body[i : i+end]
+}
+
+func testFlyPages(t *testing.T, s *stack) {
+	get := func(app string) string {
+		_, p0 := s.Sim.Sim.Counts()
+		status, body, _ := s.get(t, "/apps/"+app+"?range=6h")
+		_, p1 := s.Sim.Sim.Counts()
+		if status != http.StatusOK {
+			t.Fatalf("%s: %d", app, status)
+		}
+		if n := len(promql.Catalog()) + len(promql.MachinesCatalog()) + 1; p1-p0 > int64(n) { // and the region map's
+			t.Errorf("%s: the app page sent %d queries for %d panels and the map", app, p1-p0, n-1)
+		}
+		return body
+	}
+	verdict := func(body string) string {
+		doc, _ := html.Parse(strings.NewReader(body))
+		if v := find(doc, func(n *html.Node) bool { return hasClass(n, "app-verdict") }); v != nil {
+			return text(v)
+		}
+		return ""
+	}
+
+	body := get(fleet.ThrottledApp)
+	if v := verdict(body); !strings.Contains(v, "CPU throttled") || !strings.Contains(v, "shared-cpu-1x out of burst balance") {
+		t.Errorf("%s: page verdict %q does not name the throttling", fleet.ThrottledApp, v)
+	}
+	quota := panelOf(t, body, "cpu-quota")
+	for _, want := range []string{"<figure>", " throttled</text>", ">baseline</text>", `class="l s`} {
+		if !strings.Contains(quota, want) {
+			t.Errorf("%s: CPU and quota panel lacks %q", fleet.ThrottledApp, want)
+		}
+	}
+	if !strings.Contains(panelOf(t, body, "cpu-balance"), "<figure>") {
+		t.Errorf("%s: no burst balance chart", fleet.ThrottledApp)
+	}
+	if !strings.Contains(body, "shared-cpu-1x<br><small class=\"muted\">512 MB") {
+		t.Errorf("%s: the machines panel does not give the size as Fly names it", fleet.ThrottledApp)
+	}
+
+	body = get(fleet.ConcurrencyApp)
+	if v := verdict(body); !strings.Contains(v, "at the hard concurrency limit on ") {
+		t.Errorf("%s: page verdict %q does not name the limit", fleet.ConcurrencyApp, v)
+	}
+	conc := panelOf(t, body, "concurrency")
+	for _, want := range []string{">soft limit 20</text>", ">hard limit 25</text>", "<title>Hard limit reached on ", `class="mk k-limit"`} {
+		if !strings.Contains(conc, want) {
+			t.Errorf("%s: concurrency panel lacks %q", fleet.ConcurrencyApp, want)
+		}
+	}
+
+	body = get(fleet.VolumeFillingApp)
+	vol := panelOf(t, body, "volumes")
+	for _, want := range []string{`class="chart-note"`, "(pg_data at /data on ", "full in about 2 days at the last 6 h&#39;s rate", " in 24 h</text>"} {
+		if !strings.Contains(vol, want) {
+			t.Errorf("%s: volumes panel lacks %q", fleet.VolumeFillingApp, want)
+		}
+	}
+	if c := panelOf(t, body, "concurrency"); !strings.Contains(c, "No HTTP service behind Fly&#39;s proxy, so no concurrency limits apply.") || strings.Contains(c, "Show PromQL") {
+		t.Errorf("%s: the concurrency panel of an app without HTTP is not one line", fleet.VolumeFillingApp)
+	}
+
+	body = get(fleet.CrashLoopApp)
+	if v := verdict(body); !strings.Contains(v, "crash loop on iad/") {
+		t.Errorf("%s: page verdict %q does not name the crash loop", fleet.CrashLoopApp, v)
+	}
+	doc, _ := html.Parse(strings.NewReader(body))
+	most := 0
+	for _, td := range findAll(doc, func(n *html.Node) bool { return n.Data == "td" && hasClass(n, "restarts") }) {
+		if n, err := strconv.Atoi(strings.TrimPrefix(text(td), "≥ ")); err == nil {
+			most = max(most, n)
+		}
+	}
+	// An exit every 4-6 minutes for the hour before now, in a 6 h range.
+	if most < 9 {
+		t.Errorf("%s: the looping machine shows %d restarts, want about a dozen", fleet.CrashLoopApp, most)
+	}
+
+	body = get(fleet.HealthyApp)
+	if v := panelOf(t, body, "volumes"); !strings.Contains(v, "No volumes are mounted") {
+		t.Errorf("%s: the volumes panel of an app without volumes is not one line saying so", fleet.HealthyApp)
+	}
+	org := s.Sim.Sim.Fleet().OrgNumericID()
+	if want := `href="https://fly-metrics.net/d/fly-app/fly-app?orgId=` + strconv.FormatInt(org, 10) + `&amp;var-app=blog"`; !strings.Contains(body, want) {
+		t.Errorf("no Grafana link %s", want)
+	}
+}
+
+// testFlyChartFiles: a Machines chart is a chart like the others: its CSV
+// holds the limit lines it draws, and it has an explore view.
+func testFlyChartFiles(t *testing.T, s *stack) {
+	status, body, _ := s.get(t, "/apps/"+fleet.ConcurrencyApp+"/charts/concurrency.csv?range=1h")
+	if status != http.StatusOK {
+		t.Fatalf("concurrency.csv: %d", status)
+	}
+	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	if err != nil || len(rows) < 2 {
+		t.Fatalf("concurrency.csv: %v, %d rows", err, len(rows))
+	}
+	header := strings.Join(rows[0], ",")
+	if !strings.Contains(header, "hard limit 25") || !strings.Contains(header, "soft limit 20") || strings.Contains(header, "reached") {
+		t.Errorf("concurrency.csv header %q: want the limit lines and no limit-reached counts", header)
+	}
+	for _, slug := range []string{"cpu-quota", "cpu-balance", "volumes", "data-out"} {
+		if status, _, _ := s.get(t, "/apps/"+fleet.ThrottledApp+"/charts/"+slug+".svg"); status != http.StatusOK {
+			t.Errorf("%s.svg: %d", slug, status)
+		}
+	}
+	if status, body, _ := s.get(t, "/apps/"+fleet.ConcurrencyApp+"/explore/concurrency"); status != http.StatusOK || !strings.Contains(body, "hard limit 25") {
+		t.Errorf("explore concurrency: %d, limit line shown %v", status, strings.Contains(body, "hard limit 25"))
+	}
+}
