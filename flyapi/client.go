@@ -62,8 +62,9 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if base == "" {
 		base = DefaultBaseURL
 	}
-	// Credentials belong in the token, never in the URL: flaps' errors
-	// quote the URL they were sent to, and those reach pages and logs.
+	// Credentials belong in the token, never in the URL: net/http's errors
+	// quote a request's URL (flaps builds it from FLY_FLAPS_BASE_URL, the
+	// value passed here), and those reach pages and logs.
 	if strings.ContainsAny(base, "@?#") {
 		return nil, errors.New("flyapi: the Machines API base URL must be scheme and host (and path) only, without credentials or a query; the token goes in FLY_API_TOKEN")
 	}
@@ -134,7 +135,7 @@ func withDeadline(ctx context.Context, d time.Duration) (context.Context, contex
 // rewinding it when an attempt fails. But net/http may still be reading a
 // body after RoundTrip has returned: otelhttp's wrapper hides that the body
 // is in memory, so net/http sends the headers first, and a server (Fly's
-// edge, flysim's faults) can answer 503 before the body is read. The last
+// edge, flysim's faults) can answer 503 before the body is read. The refused
 // attempt's write loop then drains the rewound reader and the retry goes
 // out empty: "http: ContentLength=74 with Body length 0". GetBody (set by
 // http.NewRequest for flaps' in-memory JSON, and kept by rehttp and
