@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/superfly/fly-go/flaps"
@@ -60,6 +61,12 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	base := cfg.BaseURL
 	if base == "" {
 		base = DefaultBaseURL
+	}
+	// Credentials belong in the token, never in the URL: net/http's errors
+	// quote a request's URL (flaps builds it from FLY_FLAPS_BASE_URL, the
+	// value passed here), and those reach pages and logs.
+	if strings.ContainsAny(base, "@?#") {
+		return nil, errors.New("flyapi: the Machines API base URL must be scheme and host (and path) only, without credentials or a query; the token goes in FLY_API_TOKEN")
 	}
 	target, err := url.Parse(base)
 	if err != nil || target.Scheme == "" || target.Host == "" {
@@ -119,20 +126,40 @@ func withDeadline(ctx context.Context, d time.Duration) (context.Context, contex
 	return context.WithTimeout(context.WithValue(ctx, timeoutKey{}, d), d)
 }
 
-// rebaseTransport sends every request to target's scheme and host.
+// rebaseTransport sends every request to target's scheme and host, each
+// attempt with a body of its own.
+//
+// It sits under flaps' retrying transport (fly-go's rehttp: 502/503 and
+// temporary errors, up to 3 retries, POSTs included) and otelhttp. rehttp
+// buffers a body once and hands every attempt the same bytes.Reader,
+// rewinding it when an attempt fails. But net/http may still be reading a
+// body after RoundTrip has returned: otelhttp's wrapper hides that the body
+// is in memory, so net/http sends the headers first, and a server (Fly's
+// edge, flysim's faults) can answer 503 before the body is read. The refused
+// attempt's write loop then drains the rewound reader and the retry goes
+// out empty: "http: ContentLength=74 with Body length 0". GetBody (set by
+// http.NewRequest for flaps' in-memory JSON, and kept by rehttp and
+// otelhttp) gives each attempt its own reader, which no earlier attempt
+// can touch.
 type rebaseTransport struct {
 	target *url.URL
 	next   http.RoundTripper
 }
 
 func (t *rebaseTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Scheme == t.target.Scheme && req.URL.Host == t.target.Host {
-		return t.next.RoundTrip(req)
-	}
 	r := req.Clone(req.Context())
 	r.URL.Scheme = t.target.Scheme
 	r.URL.Host = t.target.Host
 	r.Host = t.target.Host
+	if req.Body != nil && req.Body != http.NoBody && req.GetBody != nil {
+		body, err := req.GetBody()
+		// A RoundTripper closes the body it was given, whatever happens.
+		_ = req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		r.Body = body
+	}
 	return t.next.RoundTrip(r)
 }
 
