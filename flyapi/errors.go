@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -136,6 +137,12 @@ func transportDetail(err error) string {
 		return "the connection was closed before an answer"
 	case strings.Contains(s, "no such host"):
 		return "host not found"
+	}
+	// net/http's errors quote the request's method and URL; a page needs
+	// only what went wrong, and the URL is flaps' idea of the API's address.
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		s = ue.Err.Error()
 	}
 	return truncate(s, 200)
 }
