@@ -32,18 +32,16 @@ func TestMachinesAPIFaults(t *testing.T) {
 			t.Parallel()
 			timeout := tc.timeout
 			s := newStack(t, stackOptions{Sim: tc.sim, FlyTimeout: timeout})
-			start := time.Now()
+			// The hang never ends and the slow answer comes after 3 s: a page
+			// saying the deadline's words proves the deadline, not the
+			// upstream, ended the wait (no wall-clock bound, which a loaded
+			// CI machine would make flaky).
 			status, body, _ := s.get(t, "/")
-			took := time.Since(start)
 			if status != http.StatusOK {
 				t.Fatalf("list: %d, want 200 with a banner", status)
 			}
 			if !strings.Contains(body, tc.want) || !strings.Contains(body, `role="alert"`) || !strings.Contains(body, ">Retry<") {
 				t.Errorf("list: no error banner saying %q with a retry link", tc.want)
-			}
-			// flaps retries 5xx on GET; the per-call deadline still bounds it.
-			if took > timeout+2*time.Second {
-				t.Errorf("list took %v with a %v timeout", took, timeout)
 			}
 
 			status, body, _ = s.get(t, "/apps/storefront?range=1h")
