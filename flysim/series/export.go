@@ -79,22 +79,32 @@ func appendSeriesLine(buf []byte, d *seriesDesc, mint, maxt, nowK, stepMs int64)
 	if err != nil {
 		return nil, err
 	}
-	buf = append(buf, `{"metric":`...)
-	buf = append(buf, m...)
-	buf = append(buf, `,"values":[`...)
-	for i, v := range vs {
-		if i > 0 {
-			buf = append(buf, ',')
+	// A series is written as several lines of at most linePoints samples
+	// (VictoriaMetrics merges them): Debian's VictoriaMetrics sometimes
+	// fails a line longer than its 64 KiB read block with "no forward
+	// progress made", and a day at 15 s is ~120 KiB on one line.
+	for lo := 0; lo < len(ts); lo += linePoints {
+		hi := min(lo+linePoints, len(ts))
+		buf = append(buf, `{"metric":`...)
+		buf = append(buf, m...)
+		buf = append(buf, `,"values":[`...)
+		for i, v := range vs[lo:hi] {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = strconv.AppendFloat(buf, v, 'f', -1, 64)
 		}
-		buf = strconv.AppendFloat(buf, v, 'f', -1, 64)
-	}
-	buf = append(buf, `],"timestamps":[`...)
-	for i, t := range ts {
-		if i > 0 {
-			buf = append(buf, ',')
+		buf = append(buf, `],"timestamps":[`...)
+		for i, t := range ts[lo:hi] {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = strconv.AppendInt(buf, t, 10)
 		}
-		buf = strconv.AppendInt(buf, t, 10)
+		buf = append(buf, "]}\n"...)
 	}
-	buf = append(buf, "]}\n"...)
 	return buf, nil
 }
+
+// linePoints bounds the samples on one exported line (~25 KiB).
+const linePoints = 1000
