@@ -19,23 +19,18 @@ func (f *Fleet) AssignIP(app, typ, region string) (IPAssignment, error) {
 	} else if !KnownRegion(region) {
 		return IPAssignment{}, fmt.Errorf("%w %q", ErrInvalidRegion, region)
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.settle()
-	a, err := f.lookup(app)
-	if err != nil {
-		return IPAssignment{}, err
-	}
-	if typ == "shared_v4" {
-		for _, ip := range a.IPs {
-			if ip.Type == typ {
-				return ip, nil
+	return inApp(f, app, func(a *App) (IPAssignment, error) {
+		if typ == "shared_v4" {
+			for _, ip := range a.IPs {
+				if ip.Type == typ {
+					return ip, nil
+				}
 			}
 		}
-	}
-	ip := newIP(f.rng, typ, region, f.now().UTC())
-	a.IPs = append(a.IPs, ip)
-	return ip, nil
+		ip := newIP(f.rng, typ, region, f.now().UTC())
+		a.IPs = append(a.IPs, ip)
+		return ip, nil
+	})
 }
 
 // IPs returns app's public addresses, oldest first.

@@ -158,14 +158,7 @@ func (f *Fleet) Apps() []App {
 
 // App returns a live app of the org; ErrForbidden if it is another org's.
 func (f *Fleet) App(name string) (App, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.settle()
-	a, err := f.lookup(name)
-	if err != nil {
-		return App{}, err
-	}
-	return copyApp(a), nil
+	return inApp(f, name, func(a *App) (App, error) { return copyApp(a), nil })
 }
 
 // CreateApp adds an empty app (story "launched") to org.
@@ -281,13 +274,11 @@ func (f *Fleet) Launch(app string, spec MachineSpec) (Machine, error) {
 	if spec.CPUs < 1 || spec.CPUs > 16 || spec.MemoryMB < 256 || spec.MemoryMB > 131072 {
 		return Machine{}, fmt.Errorf("%w: guest wants 1-16 cpus and 256-131072 MB of memory", ErrInvalidConfig)
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.settle()
-	a, err := f.lookup(app)
-	if err != nil {
-		return Machine{}, err
-	}
+	return inApp(f, app, func(a *App) (Machine, error) { return f.launch(a, spec) })
+}
+
+// launch adds spec's machine to a; the fleet is locked and settled.
+func (f *Fleet) launch(a *App, spec MachineSpec) (Machine, error) {
 	ms, vols, err := mounts(a, spec.Region, spec.Mounts)
 	if err != nil {
 		return Machine{}, err
@@ -321,30 +312,24 @@ func (f *Fleet) Launch(app string, spec MachineSpec) (Machine, error) {
 // Machines returns all of app's machines, destroyed ones included, in
 // creation order.
 func (f *Fleet) Machines(app string) ([]Machine, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.settle()
-	a, err := f.lookup(app)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Machine, len(a.Machines))
-	for i, m := range a.Machines {
-		out[i] = copyMachine(m)
-	}
-	return out, nil
+	return inApp(f, app, func(a *App) ([]Machine, error) {
+		out := make([]Machine, len(a.Machines))
+		for i, m := range a.Machines {
+			out[i] = copyMachine(m)
+		}
+		return out, nil
+	})
 }
 
 // Machine returns one machine of app, destroyed or not.
 func (f *Fleet) Machine(app, id string) (Machine, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.settle()
-	m, err := f.machine(app, id)
-	if err != nil {
-		return Machine{}, err
-	}
-	return copyMachine(m), nil
+	return inApp(f, app, func(a *App) (Machine, error) {
+		m, err := a.machine(id)
+		if err != nil {
+			return Machine{}, err
+		}
+		return copyMachine(m), nil
+	})
 }
 
 // DestroyMachine destroys a machine. A running one needs kill, as on Fly.
@@ -356,7 +341,7 @@ func (f *Fleet) DestroyMachine(app, id string, kill bool) error {
 	if err != nil {
 		return err
 	}
-	m, err := f.machine(app, id)
+	m, err := a.machine(id)
 	if err != nil {
 		return err
 	}
@@ -383,11 +368,21 @@ func (f *Fleet) lookup(name string) (*App, error) {
 	return nil, ErrAppNotFound
 }
 
-func (f *Fleet) machine(app, id string) (*Machine, error) {
+// inApp runs fn on the named live app with the fleet locked and settled:
+// the way every app-scoped call that reports state begins.
+func inApp[T any](f *Fleet, app string, fn func(*App) (T, error)) (T, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.settle()
 	a, err := f.lookup(app)
 	if err != nil {
-		return nil, err
+		var zero T
+		return zero, err
 	}
+	return fn(a)
+}
+
+func (a *App) machine(id string) (*Machine, error) {
 	for _, m := range a.Machines {
 		if m.ID == id {
 			return m, nil

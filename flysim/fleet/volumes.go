@@ -66,69 +66,47 @@ func (f *Fleet) CreateVolume(app string, spec VolumeSpec) (Volume, error) {
 	default:
 		return Volume{}, fmt.Errorf("%w: fstype must be ext4 or raw, got %q", ErrInvalidVolume, spec.FSType)
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.settle()
-	a, err := f.lookup(app)
-	if err != nil {
-		return Volume{}, err
-	}
-	v := newVolume(f.rng, spec.Name, spec.Region, spec.SizeGB, f.now().UTC())
-	if spec.Encrypted != nil {
-		v.Encrypted = *spec.Encrypted
-	}
-	v.FSType = spec.FSType
-	a.Volumes = append(a.Volumes, v)
-	return *v, nil
+	return inApp(f, app, func(a *App) (Volume, error) {
+		v := newVolume(f.rng, spec.Name, spec.Region, spec.SizeGB, f.now().UTC())
+		if spec.Encrypted != nil {
+			v.Encrypted = *spec.Encrypted
+		}
+		v.FSType = spec.FSType
+		a.Volumes = append(a.Volumes, v)
+		return *v, nil
+	})
 }
 
 // Volumes returns app's live volumes in creation order.
 func (f *Fleet) Volumes(app string) ([]Volume, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.settle()
-	a, err := f.lookup(app)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Volume, 0, len(a.Volumes))
-	for _, v := range a.Volumes {
-		if v.DestroyedAt.IsZero() {
-			out = append(out, *v)
+	return inApp(f, app, func(a *App) ([]Volume, error) {
+		out := make([]Volume, 0, len(a.Volumes))
+		for _, v := range a.Volumes {
+			if v.DestroyedAt.IsZero() {
+				out = append(out, *v)
+			}
 		}
-	}
-	return out, nil
+		return out, nil
+	})
 }
 
 // Volume returns one live volume of app.
 func (f *Fleet) Volume(app, id string) (Volume, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.settle()
-	v, err := f.volume(app, id)
-	if err != nil {
-		return Volume{}, err
-	}
-	return *v, nil
+	return inVolume(f, app, id, func(v *Volume) (Volume, error) { return *v, nil })
 }
 
 // DestroyVolume destroys an unattached volume and returns it as it goes
 // ("destroying"). An attached one must lose its machine first, as on Fly.
 func (f *Fleet) DestroyVolume(app, id string) (Volume, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.settle()
-	v, err := f.volume(app, id)
-	if err != nil {
-		return Volume{}, err
-	}
-	if v.AttachedMachine != "" {
-		return Volume{}, fmt.Errorf("%w %s: destroy the machine first", ErrVolumeAttached, v.AttachedMachine)
-	}
-	out := *v
-	out.State = "destroying"
-	v.State, v.DestroyedAt = "destroyed", f.now().UTC()
-	return out, nil
+	return inVolume(f, app, id, func(v *Volume) (Volume, error) {
+		if v.AttachedMachine != "" {
+			return Volume{}, fmt.Errorf("%w %s: destroy the machine first", ErrVolumeAttached, v.AttachedMachine)
+		}
+		out := *v
+		out.State = "destroying"
+		v.State, v.DestroyedAt = "destroyed", f.now().UTC()
+		return out, nil
+	})
 }
 
 // The ext4 shape of a volume, as statfs reports it: 4 KiB blocks, ~1.6% of
@@ -160,17 +138,17 @@ func (v Volume) Statfs(t time.Time) (blocks, free int64) {
 	return blocks, blocks - int64(math.Round(float64(blocks)*v.UsedFraction(t)))
 }
 
-func (f *Fleet) volume(app, id string) (*Volume, error) {
-	a, err := f.lookup(app)
-	if err != nil {
-		return nil, err
-	}
-	for _, v := range a.Volumes {
-		if v.ID == id && v.DestroyedAt.IsZero() {
-			return v, nil
+// inVolume runs fn on one live volume of app, as inApp does on the app.
+func inVolume[T any](f *Fleet, app, id string, fn func(*Volume) (T, error)) (T, error) {
+	return inApp(f, app, func(a *App) (T, error) {
+		for _, v := range a.Volumes {
+			if v.ID == id && v.DestroyedAt.IsZero() {
+				return fn(v)
+			}
 		}
-	}
-	return nil, fmt.Errorf("%w: %s", ErrVolumeNotFound, id)
+		var zero T
+		return zero, fmt.Errorf("%w: %s", ErrVolumeNotFound, id)
+	})
 }
 
 // mount checks a launch's mounts against a's volumes and, if all is well,
