@@ -188,24 +188,12 @@ func runRSS(ctx context.Context, cfg config, r *report) error {
 
 	// The dashboard as deployed: its own process, talking HTTP to an org
 	// (cmd/flysim in a process of its own, with the injected latency).
-	simPort, err := freePort()
-	if err != nil {
-		return err
-	}
-	simURL := "http://127.0.0.1:" + strconv.Itoa(simPort)
-	sim, err := startProcess(simBin, dir, nil, "-addr", "127.0.0.1:"+strconv.Itoa(simPort), "-prom-latency", cfg.latency.String())
+	sim, simEnv, err := startSim(ctx, cfg, simBin, dir)
 	if err != nil {
 		return err
 	}
 	defer sim.Stop()
-	if err := waitListening(ctx, "127.0.0.1:"+strconv.Itoa(simPort), 60*time.Second); err != nil {
-		log, _ := os.ReadFile(sim.log)
-		return fmt.Errorf("flysim did not start: %w\n%s", err, lastLines(string(log), 20))
-	}
-	res, err := measureDashboard(ctx, cfg, dashBin, dir, []string{
-		"FLY_API_TOKEN=" + benchToken, "FLY_ORG=demo",
-		"FLY_FLAPS_BASE_URL=" + simURL, "FLY_PROMETHEUS_URL=" + simURL + "/prometheus/demo",
-	}, sim.cmd.Process.Pid)
+	res, err := measureDashboard(ctx, cfg, dashBin, dir, simEnv, sim.cmd.Process.Pid)
 	if err != nil {
 		return err
 	}
@@ -240,22 +228,57 @@ func waitListening(ctx context.Context, addr string, timeout time.Duration) erro
 	}
 }
 
-func measureDashboard(ctx context.Context, cfg config, bin, dir string, env []string, upstreamPid int) (loadResult, error) {
+// startSim starts cmd/flysim with cfg's latency on a free port and returns
+// it with the environment that points a dashboard at it.
+func startSim(ctx context.Context, cfg config, bin, dir string) (*process, []string, error) {
 	port, err := freePort()
 	if err != nil {
-		return loadResult{}, err
+		return nil, nil, err
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	sim, err := startProcess(bin, dir, nil, "-addr", addr, "-prom-latency", cfg.latency.String())
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := waitListening(ctx, addr, 60*time.Second); err != nil {
+		sim.Stop()
+		log, _ := os.ReadFile(sim.log)
+		return nil, nil, fmt.Errorf("flysim did not start: %w\n%s", err, lastLines(string(log), 20))
+	}
+	url := "http://" + addr
+	return sim, []string{
+		"FLY_API_TOKEN=" + benchToken, "FLY_ORG=demo",
+		"FLY_FLAPS_BASE_URL=" + url, "FLY_PROMETHEUS_URL=" + url + "/prometheus/demo",
+	}, nil
+}
+
+// startDashboard starts the dashboard with env and cfg's extra settings on
+// a free port and returns it, once healthy, with its base URL.
+func startDashboard(ctx context.Context, cfg config, bin, dir string, env []string) (*process, string, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, "", err
 	}
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	env = append(append(env, cfg.dashEnv...), "PORT="+strconv.Itoa(port))
 	p, err := startProcess(bin, dir, env)
 	if err != nil {
+		return nil, "", err
+	}
+	if err := waitHTTP(ctx, base+"/healthz", 60*time.Second); err != nil {
+		p.Stop()
+		log, _ := os.ReadFile(p.log)
+		return nil, "", fmt.Errorf("the dashboard did not start: %w\n%s", err, lastLines(string(log), 20))
+	}
+	return p, base, nil
+}
+
+func measureDashboard(ctx context.Context, cfg config, bin, dir string, env []string, upstreamPid int) (loadResult, error) {
+	p, base, err := startDashboard(ctx, cfg, bin, dir, env)
+	if err != nil {
 		return loadResult{}, err
 	}
 	defer p.Stop()
-	if err := waitHTTP(ctx, base+"/healthz", 60*time.Second); err != nil {
-		log, _ := os.ReadFile(p.log)
-		return loadResult{}, fmt.Errorf("the dashboard did not start: %w\n%s", err, lastLines(string(log), 20))
-	}
 	return browse(ctx, base, cfg.users, cfg.usersFor, p.cmd.Process.Pid, upstreamPid)
 }
 
