@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/flydash/dashboard/flysim/fleet"
 )
@@ -122,10 +123,11 @@ type appJSON struct {
 	CreatedAt         int64    `json:"created_at,omitempty"`
 }
 
-func liveVolumes(a fleet.App) int {
+// countLive counts the machines or volumes not yet destroyed.
+func countLive[T any](xs []T, destroyedAt func(T) time.Time) int {
 	n := 0
-	for _, v := range a.Volumes {
-		if v.DestroyedAt.IsZero() {
+	for _, x := range xs {
+		if destroyedAt(x).IsZero() {
 			n++
 		}
 	}
@@ -139,20 +141,10 @@ func listAppJSON(a fleet.App) appJSON {
 		ID:                a.ID,
 		InternalNumericID: fleet.NumericID(a.ID),
 		Name:              a.Name,
-		MachineCount:      liveMachines(a),
-		VolumeCount:       liveVolumes(a),
+		MachineCount:      countLive(a.Machines, func(m *fleet.Machine) time.Time { return m.DestroyedAt }),
+		VolumeCount:       countLive(a.Volumes, func(v *fleet.Volume) time.Time { return v.DestroyedAt }),
 		Network:           "default",
 	}
-}
-
-func liveMachines(a fleet.App) int {
-	n := 0
-	for _, m := range a.Machines {
-		if m.DestroyedAt.IsZero() {
-			n++
-		}
-	}
-	return n
 }
 
 // appStatus follows Fly: pending until something runs, deployed while a
