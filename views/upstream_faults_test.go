@@ -85,62 +85,38 @@ func TestExploreUnderPrometheusFaults(t *testing.T) {
 // Prometheus' side is not a rejected query.
 func TestAppPageSaysEachPrometheusCauseOnce(t *testing.T) {
 	t.Parallel()
-	for _, tc := range promFaults(t) {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			tc.opts.PromTimeout = 500 * time.Millisecond
-			s := newStack(t, tc.opts)
-			status, body, _ := s.get(t, "/apps/storefront?range=1h")
-			if status != http.StatusOK {
-				t.Fatalf("app page: %d", status)
-			}
-			if n := strings.Count(body, tc.want); n != 1 {
-				t.Errorf("%q appears %d times, want once", tc.want, n)
-			}
-			if n := strings.Count(body, `<div class="panel error notice" role="alert">`); n != 1 {
-				t.Errorf("%d notices at the top, want 1", n)
-			}
-			// Every chart and the region map, which is drawn from two of them.
-			if n, want := strings.Count(body, seeAbove), len(promql.Catalog())+len(promql.MachinesCatalog())+1; n != want {
-				t.Errorf("%d panels refer to the notice, want %d", n, want)
-			}
-			if strings.Contains(body, "rejected the query") {
-				t.Error("a failure that is not a refusal reads as a rejected query")
-			}
-			// Prometheus is missing, the Machines API is not.
-			doc, _ := html.Parse(strings.NewReader(body))
-			v := find(doc, func(n *html.Node) bool { return hasClass(n, "app-verdict") })
-			if v == nil || !strings.Contains(text(v), "metrics unavailable") || strings.Contains(text(v), "Machines API") {
-				t.Error("the verdict does not say the metrics are what is missing")
-			}
-		})
-	}
+	saysCauseOnce(t, "/apps/storefront?range=1h", func(t *testing.T, _ *stack, body string) {
+		if n := strings.Count(body, `<div class="panel error notice" role="alert">`); n != 1 {
+			t.Errorf("%d notices at the top, want 1", n)
+		}
+		// Every chart and the region map, which is drawn from two of them.
+		if n, want := strings.Count(body, seeAbove), len(promql.Catalog())+len(promql.MachinesCatalog())+1; n != want {
+			t.Errorf("%d panels refer to the notice, want %d", n, want)
+		}
+		if strings.Contains(body, "rejected the query") {
+			t.Error("a failure that is not a refusal reads as a rejected query")
+		}
+		// Prometheus is missing, the Machines API is not.
+		doc, _ := html.Parse(strings.NewReader(body))
+		v := find(doc, func(n *html.Node) bool { return hasClass(n, "app-verdict") })
+		if v == nil || !strings.Contains(text(v), "metrics unavailable") || strings.Contains(text(v), "Machines API") {
+			t.Error("the verdict does not say the metrics are what is missing")
+		}
+	})
 }
 
 // TestListSaysPrometheusCauseOnce: with Prometheus down, the list says the
 // cause once at the top, not in a banner per column and every cell.
 func TestListSaysPrometheusCauseOnce(t *testing.T) {
 	t.Parallel()
-	for _, tc := range promFaults(t) {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			tc.opts.PromTimeout = 500 * time.Millisecond
-			s := newStack(t, tc.opts)
-			status, body, _ := s.get(t, "/")
-			if status != http.StatusOK {
-				t.Fatalf("list: %d", status)
-			}
-			if n := strings.Count(body, tc.want); n != 1 {
-				t.Errorf("%q appears %d times, want once", tc.want, n)
-			}
-			if n := strings.Count(body, `role="alert"`); n != 1 {
-				t.Errorf("%d alerts, want the one notice", n)
-			}
-			if n, want := len(parseList(t, body)), len(s.Sim.Sim.Fleet().Apps()); n != want {
-				t.Errorf("%d apps listed, want the org's %d", n, want)
-			}
-		})
-	}
+	saysCauseOnce(t, "/", func(t *testing.T, s *stack, body string) {
+		if n := strings.Count(body, `role="alert"`); n != 1 {
+			t.Errorf("%d alerts, want the one notice", n)
+		}
+		if n, want := len(parseList(t, body)), len(s.Sim.Sim.Fleet().Apps()); n != want {
+			t.Errorf("%d apps listed, want the org's %d", n, want)
+		}
+	})
 }
 
 // TestListWithMachinesAPIHanging: the apps come from their metrics, with
@@ -242,4 +218,26 @@ func TestMachinesAPIWords(t *testing.T) {
 			t.Errorf("verdict %q, want Healthy from the metrics", got)
 		}
 	})
+}
+
+// saysCauseOnce gets path from a stack whose Prometheus fails in each of
+// promFaults' ways (within 500 ms), wants a 200 that says the cause exactly
+// once, and hands the page to check for the rest.
+func saysCauseOnce(t *testing.T, path string, check func(t *testing.T, s *stack, body string)) {
+	t.Helper()
+	for _, tc := range promFaults(t) {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.opts.PromTimeout = 500 * time.Millisecond
+			s := newStack(t, tc.opts)
+			status, body, _ := s.get(t, path)
+			if status != http.StatusOK {
+				t.Fatalf("%s: %d, want 200", path, status)
+			}
+			if n := strings.Count(body, tc.want); n != 1 {
+				t.Errorf("%q appears %d times, want once", tc.want, n)
+			}
+			check(t, s, body)
+		})
+	}
 }
