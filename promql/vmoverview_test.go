@@ -10,21 +10,28 @@ import (
 	"github.com/flydash/dashboard/promql"
 )
 
-// checkOverview runs the app list's queries on both engines.
-func (env vmEnv) checkOverview(t *testing.T) {
+// overviews runs the app list's queries over the last six hours on both
+// engines: VictoriaMetrics' answer, then flysim's.
+func (env vmEnv) overviews(t *testing.T) (promql.Window, promql.Overview, promql.Overview) {
+	t.Helper()
 	w, err := promql.NewWindow(env.now.Add(-6*time.Hour), env.now, 120)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	got, err := env.vm.Overview(ctx, w)
+	got, err := env.vm.Overview(context.Background(), w)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := env.sim.Overview(ctx, w)
+	want, err := env.sim.Overview(context.Background(), w)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return w, got, want
+}
+
+// checkOverview runs the app list's queries on both engines.
+func (env vmEnv) checkOverview(t *testing.T) {
+	w, got, want := env.overviews(t)
 	for i, col := range promql.Columns() {
 		if err := got.Err(col); err != nil {
 			t.Errorf("column %s: VictoriaMetrics rejected the query: %v\nPromQL: %s", col, err, got.Results[i].PromQL)

@@ -197,19 +197,7 @@ func lastOf(values []float64) float64 {
 
 // checkFlyOverview runs the list's Fly-native columns on both engines.
 func (env vmEnv) checkFlyOverview(t *testing.T) {
-	w, err := promql.NewWindow(env.now.Add(-6*time.Hour), env.now, 120)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	got, err := env.vm.Overview(ctx, w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := env.sim.Overview(ctx, w)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w, got, want := env.overviews(t)
 	for _, col := range promql.FlyColumns() {
 		if err := got.Err(col); err != nil {
 			t.Errorf("column %s: VictoriaMetrics rejected the query: %v", col, err)
