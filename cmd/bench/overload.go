@@ -161,15 +161,11 @@ func shortErr(err error) string {
 }
 
 func runOverload(ctx context.Context, cfg config, r *report) error {
-	dir, err := os.MkdirTemp("", "bench-overload-")
+	dir, dashBin, simBin, err := buildBinaries(ctx, "bench-overload-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	dashBin, simBin, err := buildBinaries(ctx, dir)
-	if err != nil {
-		return err
-	}
 	sim, simEnv, err := startSim(ctx, cfg, simBin, dir)
 	if err != nil {
 		return err

@@ -163,28 +163,30 @@ func browse(ctx context.Context, base string, n int, d time.Duration, pid, upstr
 	return res, nil
 }
 
-// buildBinaries builds the dashboard and flysim commands into dir.
-func buildBinaries(ctx context.Context, dir string) (dashboard, sim string, err error) {
+// buildBinaries builds the dashboard and flysim commands into a new
+// temporary directory named from prefix, which the caller removes.
+func buildBinaries(ctx context.Context, prefix string) (dir, dashboard, sim string, err error) {
+	dir, err = os.MkdirTemp("", prefix)
+	if err != nil {
+		return "", "", "", err
+	}
 	dashboard, sim = filepath.Join(dir, "dashboard"), filepath.Join(dir, "flysim")
 	for bin, pkg := range map[string]string{dashboard: "./cmd/dashboard", sim: "./cmd/flysim"} {
 		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg)
 		if out, err := cmd.CombinedOutput(); err != nil {
-			return "", "", fmt.Errorf("go build %s: %w\n%s", pkg, err, out)
+			os.RemoveAll(dir)
+			return "", "", "", fmt.Errorf("go build %s: %w\n%s", pkg, err, out)
 		}
 	}
-	return dashboard, sim, nil
+	return dir, dashboard, sim, nil
 }
 
 func runRSS(ctx context.Context, cfg config, r *report) error {
-	dir, err := os.MkdirTemp("", "bench-rss-")
+	dir, dashBin, simBin, err := buildBinaries(ctx, "bench-rss-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	dashBin, simBin, err := buildBinaries(ctx, dir)
-	if err != nil {
-		return err
-	}
 
 	// The dashboard as deployed: its own process, talking HTTP to an org
 	// (cmd/flysim in a process of its own, with the injected latency).
