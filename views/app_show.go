@@ -101,15 +101,15 @@ func (s *server) showApp(c *gin.Context) {
 	q := c.Request.URL.Query()
 	markers := eventMarkers(name, machines, q)
 	created := appCreated(machines)
-	for i, res := range results {
+	p.Map = s.mapPanelFor(window, results, mapErrs, machines, machinesErr, name, q)
+	// stream.go: the charts are drawn at once and sent as they are done.
+	s.streamAppPage(c, &p, len(results), func(i int) panel {
 		var pr *promql.Result
 		if prev != nil {
 			pr = &prev[i]
 		}
-		p.Panels = append(p.Panels, s.buildPanel(res, pr, req, markers, created, q))
-	}
-	p.Map = s.mapPanelFor(window, results, mapErrs, machines, machinesErr, name, q)
-	s.render(c, http.StatusOK, "app_show", p)
+		return s.buildPanel(results[i], pr, req, markers, created, q)
+	})
 }
 
 func (s *server) buildPanel(res promql.Result, prev *promql.Result, req chartRequest, markers []charts.Marker, created time.Time, q url.Values) panel {

@@ -8,7 +8,7 @@
 // Usage (from the repository root):
 //
 //	go run ./cmd/bench                       # everything, about 8 minutes
-//	go run ./cmd/bench -run floor,weight     # some of: floor list viewers render weight browser rss
+//	go run ./cmd/bench -run floor,weight     # some of: floor list viewers render weight browser rss cpu
 //
 // It prints each figure as it goes and a Markdown table at the end, with
 // the date, the machine and its load, for BENCHMARKS.md. See BENCHMARKS.md
@@ -44,7 +44,7 @@ type config struct {
 	listApps     int
 }
 
-var measurements = []string{"floor", "list", "viewers", "render", "weight", "browser", "rss"}
+var measurements = []string{"floor", "list", "viewers", "render", "weight", "browser", "rss", "cpu"}
 
 func main() {
 	var cfg config
@@ -106,6 +106,8 @@ func main() {
 			err = runBrowser(ctx, cfg, r)
 		case "rss":
 			err = runRSS(ctx, cfg, r)
+		case "cpu":
+			err = runCPU(ctx, cfg, r)
 		}
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "bench: %s: %v\n", m, err)

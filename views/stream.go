@@ -1,0 +1,126 @@
+package views
+
+import (
+	"bytes"
+	"html/template"
+	"net/http"
+	"sync"
+
+	"github.com/gin-gonic/gin"
+)
+
+// The app page is sent in parts rather than rendered whole into one
+// buffer: its top (layout, heading, verdict, range links) goes out while
+// the charts are still being drawn, each chart is drawn on its own
+// goroutine as soon as the page has its data, and each part is written as
+// soon as it and the parts before it are done. The page no longer sits
+// whole in memory (about 200 KB and the garbage of growing a buffer to
+// it, 50 times over with 50 viewers), and the charts' drawing uses both
+// cores instead of one. What is not yet sent still becomes an error page
+// when its template fails; a chart whose template fails after the top
+// has gone out becomes an alert in its own panel instead.
+
+// partBuffers are reused across parts and pages: a chart's part is 20 to
+// 40 KB, so each page would otherwise allocate and grow several.
+var partBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func getPart() *bytes.Buffer { b := partBuffers.Get().(*bytes.Buffer); b.Reset(); return b }
+
+func putPart(b *bytes.Buffer) {
+	// A rare huge part is left to the GC rather than kept for everyone.
+	if b.Cap() <= 256<<10 {
+		partBuffers.Put(b)
+	}
+}
+
+// mapAfterSlug is the chart the region map follows, as in app_show.html's
+// "content".
+const mapAfterSlug = "region-requests"
+
+// partFailed replaces a part whose template failed once the page has
+// started: the rest of the page is still worth having.
+const partFailed = `<p class="panel error" role="alert">This part of the page could not be drawn.</p>`
+
+// streamAppPage sends the app page p with status 200. build(i) makes the
+// i-th of n panels; all are built at once and written in order. p.Panels
+// is filled as a side effect (the page in one piece, for the test that
+// holds both forms to the same bytes).
+func (s *server) streamAppPage(c *gin.Context, p *appPage, n int, build func(i int) panel) {
+	tmpl, ok := s.tmpl["app_show"]
+	if !ok {
+		s.log.Error("unknown template", "page", "app_show")
+		c.String(http.StatusInternalServerError, "internal error")
+		return
+	}
+	p.Panels = make([]panel, n)
+	parts := make([]*bytes.Buffer, n)
+	done := make([]chan struct{}, n)
+	for i := range n {
+		done[i] = make(chan struct{})
+		go func() {
+			defer close(done[i])
+			p.Panels[i] = build(i)
+			parts[i] = getPart()
+			if err := tmpl.ExecuteTemplate(parts[i], "panel", p.Panels[i]); err != nil {
+				s.log.Error("render", "page", "app_show", "chart", p.Panels[i].Query.Slug, "err", err)
+				parts[i].Reset()
+				parts[i].WriteString(partFailed)
+			}
+		}()
+	}
+	// Every goroutine is waited for on every path: they write into p.
+	waitAll := func() {
+		for i := range n {
+			<-done[i]
+			if parts[i] != nil {
+				putPart(parts[i])
+				parts[i] = nil
+			}
+		}
+	}
+
+	top := getPart()
+	defer putPart(top)
+	err := tmpl.ExecuteTemplate(top, "layout_top", p.layout)
+	if err == nil {
+		err = tmpl.ExecuteTemplate(top, "app_head", p)
+	}
+	if err == nil {
+		err = tmpl.ExecuteTemplate(top, "app_charts_open", nil)
+	}
+	if err != nil {
+		waitAll()
+		s.log.Error("render", "page", "app_show", "err", err)
+		c.String(http.StatusInternalServerError, "internal error: the page could not be drawn")
+		return
+	}
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Status(http.StatusOK)
+	// Write errors are a client gone; the goroutines still finish.
+	_, _ = c.Writer.Write(top.Bytes())
+	c.Writer.Flush() // the browser can fetch the stylesheets meanwhile
+
+	for i := range n {
+		<-done[i]
+		_, _ = c.Writer.Write(parts[i].Bytes())
+		putPart(parts[i])
+		parts[i] = nil
+		if p.Panels[i].Query.Slug == mapAfterSlug {
+			s.writePart(c, tmpl, "region_map", p.Map)
+		}
+	}
+	s.writePart(c, tmpl, "app_side", p)
+	s.writePart(c, tmpl, "layout_bottom", p.layout)
+}
+
+// writePart sends one more part of a page already started.
+func (s *server) writePart(c *gin.Context, tmpl *template.Template, name string, data any) {
+	b := getPart()
+	defer putPart(b)
+	if err := tmpl.ExecuteTemplate(b, name, data); err != nil {
+		s.log.Error("render", "part", name, "err", err)
+		b.Reset()
+		b.WriteString(partFailed)
+	}
+	_, _ = c.Writer.Write(b.Bytes())
+}
