@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"html/template"
 	"net/http"
+	"runtime"
 	"sync"
 
 	"github.com/gin-gonic/gin"
@@ -12,8 +13,9 @@ import (
 // The app page is sent in parts rather than rendered whole into one
 // buffer: its top (layout, heading, verdict, range links) goes out while
 // the charts are still being drawn, each chart is drawn on its own
-// goroutine as soon as the page has its data, and each part is written as
-// soon as it and the parts before it are done. The page no longer sits
+// goroutine as soon as the page has its data (a few ahead of the one being
+// sent), and each part is written as soon as it and the parts before it
+// are done. The page no longer sits
 // whole in memory (about 200 KB and the garbage of growing a buffer to
 // it, 50 times over with 50 viewers), and the charts' drawing uses both
 // cores instead of one. What is not yet sent still becomes an error page
@@ -57,25 +59,39 @@ func (s *server) streamAppPage(c *gin.Context, p *appPage, n int, build func(i i
 	done := make([]chan struct{}, n)
 	for i := range n {
 		done[i] = make(chan struct{})
-		go func() {
-			defer close(done[i])
-			p.Panels[i] = build(i)
-			parts[i] = getPart()
-			if err := tmpl.ExecuteTemplate(parts[i], "panel", p.Panels[i]); err != nil {
-				s.log.Error("render", "page", "app_show", "chart", p.Panels[i].Query.Slug, "err", err)
-				parts[i].Reset()
-				parts[i].WriteString(partFailed)
-			}
-		}()
 	}
-	// Every goroutine is waited for on every path: they write into p.
+	// At most one chart per CPU is drawn ahead of the one being sent: both
+	// cores work on one page, while a page in flight holds two charts'
+	// SVG and markup (a chart's part is about 30 KB, its SVG string as
+	// much again), not all seven: 50 pages in flight are what peak memory
+	// is made of.
+	ahead := make(chan struct{}, runtime.GOMAXPROCS(0))
+	go func() {
+		for i := range n {
+			ahead <- struct{}{} // taken back once part i is sent
+			go func() {
+				defer close(done[i])
+				p.Panels[i] = build(i)
+				parts[i] = getPart()
+				if err := tmpl.ExecuteTemplate(parts[i], "panel", p.Panels[i]); err != nil {
+					s.log.Error("render", "page", "app_show", "chart", p.Panels[i].Query.Slug, "err", err)
+					parts[i].Reset()
+					parts[i].WriteString(partFailed)
+				}
+			}()
+		}
+	}()
+	// sent releases part i; every part is released on every path, since
+	// the goroutines write into p and the launcher waits on ahead.
+	sent := func(i int) {
+		putPart(parts[i])
+		parts[i] = nil
+		<-ahead
+	}
 	waitAll := func() {
 		for i := range n {
 			<-done[i]
-			if parts[i] != nil {
-				putPart(parts[i])
-				parts[i] = nil
-			}
+			sent(i)
 		}
 	}
 
@@ -103,8 +119,7 @@ func (s *server) streamAppPage(c *gin.Context, p *appPage, n int, build func(i i
 	for i := range n {
 		<-done[i]
 		_, _ = c.Writer.Write(parts[i].Bytes())
-		putPart(parts[i])
-		parts[i] = nil
+		sent(i)
 		if p.Panels[i].Query.Slug == mapAfterSlug {
 			s.writePart(c, tmpl, "region_map", p.Map)
 		}
