@@ -114,7 +114,12 @@ func (s *server) streamAppPage(c *gin.Context, p *appPage, n int, build func(i i
 	c.Status(http.StatusOK)
 	// Write errors are a client gone; the goroutines still finish.
 	_, _ = c.Writer.Write(top.Bytes())
-	c.Writer.Flush() // the browser can fetch the stylesheets meanwhile
+	// The browser can fetch the stylesheets while the charts are drawn;
+	// a top too short for gzip to decide on waits for more, so the flush
+	// does not send the whole page uncompressed.
+	if top.Len() >= gzipMinSize {
+		c.Writer.Flush()
+	}
 
 	for i := range n {
 		<-done[i]
