@@ -175,37 +175,47 @@ func buildBinaries(ctx context.Context, dir string) (dashboard, sim string, err 
 	return dashboard, sim, nil
 }
 
-func runRSS(ctx context.Context, cfg config, r *report) error {
-	dir, err := os.MkdirTemp("", "bench-rss-")
+// processStack is the binaries of this repository built into a temporary
+// directory, with cmd/flysim running from it as its own process.
+type processStack struct {
+	dir, dashBin string
+	sim          *process
+	simEnv       []string // points a dashboard process at sim
+}
+
+func startProcessStack(ctx context.Context, cfg config, prefix string) (*processStack, error) {
+	dir, err := os.MkdirTemp("", prefix)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer os.RemoveAll(dir)
 	dashBin, simBin, err := buildBinaries(ctx, dir)
 	if err != nil {
-		return err
+		os.RemoveAll(dir)
+		return nil, err
 	}
+	sim, simEnv, err := startSimProcess(ctx, simBin, dir, cfg.latency)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return &processStack{dir: dir, dashBin: dashBin, sim: sim, simEnv: simEnv}, nil
+}
 
+func (p *processStack) Close() {
+	p.sim.Stop()
+	os.RemoveAll(p.dir)
+}
+
+func runRSS(ctx context.Context, cfg config, r *report) error {
 	// The dashboard as deployed: its own process, talking HTTP to an org
 	// (cmd/flysim in a process of its own, with the injected latency).
-	simPort, err := freePort()
+	ps, err := startProcessStack(ctx, cfg, "bench-rss-")
 	if err != nil {
 		return err
 	}
-	simURL := "http://127.0.0.1:" + strconv.Itoa(simPort)
-	sim, err := startProcess(simBin, dir, nil, "-addr", "127.0.0.1:"+strconv.Itoa(simPort), "-prom-latency", cfg.latency.String())
-	if err != nil {
-		return err
-	}
-	defer sim.Stop()
-	if err := waitListening(ctx, "127.0.0.1:"+strconv.Itoa(simPort), 60*time.Second); err != nil {
-		log, _ := os.ReadFile(sim.log)
-		return fmt.Errorf("flysim did not start: %w\n%s", err, lastLines(string(log), 20))
-	}
-	res, err := measureDashboard(ctx, cfg, dashBin, dir, []string{
-		"FLY_API_TOKEN=" + benchToken, "FLY_ORG=demo",
-		"FLY_FLAPS_BASE_URL=" + simURL, "FLY_PROMETHEUS_URL=" + simURL + "/prometheus/demo",
-	}, sim.cmd.Process.Pid)
+	defer ps.Close()
+	dashBin, dir := ps.dashBin, ps.dir
+	res, err := measureDashboard(ctx, cfg, dashBin, dir, ps.simEnv, ps.sim.cmd.Process.Pid)
 	if err != nil {
 		return err
 	}
@@ -219,6 +229,30 @@ func runRSS(ctx context.Context, cfg config, r *report) error {
 	}
 	reportLoad(r, cfg, "demo mode (dashboard + in-process flysim, no latency)", res, false)
 	return nil
+}
+
+// startSimProcess runs cmd/flysim on a free port with the given latency and
+// returns the environment that points a dashboard process at it.
+func startSimProcess(ctx context.Context, simBin, dir string, latency time.Duration) (*process, []string, error) {
+	simPort, err := freePort()
+	if err != nil {
+		return nil, nil, err
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(simPort)
+	sim, err := startProcess(simBin, dir, nil, "-addr", addr, "-prom-latency", latency.String())
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := waitListening(ctx, addr, 60*time.Second); err != nil {
+		sim.Stop()
+		log, _ := os.ReadFile(sim.log)
+		return nil, nil, fmt.Errorf("flysim did not start: %w\n%s", err, lastLines(string(log), 20))
+	}
+	simURL := "http://" + addr
+	return sim, []string{
+		"FLY_API_TOKEN=" + benchToken, "FLY_ORG=demo",
+		"FLY_FLAPS_BASE_URL=" + simURL, "FLY_PROMETHEUS_URL=" + simURL + "/prometheus/demo",
+	}, nil
 }
 
 // waitListening waits until something accepts connections on addr.
@@ -241,22 +275,33 @@ func waitListening(ctx context.Context, addr string, timeout time.Duration) erro
 }
 
 func measureDashboard(ctx context.Context, cfg config, bin, dir string, env []string, upstreamPid int) (loadResult, error) {
-	port, err := freePort()
+	p, base, err := startDashboard(ctx, cfg, bin, dir, env)
 	if err != nil {
 		return loadResult{}, err
+	}
+	defer p.Stop()
+	return browse(ctx, base, cfg.users, cfg.usersFor, p.cmd.Process.Pid, upstreamPid)
+}
+
+// startDashboard runs the dashboard binary on a free port with env (and
+// -dashboard-env) and waits until it answers.
+func startDashboard(ctx context.Context, cfg config, bin, dir string, env []string) (*process, string, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, "", err
 	}
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	env = append(append(env, cfg.dashEnv...), "PORT="+strconv.Itoa(port))
 	p, err := startProcess(bin, dir, env)
 	if err != nil {
-		return loadResult{}, err
+		return nil, "", err
 	}
-	defer p.Stop()
 	if err := waitHTTP(ctx, base+"/healthz", 60*time.Second); err != nil {
+		p.Stop()
 		log, _ := os.ReadFile(p.log)
-		return loadResult{}, fmt.Errorf("the dashboard did not start: %w\n%s", err, lastLines(string(log), 20))
+		return nil, "", fmt.Errorf("the dashboard did not start: %w\n%s", err, lastLines(string(log), 20))
 	}
-	return browse(ctx, base, cfg.users, cfg.usersFor, p.cmd.Process.Pid, upstreamPid)
+	return p, base, nil
 }
 
 func reportLoad(r *report, cfg config, label string, res loadResult, goal bool) {
