@@ -107,23 +107,28 @@ func (s *server) showApp(c *gin.Context) {
 	q := c.Request.URL.Query()
 	markers := eventMarkers(name, machines, q)
 	created := appCreated(machines)
-	for i, res := range results {
+	p.Map = s.mapPanelFor(window, results, mapErrs, machines, machinesErr, name, q)
+	// The notices go out with the page's top, before any chart is drawn:
+	// they come from the results, and each panel refers to its cause's.
+	// The map is drawn from the region charts, so it shares their cause.
+	noticed := p.noticeCharts(results, retry)
+	if noticed[p.Map.Err] {
+		p.Map.Err = seeAbove
+	}
+	// stream.go: the charts are drawn at once and sent as they are done;
+	// those past the traffic catalog form the Machines group.
+	s.streamAppPage(c, &p, len(results), len(promql.Catalog()), func(i int) panel {
 		var pr *promql.Result
 		if prev != nil {
 			pr = &prev[i]
 		}
-		pn := s.buildPanel(res, pr, req, markers, created, q)
+		pn := s.buildPanel(results[i], pr, req, markers, created, q)
 		pn.Grafana = grafanaURL(app)
-		if i < len(promql.Catalog()) {
-			p.Panels = append(p.Panels, pn)
-		} else {
-			p.MachinePanels = append(p.MachinePanels, pn)
+		if noticed[pn.Err] {
+			pn.Err = seeAbove
 		}
-	}
-	p.Map = s.mapPanelFor(window, results, mapErrs, machines, machinesErr, name, q)
-	p.noticeCharts(results, retry, p.Panels, p.MachinePanels)
-	p.Map.referToNotice(p.Panels)
-	s.render(c, http.StatusOK, "app_show", p)
+		return pn
+	})
 }
 
 func (s *server) buildPanel(res promql.Result, prev *promql.Result, req chartRequest, markers []charts.Marker, created time.Time, q url.Values) panel {

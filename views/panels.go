@@ -47,6 +47,16 @@ type dataTable struct {
 // page light: every point is in the CSV.
 const summaryRows = 24
 
+// HTML is the table itself, written in Go rather than by the template:
+// html/template escapes each cell through reflection, which was most of a
+// cached app page's allocations (18.4 k against 5.2 k a page). AppendHTML
+// escapes every text, and charts' test holds it to the template's meaning
+// tag for tag.
+func (d dataTable) HTML() template.HTML {
+	// About 14 bytes a cell, so one allocation for most tables.
+	return template.HTML(d.AppendHTML(make([]byte, 0, 256+14*len(d.Rows)*(len(d.Header)+1))))
+}
+
 func newDataTable(c charts.Chart, links chartLinks) dataTable {
 	return dataTable{Table: c.Summary(summaryRows), CSV: links.CSV}
 }

@@ -214,14 +214,3 @@ func jsonFloat(v float64) *float64 {
 	}
 	return &v
 }
-
-// referToNotice makes the map say what the region charts say when their
-// failure moved to the page's notice: the map is drawn from their results, so
-// its error is the same cause, and the page names each cause once.
-func (m *mapPanel) referToNotice(panels []panel) {
-	for _, pn := range panels {
-		if pn.Query.Slug == "region-requests" && pn.Err == seeAbove && m.Err != "" {
-			m.Err = seeAbove
-		}
-	}
-}

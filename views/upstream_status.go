@@ -84,9 +84,10 @@ func (l *layout) noticeFly(retry string, errs ...error) {
 	}
 }
 
-// noticeCharts moves each cause shared by several panels to a notice, and
-// leaves those panels a reference to it.
-func (l *layout) noticeCharts(results []promql.Result, retry string, groups ...[]panel) {
+// noticeCharts moves each cause shared by several charts to a notice and
+// returns the causes it moved: the panels they empty say seeAbove instead.
+func (l *layout) noticeCharts(results []promql.Result, retry string) map[string]bool {
+	noticed := map[string]bool{}
 	for _, c := range groupPromCauses(results) {
 		if len(c.titles) < 2 {
 			continue
@@ -96,12 +97,8 @@ func (l *layout) noticeCharts(results []promql.Result, retry string, groups ...[
 			missing = "None of the charts can be drawn; the machines come from the Fly Machines API."
 		}
 		l.addNotice(c.text, missing, retry)
-		for _, panels := range groups {
-			for i := range panels {
-				if panels[i].Err == c.text {
-					panels[i].Err = seeAbove
-				}
-			}
-		}
+		noticed[c.text] = true
 	}
+	delete(noticed, "")
+	return noticed
 }

@@ -8,7 +8,7 @@
 // Usage (from the repository root):
 //
 //	go run ./cmd/bench                       # everything, about 8 minutes
-//	go run ./cmd/bench -run floor,weight     # some of: floor list viewers render weight browser rss overload
+//	go run ./cmd/bench -run floor,weight     # some of: floor list viewers render weight browser rss cpu overload
 //	go run ./cmd/bench -run overload         # 200 clients for 60 s: errors, peak RSS, /healthz p99
 //
 // It prints each figure as it goes and a Markdown table at the end, with
@@ -48,7 +48,7 @@ type config struct {
 	overloadFor     time.Duration
 }
 
-var measurements = []string{"floor", "list", "viewers", "render", "weight", "browser", "rss", "overload"}
+var measurements = []string{"floor", "list", "viewers", "render", "weight", "browser", "rss", "cpu", "overload"}
 
 func main() {
 	var cfg config
@@ -112,6 +112,8 @@ func main() {
 			err = runBrowser(ctx, cfg, r)
 		case "rss":
 			err = runRSS(ctx, cfg, r)
+		case "cpu":
+			err = runCPU(ctx, cfg, r)
 		case "overload":
 			err = runOverload(ctx, cfg, r)
 		}

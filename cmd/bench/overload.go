@@ -161,21 +161,48 @@ func shortErr(err error) string {
 }
 
 func runOverload(ctx context.Context, cfg config, r *report) error {
-	dir, dashBin, simBin, err := buildBinaries(ctx, "bench-overload-")
+	dir, err := os.MkdirTemp("", "bench-overload-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	sim, simEnv, err := startSim(ctx, cfg, simBin, dir)
+	dashBin, simBin, err := buildBinaries(ctx, dir)
+	if err != nil {
+		return err
+	}
+	simPort, err := freePort()
+	if err != nil {
+		return err
+	}
+	simAddr := "127.0.0.1:" + strconv.Itoa(simPort)
+	sim, err := startProcess(simBin, dir, nil, "-addr", simAddr, "-prom-latency", cfg.latency.String())
 	if err != nil {
 		return err
 	}
 	defer sim.Stop()
-	dash, base, err := startDashboard(ctx, cfg, dashBin, dir, simEnv)
+	if err := waitListening(ctx, simAddr, 60*time.Second); err != nil {
+		return fmt.Errorf("flysim did not start: %w", err)
+	}
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	simURL := "http://" + simAddr
+	env := append([]string{
+		"FLY_API_TOKEN=" + benchToken, "FLY_ORG=demo",
+		"FLY_FLAPS_BASE_URL=" + simURL, "FLY_PROMETHEUS_URL=" + simURL + "/prometheus/demo",
+		"PORT=" + strconv.Itoa(port),
+	}, cfg.dashEnv...)
+	dash, err := startProcess(dashBin, dir, env)
 	if err != nil {
 		return err
 	}
 	defer dash.Stop()
+	if err := waitHTTP(ctx, base+"/healthz", 60*time.Second); err != nil {
+		log, _ := os.ReadFile(dash.log)
+		return fmt.Errorf("the dashboard did not start: %w\n%s", err, lastLines(string(log), 20))
+	}
 	load0 := loadAvg()
 	res, err := overload(ctx, base, cfg.overloadClients, cfg.overloadFor, dash.cmd.Process.Pid)
 	if err != nil {

@@ -163,39 +163,59 @@ func browse(ctx context.Context, base string, n int, d time.Duration, pid, upstr
 	return res, nil
 }
 
-// buildBinaries builds the dashboard and flysim commands into a new
-// temporary directory named from prefix, which the caller removes.
-func buildBinaries(ctx context.Context, prefix string) (dir, dashboard, sim string, err error) {
-	dir, err = os.MkdirTemp("", prefix)
-	if err != nil {
-		return "", "", "", err
-	}
+// buildBinaries builds the dashboard and flysim commands into dir.
+func buildBinaries(ctx context.Context, dir string) (dashboard, sim string, err error) {
 	dashboard, sim = filepath.Join(dir, "dashboard"), filepath.Join(dir, "flysim")
 	for bin, pkg := range map[string]string{dashboard: "./cmd/dashboard", sim: "./cmd/flysim"} {
 		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg)
 		if out, err := cmd.CombinedOutput(); err != nil {
-			os.RemoveAll(dir)
-			return "", "", "", fmt.Errorf("go build %s: %w\n%s", pkg, err, out)
+			return "", "", fmt.Errorf("go build %s: %w\n%s", pkg, err, out)
 		}
 	}
-	return dir, dashboard, sim, nil
+	return dashboard, sim, nil
+}
+
+// processStack is the binaries of this repository built into a temporary
+// directory, with cmd/flysim running from it as its own process.
+type processStack struct {
+	dir, dashBin string
+	sim          *process
+	simEnv       []string // points a dashboard process at sim
+}
+
+func startProcessStack(ctx context.Context, cfg config, prefix string) (*processStack, error) {
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		return nil, err
+	}
+	dashBin, simBin, err := buildBinaries(ctx, dir)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	sim, simEnv, err := startSimProcess(ctx, simBin, dir, cfg.latency)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return &processStack{dir: dir, dashBin: dashBin, sim: sim, simEnv: simEnv}, nil
+}
+
+func (p *processStack) Close() {
+	p.sim.Stop()
+	os.RemoveAll(p.dir)
 }
 
 func runRSS(ctx context.Context, cfg config, r *report) error {
-	dir, dashBin, simBin, err := buildBinaries(ctx, "bench-rss-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-
 	// The dashboard as deployed: its own process, talking HTTP to an org
 	// (cmd/flysim in a process of its own, with the injected latency).
-	sim, simEnv, err := startSim(ctx, cfg, simBin, dir)
+	ps, err := startProcessStack(ctx, cfg, "bench-rss-")
 	if err != nil {
 		return err
 	}
-	defer sim.Stop()
-	res, err := measureDashboard(ctx, cfg, dashBin, dir, simEnv, sim.cmd.Process.Pid)
+	defer ps.Close()
+	dashBin, dir := ps.dashBin, ps.dir
+	res, err := measureDashboard(ctx, cfg, dashBin, dir, ps.simEnv, ps.sim.cmd.Process.Pid)
 	if err != nil {
 		return err
 	}
@@ -209,6 +229,30 @@ func runRSS(ctx context.Context, cfg config, r *report) error {
 	}
 	reportLoad(r, cfg, "demo mode (dashboard + in-process flysim, no latency)", res, false)
 	return nil
+}
+
+// startSimProcess runs cmd/flysim on a free port with the given latency and
+// returns the environment that points a dashboard process at it.
+func startSimProcess(ctx context.Context, simBin, dir string, latency time.Duration) (*process, []string, error) {
+	simPort, err := freePort()
+	if err != nil {
+		return nil, nil, err
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(simPort)
+	sim, err := startProcess(simBin, dir, nil, "-addr", addr, "-prom-latency", latency.String())
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := waitListening(ctx, addr, 60*time.Second); err != nil {
+		sim.Stop()
+		log, _ := os.ReadFile(sim.log)
+		return nil, nil, fmt.Errorf("flysim did not start: %w\n%s", err, lastLines(string(log), 20))
+	}
+	simURL := "http://" + addr
+	return sim, []string{
+		"FLY_API_TOKEN=" + benchToken, "FLY_ORG=demo",
+		"FLY_FLAPS_BASE_URL=" + simURL, "FLY_PROMETHEUS_URL=" + simURL + "/prometheus/demo",
+	}, nil
 }
 
 // waitListening waits until something accepts connections on addr.
@@ -230,32 +274,17 @@ func waitListening(ctx context.Context, addr string, timeout time.Duration) erro
 	}
 }
 
-// startSim starts cmd/flysim with cfg's latency on a free port and returns
-// it with the environment that points a dashboard at it.
-func startSim(ctx context.Context, cfg config, bin, dir string) (*process, []string, error) {
-	port, err := freePort()
+func measureDashboard(ctx context.Context, cfg config, bin, dir string, env []string, upstreamPid int) (loadResult, error) {
+	p, base, err := startDashboard(ctx, cfg, bin, dir, env)
 	if err != nil {
-		return nil, nil, err
+		return loadResult{}, err
 	}
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	sim, err := startProcess(bin, dir, nil, "-addr", addr, "-prom-latency", cfg.latency.String())
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := waitListening(ctx, addr, 60*time.Second); err != nil {
-		sim.Stop()
-		log, _ := os.ReadFile(sim.log)
-		return nil, nil, fmt.Errorf("flysim did not start: %w\n%s", err, lastLines(string(log), 20))
-	}
-	url := "http://" + addr
-	return sim, []string{
-		"FLY_API_TOKEN=" + benchToken, "FLY_ORG=demo",
-		"FLY_FLAPS_BASE_URL=" + url, "FLY_PROMETHEUS_URL=" + url + "/prometheus/demo",
-	}, nil
+	defer p.Stop()
+	return browse(ctx, base, cfg.users, cfg.usersFor, p.cmd.Process.Pid, upstreamPid)
 }
 
-// startDashboard starts the dashboard with env and cfg's extra settings on
-// a free port and returns it, once healthy, with its base URL.
+// startDashboard runs the dashboard binary on a free port with env (and
+// -dashboard-env) and waits until it answers.
 func startDashboard(ctx context.Context, cfg config, bin, dir string, env []string) (*process, string, error) {
 	port, err := freePort()
 	if err != nil {
@@ -273,15 +302,6 @@ func startDashboard(ctx context.Context, cfg config, bin, dir string, env []stri
 		return nil, "", fmt.Errorf("the dashboard did not start: %w\n%s", err, lastLines(string(log), 20))
 	}
 	return p, base, nil
-}
-
-func measureDashboard(ctx context.Context, cfg config, bin, dir string, env []string, upstreamPid int) (loadResult, error) {
-	p, base, err := startDashboard(ctx, cfg, bin, dir, env)
-	if err != nil {
-		return loadResult{}, err
-	}
-	defer p.Stop()
-	return browse(ctx, base, cfg.users, cfg.usersFor, p.cmd.Process.Pid, upstreamPid)
 }
 
 func reportLoad(r *report, cfg config, label string, res loadResult, goal bool) {

@@ -1,0 +1,151 @@
+package views
+
+import (
+	"bytes"
+	"html/template"
+	"net/http"
+	"runtime"
+	"sync"
+
+	"github.com/gin-gonic/gin"
+)
+
+// The app page is sent in parts rather than rendered whole into one
+// buffer: its top (layout, heading, verdict, range links) goes out while
+// the charts are still being drawn, each chart is drawn on its own
+// goroutine as soon as the page has its data (a few ahead of the one being
+// sent), and each part is written as soon as it and the parts before it
+// are done. The page no longer sits
+// whole in memory (about 200 KB and the garbage of growing a buffer to
+// it, 50 times over with 50 viewers), and the charts' drawing uses both
+// cores instead of one. What is not yet sent still becomes an error page
+// when its template fails; a chart whose template fails after the top
+// has gone out becomes an alert in its own panel instead.
+
+// partBuffers are reused across parts and pages: a chart's part is 20 to
+// 40 KB, so each page would otherwise allocate and grow several.
+var partBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func getPart() *bytes.Buffer { b := partBuffers.Get().(*bytes.Buffer); b.Reset(); return b }
+
+func putPart(b *bytes.Buffer) {
+	// A rare huge part is left to the GC rather than kept for everyone.
+	if b.Cap() <= 256<<10 {
+		partBuffers.Put(b)
+	}
+}
+
+// mapAfterSlug is the chart the region map follows, as in app_show.html's
+// "content".
+const mapAfterSlug = "region-requests"
+
+// partFailed replaces a part whose template failed once the page has
+// started: the rest of the page is still worth having.
+const partFailed = `<p class="panel error" role="alert">This part of the page could not be drawn.</p>`
+
+// streamAppPage sends the app page p with status 200. build(i) makes the
+// i-th of n panels; all are built at once and written in order, those from
+// split on under the Machines group's heading. p.Panels and p.MachinePanels
+// are filled as a side effect (the page in one piece, for the test that
+// holds both forms to the same bytes).
+func (s *server) streamAppPage(c *gin.Context, p *appPage, n, split int, build func(i int) panel) {
+	tmpl, ok := s.tmpl["app_show"]
+	if !ok {
+		s.log.Error("unknown template", "page", "app_show")
+		c.String(http.StatusInternalServerError, "internal error")
+		return
+	}
+	all := make([]panel, n)
+	defer func() { p.Panels, p.MachinePanels = all[:min(split, n)], all[min(split, n):] }()
+	parts := make([]*bytes.Buffer, n)
+	done := make([]chan struct{}, n)
+	for i := range n {
+		done[i] = make(chan struct{})
+	}
+	// At most one chart per CPU is drawn ahead of the one being sent: both
+	// cores work on one page, while a page in flight holds two charts'
+	// SVG and markup (a chart's part is about 30 KB, its SVG string as
+	// much again), not all seven: 50 pages in flight are what peak memory
+	// is made of.
+	ahead := make(chan struct{}, runtime.GOMAXPROCS(0))
+	go func() {
+		for i := range n {
+			ahead <- struct{}{} // taken back once part i is sent
+			go func() {
+				defer close(done[i])
+				all[i] = build(i)
+				parts[i] = getPart()
+				if err := tmpl.ExecuteTemplate(parts[i], "panel", all[i]); err != nil {
+					s.log.Error("render", "page", "app_show", "chart", all[i].Query.Slug, "err", err)
+					parts[i].Reset()
+					parts[i].WriteString(partFailed)
+				}
+			}()
+		}
+	}()
+	// sent releases part i; every part is released on every path, since
+	// the goroutines write into p and the launcher waits on ahead.
+	sent := func(i int) {
+		putPart(parts[i])
+		parts[i] = nil
+		<-ahead
+	}
+	waitAll := func() {
+		for i := range n {
+			<-done[i]
+			sent(i)
+		}
+	}
+
+	top := getPart()
+	defer putPart(top)
+	err := tmpl.ExecuteTemplate(top, "layout_top", p.layout)
+	if err == nil {
+		err = tmpl.ExecuteTemplate(top, "app_head", p)
+	}
+	if err == nil {
+		err = tmpl.ExecuteTemplate(top, "app_charts_open", nil)
+	}
+	if err != nil {
+		waitAll()
+		s.log.Error("render", "page", "app_show", "err", err)
+		c.String(http.StatusInternalServerError, "internal error: the page could not be drawn")
+		return
+	}
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Status(http.StatusOK)
+	// Write errors are a client gone; the goroutines still finish.
+	_, _ = c.Writer.Write(top.Bytes())
+	// The browser can fetch the stylesheets while the charts are drawn;
+	// a top too short for gzip to decide on waits for more, so the flush
+	// does not send the whole page uncompressed.
+	if top.Len() >= gzipMinSize {
+		c.Writer.Flush()
+	}
+
+	for i := range n {
+		<-done[i]
+		if i == split {
+			s.writePart(c, tmpl, "machines_group_h", nil)
+		}
+		_, _ = c.Writer.Write(parts[i].Bytes())
+		sent(i)
+		if all[i].Query.Slug == mapAfterSlug {
+			s.writePart(c, tmpl, "region_map", p.Map)
+		}
+	}
+	s.writePart(c, tmpl, "app_side", p)
+	s.writePart(c, tmpl, "layout_bottom", p.layout)
+}
+
+// writePart sends one more part of a page already started.
+func (s *server) writePart(c *gin.Context, tmpl *template.Template, name string, data any) {
+	b := getPart()
+	defer putPart(b)
+	if err := tmpl.ExecuteTemplate(b, name, data); err != nil {
+		s.log.Error("render", "part", name, "err", err)
+		b.Reset()
+		b.WriteString(partFailed)
+	}
+	_, _ = c.Writer.Write(b.Bytes())
+}
