@@ -154,6 +154,34 @@ func getList(t *testing.T, s *stack, path string) []listRow {
 	return parseList(t, body)
 }
 
+// verdictCase is the verdict an app's row must show: its status and
+// substrings of its reason.
+type verdictCase struct {
+	app    string
+	status health.Status
+	reason []string
+}
+
+// checkVerdicts checks each case against its app's row.
+func checkVerdicts(t *testing.T, rows []listRow, cases []verdictCase) {
+	t.Helper()
+	for _, tc := range cases {
+		r, ok := rowNamed(rows, tc.app)
+		if !ok {
+			t.Errorf("%s: no row", tc.app)
+			continue
+		}
+		if r.Status != tc.status.String() {
+			t.Errorf("%s: %s (%s), want %s", tc.app, r.Status, r.Reason, tc.status)
+		}
+		for _, want := range tc.reason {
+			if !strings.Contains(r.Reason, want) {
+				t.Errorf("%s: reason %q does not say %q", tc.app, r.Reason, want)
+			}
+		}
+	}
+}
+
 func rowNamed(rows []listRow, name string) (listRow, bool) {
 	for _, r := range rows {
 		if r.Name == name {
@@ -182,11 +210,7 @@ func testListVerdicts(t *testing.T, s *stack) {
 	if len(rows) != storyApps {
 		t.Fatalf("%d rows, want the %d story apps", len(rows), storyApps)
 	}
-	for _, tc := range []struct {
-		app    string
-		status health.Status
-		reason []string // substrings
-	}{
+	checkVerdicts(t, rows, []verdictCase{
 		{"storefront", health.Degraded, []string{"5xx at 1", "% over the last 10 min"}},
 		{"search-api", health.Degraded, []string{"p95 ", " in syd", "the other regions"}},
 		{"queue-worker", health.NoHTTP, []string{"3 of 3 machines reporting", "CPU "}},
@@ -196,21 +220,7 @@ func testListVerdicts(t *testing.T, s *stack) {
 		// the deploy made billing-api slower, but under the thresholds.
 		{"image-resizer", health.Healthy, []string{"req/s"}},
 		{"billing-api", health.Healthy, []string{"req/s"}},
-	} {
-		r, ok := rowNamed(rows, tc.app)
-		if !ok {
-			t.Errorf("%s: no row", tc.app)
-			continue
-		}
-		if r.Status != tc.status.String() {
-			t.Errorf("%s: %s (%s), want %s", tc.app, r.Status, r.Reason, tc.status)
-		}
-		for _, want := range tc.reason {
-			if !strings.Contains(r.Reason, want) {
-				t.Errorf("%s: reason %q does not say %q", tc.app, r.Reason, want)
-			}
-		}
-	}
+	})
 	// The regions come from the metrics, and match the machines'.
 	if r, _ := rowNamed(rows, "search-api"); !slices.Equal(r.Regions, []string{"iad", "nrt", "ord", "sjc", "syd"}) || r.Machines != "7" {
 		t.Errorf("search-api regions %v, machines %q; want iad nrt ord sjc syd, 7", r.Regions, r.Machines)

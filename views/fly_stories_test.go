@@ -47,11 +47,7 @@ func TestFlyStories(t *testing.T) {
 func testFlyList(t *testing.T, s *stack) {
 	_, body, _ := s.get(t, "/")
 	rows := parseList(t, body)
-	for _, tc := range []struct {
-		app    string
-		status health.Status
-		reason []string
-	}{
+	checkVerdicts(t, rows, []verdictCase{
 		{fleet.ThrottledApp, health.Degraded, []string{"CPU throttled ", "% of the last 10 min (since ", "shared-cpu-1x out of burst balance"}},
 		{fleet.ConcurrencyApp, health.Degraded, []string{"at the hard concurrency limit on a machine: ", " times in the last 10 min"}},
 		{fleet.CrashLoopApp, health.Degraded, []string{"crash loop on iad/", "restarts in 30 min, exit code 1"}},
@@ -66,21 +62,7 @@ func testFlyList(t *testing.T, s *stack) {
 		{fleet.DeployApp, health.Healthy, []string{"req/s"}},
 		{fleet.IdleApp, health.Idle, []string{"req/s over the last 10 min"}},
 		{fleet.NoHTTPApp, health.NoHTTP, []string{"3 of 3 machines reporting"}},
-	} {
-		r, ok := rowNamed(rows, tc.app)
-		if !ok {
-			t.Errorf("%s: no row", tc.app)
-			continue
-		}
-		if r.Status != tc.status.String() {
-			t.Errorf("%s: %s (%s), want %s", tc.app, r.Status, r.Reason, tc.status)
-		}
-		for _, want := range tc.reason {
-			if !strings.Contains(r.Reason, want) {
-				t.Errorf("%s: reason %q does not say %q", tc.app, r.Reason, want)
-			}
-		}
-	}
+	})
 	// The matching column is marked: throttling on the CPU sparkline, the
 	// crash loop on the machines count; the healthy app's are not.
 	doc, _ := html.Parse(strings.NewReader(body))
