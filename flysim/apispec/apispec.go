@@ -8,13 +8,12 @@ package apispec
 import (
 	"bytes"
 	"context"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"sync/atomic"
 
@@ -24,9 +23,15 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 )
 
-// SpecFile is where the spec sits relative to the module root: beside the
-// clone in CI, through the ../shared symlink in a worktree.
-const SpecFile = "../shared/reference/machines-openapi3.json"
+// SpecJSON is Fly's Machines API document, vendored with its source and
+// digest in testdata/README.md, so a fresh clone checks against it with
+// nothing beside the repository.
+//
+//go:embed testdata/machines-openapi3.json
+var SpecJSON []byte
+
+// SpecSHA256 is the digest testdata/README.md records for SpecJSON.
+const SpecSHA256 = "45efe4aaecb2f7c0185831792cd7335528990a304bbbb7eb7e6f91725c53daeb"
 
 var checked atomic.Int64
 
@@ -41,13 +46,13 @@ type Validator struct {
 	errorDoc *openapi3.Schema
 }
 
-// Load reads the spec at path and prepares it for matching flysim's
+// Load parses a spec document and prepares it for matching flysim's
 // requests.
-func Load(path string) (*Validator, error) {
+func Load(spec []byte) (*Validator, error) {
 	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromFile(path)
+	doc, err := loader.LoadFromData(spec)
 	if err != nil {
-		return nil, fmt.Errorf("apispec: load %s: %w", path, err)
+		return nil, fmt.Errorf("apispec: load the Machines API spec: %w", err)
 	}
 	// The spec's only server is https://api.machines.dev/v1; flysim serves
 	// the same paths on loopback, so match on the /v1 path alone.
@@ -65,29 +70,9 @@ func Load(path string) (*Validator, error) {
 	}
 	router, err := gorillamux.NewRouter(doc)
 	if err != nil {
-		return nil, fmt.Errorf("apispec: route %s: %w", path, err)
+		return nil, fmt.Errorf("apispec: route the Machines API spec: %w", err)
 	}
 	return &Validator{doc: doc, router: router, errorDoc: errRef.Value}, nil
-}
-
-// FindSpec returns the spec's path resolved from the module root (the
-// nearest directory above the working directory holding go.mod), so tests
-// find it from any package.
-func FindSpec() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, filepath.FromSlash(SpecFile)), nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("apispec: no go.mod above the working directory")
-		}
-		dir = parent
-	}
 }
 
 // Check validates one response to req. A status the operation documents is

@@ -7,7 +7,7 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 )
 
-// Metric names, as Fly exposes them (../shared/reference/fly-metrics.md).
+// Metric names, as Fly exposes them (https://fly.io/docs/monitoring/metrics/).
 // The constants are the ones other packages and tests name; every family
 // the generator knows is a row of the families table below.
 const (

@@ -112,7 +112,10 @@ func startVictoriaMetrics(t *testing.T) string {
 	t.Helper()
 	bin, err := exec.LookPath("victoria-metrics")
 	if err != nil {
-		t.Skip("victoria-metrics is not installed (Debian package victoria-metrics)")
+		if os.Getenv("CI") == "true" {
+			t.Fatal("victoria-metrics is not installed (.ci/run installs the Debian package victoria-metrics)")
+		}
+		t.Skip("SKIPPED: victoria-metrics is not installed (Debian package victoria-metrics)")
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
