@@ -132,11 +132,11 @@ func (s *server) showApp(c *gin.Context) {
 }
 
 func (s *server) buildPanel(res promql.Result, prev *promql.Result, req chartRequest, markers []charts.Marker, created time.Time, q url.Values) panel {
-	p := panel{Query: res.Query, PromQL: res.PromQL, Links: newChartLinks(req.App, res.Query.Slug, q)}
+	p := panel{Query: res.Query, PromQL: res.PromQL, Links: newChartLinks(req.App, res.Query.ID, q)}
 	switch {
 	case res.Err != nil:
 		p.Err = explainQuery(res.Err)
-		s.log.Warn("query", "app", req.App, "chart", res.Query.Slug, "err", res.Err)
+		s.log.Warn("query", "app", req.App, "chart", res.Query.ID, "err", res.Err)
 		return p
 	case !hasData(res):
 		p.Empty = emptyReason(res.Query, req, created)
@@ -145,12 +145,12 @@ func (s *server) buildPanel(res promql.Result, prev *promql.Result, req chartReq
 		}
 		return p
 	}
-	c := buildChart("c-"+res.Query.Slug, res, prev, req.Compare, markers)
+	c := buildChart("c-"+string(res.Query.ID), res, prev, req.Compare, markers)
 	decorate(&c, res, req, q)
 	p.Note = volumeNote(res, req.Machines)
 	svg, err := renderInline(c)
 	if err != nil {
-		s.log.Error("render chart", "chart", res.Query.Slug, "err", err)
+		s.log.Error("render chart", "chart", res.Query.ID, "err", err)
 		p.Err = "This chart could not be drawn."
 		return p
 	}

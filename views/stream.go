@@ -35,10 +35,6 @@ func putPart(b *bytes.Buffer) {
 	}
 }
 
-// mapAfterSlug is the chart the region map follows, as in app_show.html's
-// "content".
-const mapAfterSlug = "region-requests"
-
 // partFailed replaces a part whose template failed once the page has
 // started: the rest of the page is still worth having.
 const partFailed = `<p class="panel error" role="alert">This part of the page could not be drawn.</p>`
@@ -76,7 +72,7 @@ func (s *server) streamAppPage(c *gin.Context, p *appPage, n, split int, build f
 				all[i] = build(i)
 				parts[i] = getPart()
 				if err := tmpl.ExecuteTemplate(parts[i], "panel", all[i]); err != nil {
-					s.log.Error("render", "page", "app_show", "chart", all[i].Query.Slug, "err", err)
+					s.log.Error("render", "page", "app_show", "chart", all[i].Query.ID, "err", err)
 					parts[i].Reset()
 					parts[i].WriteString(partFailed)
 				}
@@ -130,7 +126,7 @@ func (s *server) streamAppPage(c *gin.Context, p *appPage, n, split int, build f
 		}
 		_, _ = c.Writer.Write(parts[i].Bytes())
 		sent(i)
-		if all[i].Query.Slug == mapAfterSlug {
+		if all[i].MapFollows() {
 			s.writePart(c, tmpl, "region_map", p.Map)
 		}
 	}

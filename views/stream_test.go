@@ -52,7 +52,7 @@ func streamFixture(t *testing.T) (*server, *appPage, []promql.Result) {
 	}
 	p := &appPage{layout: layout{Title: "shop", Org: "acme", Demo: true}}
 	p.App.Name = "shop"
-	p.Map = mapPanel{Err: "The region map could not be drawn: test.", Links: newChartLinks("shop", mapSlug, nil)}
+	p.Map = mapPanel{Err: "The region map could not be drawn: test.", Links: newChartLinks("shop", mapChart, nil)}
 	return s, p, results
 }
 
@@ -125,7 +125,7 @@ func TestStreamedPageTemplateErrors(t *testing.T) {
 		t.Errorf("head fails: status %d, body %.200q", rec.Code, rec.Body.String())
 	}
 
-	rec = streamed(broken(`{{define "panel"}}{{if eq .Query.Slug "cpu"}}{{.NoSuchField}}{{else}}<section id="{{.Query.Slug}}"></section>{{end}}{{end}}`), p, results)
+	rec = streamed(broken(`{{define "panel"}}{{if eq .Query.ID "cpu"}}{{.NoSuchField}}{{else}}<section id="{{.Query.ID}}"></section>{{end}}{{end}}`), p, results)
 	body := rec.Body.String()
 	if rec.Code != http.StatusOK {
 		t.Errorf("a chart fails: status %d", rec.Code)
