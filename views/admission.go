@@ -33,7 +33,7 @@ type Admission struct {
 // How admissionFor sizes the limit. A page spends most of its time waiting
 // on Fly's APIs, so a few pages per CPU keep the CPUs busy; more would only
 // add memory and lengthen every page. perPageMemory is what one page in
-// flight was measured to hold (about 1.7 MB, issue 16) with the GC's
+// flight was measured to hold (about 1.7 MB under a 200-client spike) with the GC's
 // headroom, rounded up; memoryReserve is the idle process (24 MB) plus the
 // query cache's bound (32 MB) and the same headroom.
 const (

@@ -1,4 +1,4 @@
-// Command bench measures the dashboard against the goals of issue 8: page
+// Command bench measures the dashboard against its goals (BENCHMARKS.md): page
 // time against the slowest upstream query, the list page's upstream cost,
 // coalescing under many viewers, page weight, time to charts in Chromium
 // beside a go-echarts page and Prometheus' own graph page, and memory and
