@@ -33,7 +33,7 @@ import (
 // Timeouts. A page waits on Fly's APIs in parallel, each read or query
 // bounded by pageTimeout: under a hung upstream a page still answers within
 // about 5 s, saying what failed, before a person gives up on a blank tab
-// (NOTES.md, "Upstream faults"). Writes to the Machines API (create an app,
+// (docs/design.md, "Upstream faults"). Writes to the Machines API (create an app,
 // launch a machine) keep upstreamTimeout. writeTimeout leaves room for a
 // few calls in a row. shutdownTimeout stays under fly.toml's
 // kill_timeout, after which Fly kills the machine anyway.
