@@ -103,12 +103,12 @@ var catalog = []Query{
 }
 
 var specs = map[string]querySpec{
+	// Fly's status label is already the class ("2xx"), so no label_replace.
 	"http-status": {
 		build: func(b builder) string {
-			return `sum by (status_class) (label_replace(rate(` + b.rangeSel(edgeResponses) +
-				`), "status_class", "${1}xx", "status", "([0-9]).."))`
+			return `sum by (status) (rate(` + b.rangeSel(edgeResponses) + `))`
 		},
-		name: func(l map[string]string) string { return l["status_class"] },
+		name: func(l map[string]string) string { return l["status"] },
 	},
 	"latency": {
 		build: func(b builder) string {
