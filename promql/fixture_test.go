@@ -21,6 +21,7 @@ import (
 //
 // Labels and buckets are Fly's: status is the class, and the latency
 // buckets are the edge's (flysim/testdata/realcapture).
+//
 //	worker: no HTTP, 2 machines with different memory sizes
 const (
 	mib = 1 << 20
