@@ -18,11 +18,10 @@ import (
 //
 //	web:    HTTP in ams and syd, 2 machines, one 5xx stream (syd)
 //	shop:   HTTP, 2xx only until fixtureNow-30m, then also 5xx (stack gaps)
+//	worker: no HTTP, 2 machines with different memory sizes
 //
 // Labels and buckets are Fly's: status is the class, and the latency
 // buckets are the edge's (flysim/testdata/realcapture).
-//
-//	worker: no HTTP, 2 machines with different memory sizes
 const (
 	mib = 1 << 20
 
