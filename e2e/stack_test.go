@@ -71,17 +71,21 @@ func newStackWith(t *testing.T, o flysim.Options, now func() time.Time) *stack {
 	t.Helper()
 	ctx := context.Background()
 	o.Addr = "127.0.0.1:0"
+	// Deadlines for a slow run: the browser suite under -race beside other
+	// test binaries may wait far longer than a person ever would.
+	const slowRun = 2 * time.Minute
+	o.QueryTimeout = slowRun
 	sim, err := flysim.Start(ctx, o)
 	if err != nil {
 		t.Fatalf("start flysim: %v", err)
 	}
 	t.Cleanup(sim.Close)
 	org := sim.Sim.Org()
-	fly, err := flyapi.New(ctx, flyapi.Config{Token: "e2e-token", Org: org, BaseURL: sim.URL})
+	fly, err := flyapi.New(ctx, flyapi.Config{Token: "e2e-token", Org: org, BaseURL: sim.URL, Timeout: slowRun})
 	if err != nil {
 		t.Fatal(err)
 	}
-	prom, err := promql.NewClient(promql.Config{URL: sim.URL + "/prometheus/" + org, AuthHeader: "Bearer e2e-token"})
+	prom, err := promql.NewClient(promql.Config{URL: sim.URL + "/prometheus/" + org, AuthHeader: "Bearer e2e-token", Timeout: slowRun})
 	if err != nil {
 		t.Fatal(err)
 	}
