@@ -135,7 +135,7 @@ func (s *server) buildPanel(res promql.Result, prev *promql.Result, req chartReq
 	p := panel{Query: res.Query, PromQL: res.PromQL, Links: newChartLinks(req.App, res.Query.Slug, q)}
 	switch {
 	case res.Err != nil:
-		p.Err = explainQuery(res.Err)
+		p.Err = promql.Explain(res.Err)
 		s.log.Warn("query", "app", req.App, "chart", res.Query.Slug, "err", res.Err)
 		return p
 	case !hasData(res):
