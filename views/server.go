@@ -14,6 +14,8 @@ import (
 	"github.com/flydash/dashboard/flyapi"
 	"github.com/flydash/dashboard/internal/web/admission"
 	"github.com/flydash/dashboard/internal/web/compress"
+	"github.com/flydash/dashboard/internal/web/reqmetrics"
+	"github.com/flydash/dashboard/internal/web/secure"
 	"github.com/flydash/dashboard/promql"
 )
 
@@ -52,7 +54,8 @@ type server struct {
 	secureCookies bool
 	auth          *authenticator
 	cop           *http.CrossOriginProtection
-	requests      *requestMetrics
+	requests      *reqmetrics.Metrics
+	headers       secure.Headers
 	metrics       *prometheus.Registry
 	admission     *admission.Limiter
 	static        *compress.Files
@@ -87,8 +90,9 @@ func New(cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	s.cop = http.NewCrossOriginProtection()
+	s.headers = secure.Headers{RouteCSP: routeCSP, HSTS: cfg.SecureCookies}
 	if cfg.Metrics != nil {
-		if s.requests, err = newRequestMetrics(cfg.Metrics); err != nil {
+		if s.requests, err = reqmetrics.New(cfg.Metrics); err != nil {
 			return nil, err
 		}
 		s.metrics = cfg.Metrics
@@ -100,7 +104,9 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	a := s.admission.Config()
 	s.log.Info("admission", "pages_in_flight", a.Limit, "queue", a.Queue, "retry_after", a.RetryAfter)
-	return s.routes(), nil
+	health := http.Header{"Content-Type": {"text/plain; charset=utf-8"}}
+	s.headers.Set(health, "/healthz", "/healthz")
+	return healthz(health, s.routes()), nil
 }
 
 func (s *server) routes() http.Handler {
@@ -108,9 +114,9 @@ func (s *server) routes() http.Handler {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	if s.requests != nil {
-		r.Use(s.requests.observe)
+		r.Use(s.requests.Observe)
 	}
-	r.Use(s.recoverPanics, s.logRequests, s.securityHeaders, limitBody, s.crossOrigin, s.requireSession)
+	r.Use(s.recoverPanics, s.logRequests, s.headers.Handler, secure.LimitBody, s.crossOrigin, s.requireSession)
 	r.NoRoute(func(c *gin.Context) {
 		s.publicFail(c, http.StatusNotFound, "Page not found", "There is nothing at "+truncateInput(c.Request.URL.Path)+".")
 	})
@@ -120,7 +126,6 @@ func (s *server) routes() http.Handler {
 
 	r.GET("/static/*filepath", s.staticFile)
 	r.GET("/static-charts.css", s.chartsCSS)
-	r.GET("/healthz", s.healthz)
 	r.GET("/robots.txt", s.robots)
 	if s.auth.enabled() {
 		r.GET("/login", s.showLogin)
@@ -128,7 +133,7 @@ func (s *server) routes() http.Handler {
 		r.POST("/logout", s.logout)
 	}
 	if s.metrics != nil {
-		r.GET("/metrics", metricsHandler(s.metrics))
+		r.GET("/metrics", gin.WrapH(reqmetrics.Handler(s.metrics)))
 	}
 
 	// Pages and chart files pass admission (admission.go); the health

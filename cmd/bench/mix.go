@@ -110,12 +110,14 @@ func mix(ctx context.Context, base string, n int, d time.Duration, pid int) (mix
 					key = "transport: " + shortErr(err)
 				case status == http.StatusServiceUnavailable && hdr.Get("Retry-After") != "":
 					key = "503+Retry-After"
+				case status != http.StatusOK:
+					key += " " + kind + " (" + whyNot(body, hdr) + ")"
 				}
 				mu.Lock()
 				res.statuses[key]++
 				if status == http.StatusOK && err == nil {
 					res.ms[kind] = append(res.ms[kind], took)
-					if (kind == "app" || kind == "compare") && hdr.Get("Content-Encoding") == "" && bytes.Contains(body, []byte("No data")) {
+					if (kind == "app" || kind == "compare") && bytes.Contains(plain(body, hdr), []byte("No data")) {
 						res.noData++
 					}
 				}
@@ -166,6 +168,32 @@ func mix(ctx context.Context, base string, n int, d time.Duration, pid int) (mix
 	res.shed = res.statuses["503+Retry-After"]
 	res.peakRSS, err = procStatus(pid, "VmHWM")
 	return res, err
+}
+
+// plain is body as sent before compression.
+func plain(body []byte, hdr http.Header) []byte {
+	if hdr.Get("Content-Encoding") != "gzip" {
+		return body
+	}
+	b, err := gunzip(body)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+// whyNot is the first sentence a refusal gives: a page's message or an
+// image's description.
+func whyNot(body []byte, hdr http.Header) string {
+	b := string(plain(body, hdr))
+	for _, tag := range []string{"<desc>", `<p class="message">`, "<p>"} {
+		if _, rest, ok := strings.Cut(b, tag); ok {
+			msg, _, _ := strings.Cut(rest, "<")
+			msg, _, _ = strings.Cut(msg, ".")
+			return msg
+		}
+	}
+	return ""
 }
 
 // goMemory reads the dashboard's /metrics for where its memory is: heap
@@ -255,6 +283,6 @@ func reportMix(r *report, cfg config, res mixResult, load0 string) {
 		kinds = append(kinds, fmt.Sprintf("%s %d: %.0f/%.0f", k.name, len(xs), median(xs), quantile(xs, 0.99)))
 	}
 	r.add("mix", "  same run: per kind, answers and p50/p99 ms", strings.Join(kinds, "; "), "", nil)
-	r.add("mix", "  same run: app pages with a panel saying \"No data\" (uncompressed answers only); load before",
+	r.add("mix", "  same run: app pages with a panel saying \"No data\"; load before",
 		fmt.Sprintf("%d; %s", res.noData, load0), "", nil)
 }
