@@ -438,7 +438,7 @@ func TestListJustLaunched(t *testing.T) {
 	if status, _, _ := s.post(t, "/apps", form); status != http.StatusSeeOther {
 		t.Fatalf("POST /apps: %d", status)
 	}
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(50 * time.Millisecond) {
 		if status, _, _ := s.get(t, "/apps/fresh-app/launch"); status == http.StatusSeeOther {
 			break
 		}
