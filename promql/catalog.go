@@ -119,11 +119,11 @@ var catalog = []entry{
 	{Query{ID: HTTPStatus, Title: "Responses by status class", Unit: UnitReqPerSec, Stacked: true, HTTP: true,
 		Desc: "HTTP responses per second returned to clients by Fly's edge, stacked by status class (2xx, 3xx, 4xx, 5xx)."},
 		traffic, querySpec{
+			// Fly's status label is already the class ("2xx"), so no label_replace.
 			build: func(b builder) string {
-				return `sum by (status_class) (label_replace(rate(` + b.rangeSel(edgeResponses) +
-					`), "status_class", "${1}xx", "status", "([0-9]).."))`
+				return `sum by (status) (rate(` + b.rangeSel(edgeResponses) + `))`
 			},
-			name: func(l map[string]string) string { return l["status_class"] },
+			name: func(l map[string]string) string { return l["status"] },
 		}},
 	{Query{ID: Latency, Title: "Response time", Unit: UnitSeconds, HTTP: true,
 		Desc: "Median, 95th and 99th percentile time Fly's edge took to answer HTTP requests."},

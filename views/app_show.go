@@ -144,7 +144,7 @@ func newPanel(res promql.Result, app string, q url.Values) panel {
 func (s *server) drawPanel(p *panel, res promql.Result, prev *promql.Result, req chartRequest, markers []charts.Marker, created time.Time, q url.Values) {
 	switch {
 	case res.Err != nil:
-		p.Err = explainQuery(res.Err)
+		p.Err = promql.Explain(res.Err)
 		s.log.Warn("query", "app", req.App, "chart", res.Query.ID, "err", res.Err)
 		return
 	case !hasData(res):

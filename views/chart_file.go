@@ -112,7 +112,7 @@ func (s *server) oneChartMachines(c *gin.Context, name string, id promql.ChartID
 	decorate(&chart, cur[0], req, c.Request.URL.Query())
 	chart.Title = name + ": " + q.Title
 	if cur[0].Err != nil {
-		return chart, cur[0], http.StatusBadGateway, explainQuery(cur[0].Err), ms
+		return chart, cur[0], http.StatusBadGateway, promql.Explain(cur[0].Err), ms
 	}
 	return chart, cur[0], http.StatusOK, "", ms
 }

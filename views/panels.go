@@ -3,7 +3,6 @@ package views
 import (
 	"bytes"
 	"context"
-	"errors"
 	"html/template"
 	"net/url"
 	"strings"
@@ -181,14 +180,6 @@ func emptyReason(q promql.Query, req chartRequest, appCreated time.Time) string 
 		return "No data in this range: the app was created " + ago(appCreated) + "."
 	}
 	return "No data in this range."
-}
-
-// explainQuery says why a panel's query failed, for the panel itself.
-func explainQuery(err error) string {
-	if errors.Is(err, context.Canceled) {
-		return "The request was cancelled."
-	}
-	return promql.Explain(err)
 }
 
 func renderInline(c charts.Chart) (template.HTML, error) {

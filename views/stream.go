@@ -112,12 +112,9 @@ func (s *server) streamAppPage(c *gin.Context, p *appPage, panels []panel, split
 	c.Status(http.StatusOK)
 	// Write errors are a client gone; the goroutines still finish.
 	_, _ = c.Writer.Write(top.Bytes())
-	// The browser can fetch the stylesheets while the charts are drawn;
-	// a top too short for gzip to decide on waits for more, so the flush
-	// does not send the whole page uncompressed.
-	if top.Len() >= gzipMinSize {
-		c.Writer.Flush()
-	}
+	// The browser can fetch the stylesheets while the charts are drawn.
+	// gzhttp takes a flushed page without a length as worth compressing.
+	c.Writer.Flush()
 
 	for i := range n {
 		<-done[i]

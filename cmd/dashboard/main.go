@@ -22,10 +22,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/superfly/fly-go/tokens"
 
 	"github.com/flydash/dashboard/flyapi"
+	"github.com/flydash/dashboard/internal/web/reqmetrics"
 	"github.com/flydash/dashboard/promql"
 	"github.com/flydash/dashboard/views"
 )
@@ -126,7 +126,7 @@ func run(ctx context.Context, getenv func(string) string, logw io.Writer, ready 
 			return fmt.Errorf("listen on %s: %w (set METRICS_ADDR to a free address)", cfg.MetricsAddr, err)
 		}
 		mux := http.NewServeMux()
-		mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
+		mux.Handle("GET /metrics", reqmetrics.Handler(registry))
 		servers = append(servers, newServer(mux, log))
 		listeners = append(listeners, mln)
 		metricsAddr = mln.Addr()
