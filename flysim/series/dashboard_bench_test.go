@@ -84,10 +84,12 @@ func overviewQueries(w dashWindow) map[string]string {
 	}
 }
 
-// newEngine has the limits the Prometheus API serves with.
+// newEngine has the sample limit the Prometheus API serves with; its
+// timeout is a test's, generous enough for a fine-grid week under -race on
+// a loaded machine (a minute was not, at a load of 20 on two cores).
 func newEngine() *promql.Engine {
 	return promql.NewEngine(promql.EngineOpts{
-		MaxSamples: promapi.DefaultMaxSamples, Timeout: time.Minute, LookbackDelta: 5 * time.Minute,
+		MaxSamples: promapi.DefaultMaxSamples, Timeout: 10 * time.Minute, LookbackDelta: 5 * time.Minute,
 		EnableAtModifier: true, EnableNegativeOffset: true,
 	})
 }
