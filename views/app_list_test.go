@@ -39,7 +39,11 @@ func newListStack(t testing.TB, apps int, promTimeout time.Duration) *stack {
 	return newStack(t, stackOptions{
 		Sim:         flysim.Options{Apps: apps, Start: listNow.Add(listIncidentLead), Now: now, QueryTimeout: promTimeout},
 		PromTimeout: promTimeout,
-		Configure:   func(c *Config) { c.Now = now },
+		// Results stay fresh for the test's whole run: the tests count
+		// whether later pages reuse the first page's answers, which must
+		// not turn on whether a slow run outlasted one step.
+		PromCacheTTL: func(time.Duration) time.Duration { return time.Hour },
+		Configure:    func(c *Config) { c.Now = now },
 	})
 }
 

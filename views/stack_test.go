@@ -41,6 +41,8 @@ type stackOptions struct {
 	// FlyURL and PromURL, when set, replace flysim's address for that API
 	// (e.g. a closed port, for a refused connection).
 	FlyURL, PromURL string
+	// PromCacheTTL replaces the query cache's freshness (default one step).
+	PromCacheTTL func(step time.Duration) time.Duration
 	// Configure lets a test adjust the views configuration.
 	Configure func(*Config)
 }
@@ -87,7 +89,7 @@ func newStack(t testing.TB, o stackOptions) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prom, err := promql.NewClient(promql.Config{URL: promURL + "/prometheus/" + org, AuthHeader: "Bearer test-token", Timeout: o.PromTimeout})
+	prom, err := promql.NewClient(promql.Config{URL: promURL + "/prometheus/" + org, AuthHeader: "Bearer test-token", Timeout: o.PromTimeout, CacheTTL: o.PromCacheTTL})
 	if err != nil {
 		t.Fatal(err)
 	}

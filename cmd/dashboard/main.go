@@ -37,9 +37,13 @@ import (
 // launch a machine) keep upstreamTimeout. writeTimeout leaves room for a
 // few calls in a row. shutdownTimeout stays under fly.toml's
 // kill_timeout, after which Fly kills the machine anyway.
+var (
+	// Variables only so that tests can give a slow run's deadlines.
+	pageTimeout     = 5 * time.Second
+	upstreamTimeout = 10 * time.Second
+)
+
 const (
-	pageTimeout       = 5 * time.Second
-	upstreamTimeout   = 10 * time.Second
 	readHeaderTimeout = 5 * time.Second
 	readTimeout       = 15 * time.Second
 	writeTimeout      = 60 * time.Second

@@ -34,7 +34,7 @@ var storyFleet = sync.OnceValue(func() *fleet.Fleet {
 func serve(t *testing.T, src series.Source) v1.API {
 	t.Helper()
 	mux := http.NewServeMux()
-	mux.Handle("/prometheus/demo/", http.StripPrefix("/prometheus/demo", promapi.NewHandler("demo", series.NewQueryable(src), src.Now)))
+	mux.Handle("/prometheus/demo/", http.StripPrefix("/prometheus/demo", promapi.NewHandler("demo", series.NewQueryable(src), src.Now, promapi.WithTimeout(5*time.Minute))))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	client, err := api.NewClient(api.Config{Address: srv.URL + "/prometheus/demo"})
