@@ -22,8 +22,8 @@ var (
 	ErrUnauthorized = errors.New("the Fly API token was refused")
 	ErrForbidden    = errors.New("belongs to another organization")
 	ErrConflict     = errors.New("conflicts with the current state")
-	ErrUnavailable  = errors.New("the Fly Machines API is unavailable")
-	ErrTimeout      = errors.New("the Fly Machines API did not answer in time")
+	ErrUnavailable  = errors.New("the Fly API is unavailable")
+	ErrTimeout      = errors.New("the Fly API did not answer in time")
 )
 
 // Error is what a failed call returns: the kind, Fly's own message when it
@@ -96,7 +96,12 @@ func classify(ctx context.Context, op string, err error) error {
 // message: Fly does not echo tokens, but an error page is the last place
 // one should appear if it ever did.
 func (c *Client) classify(ctx context.Context, op string, err error) error {
-	err = classify(ctx, op, err)
+	return c.redact(ctx, classify(ctx, op, err))
+}
+
+// redact scrubs the token from a classified error and says how long a
+// timed-out call waited.
+func (c *Client) redact(ctx context.Context, err error) error {
 	var e *Error
 	if errors.As(err, &e) {
 		if d, ok := ctx.Value(timeoutKey{}).(time.Duration); ok && e.Kind == ErrTimeout && e.After == 0 {

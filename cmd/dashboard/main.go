@@ -81,12 +81,12 @@ func run(ctx context.Context, getenv func(string) string, logw io.Writer, ready 
 		}
 		defer sim.Close()
 		cfg.Token, cfg.Org = "demo-token", sim.Sim.Fleet().Org()
-		cfg.FlapsBaseURL = sim.URL
+		cfg.FlapsBaseURL, cfg.APIBaseURL = sim.URL, sim.URL
 		cfg.PrometheusURL = sim.URL + "/prometheus/" + cfg.Org
 		log.Info("demo mode: simulated Fly org", "org", cfg.Org, "url", sim.URL)
 	}
 
-	fly, err := flyapi.New(ctx, flyapi.Config{Token: cfg.Token, Org: cfg.Org, BaseURL: cfg.FlapsBaseURL, Timeout: upstreamTimeout, ReadTimeout: pageTimeout})
+	fly, err := flyapi.New(ctx, flyapi.Config{Token: cfg.Token, Org: cfg.Org, BaseURL: cfg.FlapsBaseURL, APIBaseURL: cfg.APIBaseURL, Timeout: upstreamTimeout, ReadTimeout: pageTimeout})
 	if err != nil {
 		return err
 	}
