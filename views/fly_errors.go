@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/flydash/dashboard/flyapi"
@@ -14,6 +15,13 @@ import (
 // and how. Only an HTTP answer from Fly is quoted as Fly's words; a refused
 // connection or a body that is not JSON is the dashboard's own finding.
 func explainFly(err error) string {
+	return explainAPI("the Fly Machines API", err)
+}
+
+// explainAPI is explainFly for one of Fly's APIs, named as a sentence
+// names it after a verb ("the Fly Machines API").
+func explainAPI(api string, err error) string {
+	the := strings.ToUpper(api[:1]) + api[1:]
 	var fe *flyapi.Error
 	errors.As(err, &fe)
 	detail := ""
@@ -23,19 +31,19 @@ func explainFly(err error) string {
 	switch {
 	case errors.Is(err, flyapi.ErrTimeout):
 		if fe != nil && fe.After > 0 {
-			return "The Fly Machines API did not answer within " + humanSeconds(fe.After) + "."
+			return the + " did not answer within " + humanSeconds(fe.After) + "."
 		}
-		return "The Fly Machines API did not answer in time."
+		return the + " did not answer in time."
 	case errors.Is(err, flyapi.ErrUnavailable) && fe != nil && fe.Transport:
 		if fe.Detail == flyapi.DetailNotJSON {
-			return "The Fly Machines API answered with something that is not an API response."
+			return the + " answered with something that is not an API response."
 		}
-		return "The dashboard could not connect to the Fly Machines API (" + fe.Detail + ")."
+		return "The dashboard could not connect to " + api + " (" + fe.Detail + ")."
 	case errors.Is(err, flyapi.ErrUnavailable):
 		if fe != nil && fe.Status != 0 {
-			return "The Fly Machines API answered with an error (" + strconv.Itoa(fe.Status) + ")." + detail
+			return the + " answered with an error (" + strconv.Itoa(fe.Status) + ")." + detail
 		}
-		return "The Fly Machines API is unavailable right now." + detail
+		return the + " is unavailable right now." + detail
 	case errors.Is(err, flyapi.ErrUnauthorized):
 		return "Fly refused the API token. Check FLY_API_TOKEN: create one with `fly tokens create org`."
 	case errors.Is(err, flyapi.ErrForbidden):
@@ -49,9 +57,9 @@ func explainFly(err error) string {
 	case errors.Is(err, flyapi.ErrConflict):
 		return "Fly refused because of the app's current state." + detail
 	case errors.Is(err, context.Canceled):
-		return "The request was cancelled before the Fly Machines API answered."
+		return "The request was cancelled before " + api + " answered."
 	}
-	return "Talking to the Fly Machines API failed."
+	return "Talking to " + api + " failed."
 }
 
 // humanSeconds writes a deadline the way the pages do: "5 s", "1.5 s".

@@ -134,6 +134,9 @@ func (s *server) streamAppPage(c *gin.Context, p *appPage, n, split int, build f
 			s.writePart(c, tmpl, "region_map", p.Map)
 		}
 	}
+	if p.excerpt != nil {
+		p.Excerpt = p.excerpt()
+	}
 	s.writePart(c, tmpl, "app_side", p)
 	s.writePart(c, tmpl, "layout_bottom", p.layout)
 }

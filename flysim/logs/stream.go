@@ -47,11 +47,13 @@ func (s *stream) minute(out []Entry, m time.Time) []Entry {
 	return s.traffic(out, m)
 }
 
-// line makes an entry of this machine at second t plus a few milliseconds
-// per position n, so lines written together keep their order. The last
-// three digits of the nanoseconds are the machine's index.
+// line makes an entry of this machine in second t: at a moment of the
+// second that depends on it, plus 7 ms per position n, so lines written
+// together keep their order. The last three digits of the nanoseconds are
+// the machine's index.
 func (s *stream) line(t time.Time, n int, provider, level, msg string) Entry {
-	at := t.Truncate(time.Second).Add(time.Duration(n)*7*time.Millisecond + time.Duration(unit(s.key, uint64(t.Unix()), 9)*1e3)*time.Microsecond + time.Duration(s.idx%1000))
+	base := time.Duration(unit(s.key, uint64(t.Unix()), 9)*9e5) * time.Microsecond
+	at := t.Truncate(time.Second).Add(base + time.Duration(n)*7*time.Millisecond + time.Duration(s.idx%1000))
 	return Entry{At: at, Provider: provider, Level: level, Instance: s.m.ID, Region: s.m.Region, Message: msg}
 }
 

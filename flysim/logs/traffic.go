@@ -36,7 +36,7 @@ func (s *stream) traffic(out []Entry, m time.Time) []Entry {
 		for j := range n {
 			jk := mk<<8 | uint64(j)
 			at := m.Add(time.Duration(unit(s.key, jk, 2) * float64(minute)))
-			if !act.Running(s.m.ID, at) {
+			if !act.Running(s.m.ID, at) || s.dying(at) {
 				continue
 			}
 			out = append(out, s.request(at, jk)...)
@@ -75,6 +75,17 @@ func (s *stream) request(at time.Time, jk uint64) []Entry {
 		return []Entry{line}
 	}
 	return []Entry{s.app(at, 0, fmt.Sprintf(rt.failure, path)), line}
+}
+
+// dying reports whether t falls between the app's last words and the
+// exit init reports: it serves nothing then.
+func (s *stream) dying(t time.Time) bool {
+	for _, e := range s.events {
+		if e.Type == "exit" && (e.OOMKilled || e.ExitCode != 0) && !t.Before(e.At.Add(-3*time.Second)) && t.Before(e.At) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *stream) inIncident(t time.Time) bool {
