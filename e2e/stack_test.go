@@ -77,7 +77,7 @@ func newStackWith(t *testing.T, o flysim.Options, now func() time.Time) *stack {
 	}
 	t.Cleanup(sim.Close)
 	org := sim.Sim.Org()
-	fly, err := flyapi.New(ctx, flyapi.Config{Token: "e2e-token", Org: org, BaseURL: sim.URL})
+	fly, err := flyapi.New(ctx, flyapi.Config{Token: "e2e-token", Org: org, BaseURL: sim.URL, APIBaseURL: sim.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
