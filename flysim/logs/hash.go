@@ -1,33 +1,19 @@
 package logs
 
-import "hash/fnv"
+import (
+	"strconv"
+
+	"github.com/flydash/dashboard/flysim/series"
+)
 
 // Every random-looking choice is a hash of the app, the machine and the
 // time, so a line is the same in every process and on every page.
 
-func hashKey(parts ...string) uint64 {
-	h := fnv.New64a()
-	for _, p := range parts {
-		_, _ = h.Write([]byte(p))
-		_, _ = h.Write([]byte{0xff})
-	}
-	return mix(h.Sum64())
-}
+func hashKey(parts ...string) uint64 { return series.Hash(parts...) }
 
-// mix is splitmix64's finalizer.
-func mix(x uint64) uint64 {
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	x ^= x >> 31
-	return x
-}
-
-// unit maps (key, n, salt) to [0, 1).
-func unit(key, n uint64, salt uint64) float64 {
-	return float64(mix(key^(n*0x9e3779b97f4a7c15)^(salt<<56))>>11) / (1 << 53)
-}
+// unit maps (key, n, salt) to [0, 1); salt tells apart the choices made
+// for one line.
+func unit(key, n uint64, salt uint64) float64 { return series.Unit(key^salt<<56, n) }
 
 const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -36,7 +22,7 @@ const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 func requestID(key, n uint64, region string) string {
 	b := make([]byte, 0, 30)
 	b = append(b, '0', '1')
-	x, y := mix(key^n), mix(key^n^0x5bd1e995)
+	x, y := hashKey(strconv.FormatUint(key^n, 36)), hashKey(strconv.FormatUint(key^n, 36), "2")
 	for i := range 24 {
 		if i == 12 {
 			x = y

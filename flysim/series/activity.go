@@ -71,3 +71,10 @@ func (a *Activity) AtHardLimit(machineID string, t time.Time) bool {
 	k := floorDiv(msOf(t), gridMs)
 	return tab.atHard[k-floorDiv(k, dayGrid)*dayGrid]
 }
+
+// Hash and Unit are the generator's own hashes, for what is generated
+// beside it (the logs): the same inputs give the same numbers everywhere.
+func Hash(parts ...string) uint64 { return hashKey(parts...) }
+
+// Unit maps (key, n) to [0, 1).
+func Unit(key, n uint64) float64 { return unit(key, n) }
