@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -178,5 +177,3 @@ func (p *logsPage) links(page flyapi.LogsPage) {
 func explainLogs(err error) string {
 	return explainAPI("Fly's logs API", err)
 }
-
-func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
