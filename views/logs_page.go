@@ -96,7 +96,6 @@ func (s *server) logLines(r logsRequest, entries []fly.LogEntry) []logLine {
 	marked := r.At.IsZero()
 	for _, e := range entries {
 		l := newLogLine(r.App, e)
-		l.OnlyHref = r.href(func(c *logsRequest) { c.Instances, c.After = []string{l.Instance}, time.Time{} })
 		l.RegionHref = r.href(func(c *logsRequest) { c.Region, c.After = l.Region, time.Time{} })
 		if !marked && !l.At.Before(r.At) {
 			l.Moment, marked = true, true
