@@ -29,14 +29,7 @@ const logLinesScript = `Array.from(document.querySelectorAll('ol.log-lines li'))
 // in Chromium with the exit line marked, and neither page has a script.
 func TestBrowserLogs(t *testing.T) {
 	requireChromium(t)
-	st := newStackWith(t, flysim.Options{Start: flyNow, Now: func() time.Time { return flyNow }}, func() time.Time { return flyNow })
-	browser := newBrowser(t)
-	tb := newTab(t, browser)
-	navigate(t, tb, st.URL+"/login")
-	tb.do(t, "type the password", chromedp.SendKeys(chromedp.CSS(`#password`), e2ePassword))
-	if status := clickAndLoad(t, tb, `form[action="/login"] button[type=submit]`); status != http.StatusOK {
-		t.Fatalf("signing in: HTTP %d", status)
-	}
+	st, tb := flyNowSignedIn(t)
 
 	app := st.URL + "/apps/" + fleet.CrashLoopApp + "?range=1h"
 	tb.open(t, app)
@@ -76,4 +69,18 @@ func TestBrowserLogs(t *testing.T) {
 		t.Errorf("all machines' lines come from %d machine(s), want the app's three", len(machines))
 	}
 	tb.checkConsole(t, "the logs pages")
+}
+
+// flyNowSignedIn is the stack at flyNow, every Fly-native story on, and a
+// browser tab signed in to it.
+func flyNowSignedIn(t *testing.T) (*stack, *tab) {
+	t.Helper()
+	st := newStackWith(t, flysim.Options{Start: flyNow, Now: func() time.Time { return flyNow }}, func() time.Time { return flyNow })
+	tb := newTab(t, newBrowser(t))
+	navigate(t, tb, st.URL+"/login")
+	tb.do(t, "type the password", chromedp.SendKeys(chromedp.CSS(`#password`), e2ePassword))
+	if status := clickAndLoad(t, tb, `form[action="/login"] button[type=submit]`); status != http.StatusOK {
+		t.Fatalf("signing in: HTTP %d", status)
+	}
+	return st, tb
 }
