@@ -248,3 +248,35 @@ func TestLogsFaults(t *testing.T) {
 		t.Error("the cancel fault is Prometheus'; the logs API must refuse it")
 	}
 }
+
+func TestLogsFollowTheDeploy(t *testing.T) {
+	t.Parallel()
+	srv := startSim(t, Options{Now: func() time.Time { return testStart }})
+	app, _ := srv.Sim.Fleet().App(fleet.DeployApp)
+	at := app.StoryTimes["deploy"]
+	c := newFlyClient(t, srv)
+	for _, m := range app.Machines {
+		var startAt time.Time
+		for _, ev := range m.Events {
+			if ev.Type == "start" && ev.At.After(at) && (startAt.IsZero() || ev.At.Before(startAt)) {
+				startAt = ev.At
+			}
+		}
+		var pulled, started bool
+		for _, e := range readLogs(t, c, app.Name, "", m.ID, at.Add(-time.Second), 1) {
+			ts, _ := time.Parse(time.RFC3339Nano, e.Timestamp)
+			if e.Meta.Event.Provider != "runner" {
+				continue
+			}
+			switch {
+			case e.Message == "Pulling container image "+m.Image:
+				pulled = ts.Truncate(time.Second).Equal(at)
+			case strings.HasPrefix(e.Message, "Machine started in "):
+				started = pulled && ts.Truncate(time.Second).Equal(startAt)
+			}
+		}
+		if !pulled || !started {
+			t.Errorf("%s's deploy at %s: runner pulled %s at that second %t, then said the machine started at its start event %t", m.ID, at, m.Image, pulled, started)
+		}
+	}
+}
