@@ -64,13 +64,17 @@ type App struct {
 	act     *series.Activity
 	streams []*stream
 	rt      runtime
+	// limited are the machines that reach their hard limit some time of
+	// the day: only theirs are checked for it.
+	limited map[string]bool
 }
 
 // New models app. It keeps app: do not change it afterwards.
 func New(app *fleet.App) *App {
-	a := &App{app: app, act: series.NewActivity(app), rt: runtimeOf(app)}
+	a := &App{app: app, act: series.NewActivity(app), rt: runtimeOf(app), limited: map[string]bool{}}
 	for i, m := range app.Machines {
 		a.streams = append(a.streams, newStream(a, i, m))
+		a.limited[m.ID] = a.act.MayReachHardLimit(m.ID)
 	}
 	return a
 }

@@ -76,3 +76,16 @@ func TestLinesKeepSevenDays(t *testing.T) {
 		t.Errorf("%d lines after now", len(after))
 	}
 }
+
+// Machines without an HTTP service write too: a worker its jobs, the
+// database its slow statements.
+func TestWorkersAndDatabasesWrite(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{fleet.NoHTTPApp, fleet.VolumeFillingApp} {
+		a := storyApp(t, name)
+		lines := logs.New(&a).Last(start, logs.Filter{}, logs.PageSize, time.Hour)
+		if len(lines) != logs.PageSize {
+			t.Errorf("%s wrote %d lines in the last hour, want at least a page", name, len(lines))
+		}
+	}
+}

@@ -18,6 +18,9 @@ const (
 	// At its hard limit the proxy refuses a request now and then on the
 	// machine's behalf: one PR04 line per hardLimitEvery.
 	hardLimitEvery = 3 * time.Second
+	// workPerMinute is how many lines a worker or database writes a
+	// minute, on average.
+	workPerMinute = 3.5
 	// incidentShare of the requests fail during the 5xx incident, as the
 	// metrics have it (0.25% of responses made 60 times as many).
 	incidentShare = 0.15
@@ -42,6 +45,32 @@ func (s *stream) traffic(out []Entry, m time.Time) []Entry {
 			out = append(out, s.request(at, jk)...)
 		}
 	}
+	if !s.m.Services {
+		out = s.work(out, m, mk)
+	}
+	if s.a.limited[s.m.ID] {
+		out = s.refusals(out, m)
+	}
+	return out
+}
+
+// work is the lines of a machine without an HTTP service: a worker's jobs
+// or a database's slow statements, a few a minute.
+func (s *stream) work(out []Entry, m time.Time, mk uint64) []Entry {
+	for j := range int(workPerMinute + unit(s.key, mk, 7)) {
+		jk := mk<<8 | uint64(j)
+		at := m.Add(time.Duration(unit(s.key, jk, 2) * float64(minute)))
+		if s.a.act.Running(s.m.ID, at) {
+			out = append(out, s.app(at, 1, s.a.rt.work(mk*8+uint64(j), 20+int(400*unit(s.key, jk, 4)))))
+		}
+	}
+	return out
+}
+
+// refusals are the proxy's PR04 lines while the machine sits at its
+// service's hard limit.
+func (s *stream) refusals(out []Entry, m time.Time) []Entry {
+	act := s.a.act
 	for t := m; t.Before(m.Add(minute)); t = t.Add(hardLimitEvery) {
 		if !act.AtHardLimit(s.m.ID, t) {
 			continue
@@ -101,6 +130,7 @@ var scannerPaths = []string{"/wp-login.php", "/.env", "/xmlrpc.php", "/.git/conf
 type runtime struct {
 	command, process string
 	request, failure string // formats: method, path, status, ms, request id; path
+	work             func(n uint64, ms int) string
 	readyFmt         string
 	crash            []string
 	paths            []string
@@ -120,6 +150,7 @@ var (
 		request:  `info: %s %s %d %dms request_id=%s`,
 		failure:  `error: request to %s failed: connect ETIMEDOUT 172.19.4.10:5432`,
 		readyFmt: "info: listening on 0.0.0.0:%d",
+		work:     func(n uint64, ms int) string { return fmt.Sprintf("info: job %d done in %dms", n, ms) },
 		// An unhandled rejection: Node prints it to stderr and exits 1.
 		crash: []string{
 			"node:internal/process/promises:391",
@@ -142,6 +173,7 @@ var (
 		request:  `%s %s %d %dms request_id=%s`,
 		failure:  `ERROR app: Exception on %s [GET]: psycopg.OperationalError: connection timeout expired`,
 		readyFmt: "[INFO] Listening at: http://0.0.0.0:%d",
+		work:     func(n uint64, ms int) string { return fmt.Sprintf("[INFO] task %d succeeded in %dms", n, ms) },
 		crash: []string{
 			"Traceback (most recent call last):",
 			`  File "/app/app.py", line 41, in <module>`,
@@ -150,11 +182,23 @@ var (
 		},
 		paths: []string{"/resize", "/thumbnails", "/api/images"},
 	}
+	// Fly Postgres, on the database story's machines.
+	postgresRuntime = runtime{
+		command: "start", process: "postgres",
+		readyFmt: "[postgres] LOG:  database system is ready to accept connections (port %d)",
+		// Statements over log_min_duration_statement.
+		work: func(n uint64, ms int) string {
+			return fmt.Sprintf("[postgres] LOG:  duration: %d.%03d ms  execute <unnamed>: SELECT * FROM orders WHERE customer_id = $1", 200+ms*3, n%1000)
+		},
+	}
 	goRuntime = runtime{
 		command: "/app/server", process: "server",
 		request:  `level=INFO msg=request method=%s path=%s status=%d duration=%dms request_id=%s`,
 		failure:  `level=ERROR msg="handler failed" path=%s err="pq: sorry, too many clients already"`,
 		readyFmt: "level=INFO msg=listening addr=0.0.0.0:%d",
+		work: func(n uint64, ms int) string {
+			return fmt.Sprintf(`level=INFO msg="job done" queue=default id=%d duration=%dms`, n, ms)
+		},
 		crash: []string{
 			"panic: runtime error: invalid memory address or nil pointer dereference",
 			"[signal SIGSEGV: segmentation violation code=0x1 addr=0x18 pc=0x6f2b1c]",
@@ -174,6 +218,8 @@ func runtimeOf(a *fleet.App) runtime {
 		return nodeRuntime
 	case fleet.StoryOOM:
 		return pythonRuntime
+	case fleet.StoryVolumeFilling:
+		return postgresRuntime
 	}
 	all := []runtime{goRuntime, nodeRuntime, pythonRuntime}
 	return all[hashKey(a.Name)%uint64(len(all))]

@@ -57,6 +57,13 @@ func (a *Activity) RequestRate(machineID string, t time.Time) float64 {
 	return max(0, rate(floorDiv(msOf(t), gridMs)))
 }
 
+// MayReachHardLimit reports whether the machine's traffic comes near its
+// limits some time of the day: only then can AtHardLimit be true.
+func (a *Activity) MayReachHardLimit(machineID string) bool {
+	mm := a.byID[machineID]
+	return mm != nil && mm.limitDay() != nil
+}
+
 // AtHardLimit reports whether the machine sits at its service's hard
 // concurrency limit at t, the steps fly_app_hard_limit_reached_count grows.
 func (a *Activity) AtHardLimit(machineID string, t time.Time) bool {
