@@ -107,7 +107,12 @@ func limitMarkers(app string, res promql.Result, q url.Values) []charts.Marker {
 			from, to := w.Start.Add(time.Duration(r.from)*w.Step), w.Start.Add(time.Duration(r.to)*w.Step)
 			label := what + " on " + who + ": about " + charts.FormatValue(math.Max(1, math.Round(r.sum*scale)), charts.UnitNone) + " times, " +
 				from.UTC().Format("Jan 2 15:04") + "–" + to.UTC().Format("15:04") + " UTC"
-			out = append(out, charts.Marker{At: from, Kind: kind, Label: label, Href: zoomHref(app, from, q)})
+			href := zoomHref(app, from, q)
+			if id := sr.Labels["instance"]; flyapi.ValidMachineID(id) {
+				// The proxy's lines say what a limit cost: refusals.
+				href = logsHref(app, from, "", id)
+			}
+			out = append(out, charts.Marker{At: from, Kind: kind, Label: label, Href: href})
 		}
 	}
 	return out

@@ -145,6 +145,7 @@ func (s *server) routes() http.Handler {
 	r.GET("/apps/:name/launch", s.showLaunch)
 	r.POST("/apps/:name/launch", s.retryLaunch)
 	r.POST("/apps/:name/destroy", s.destroyApp)
+	r.GET("/apps/:name/logs", s.admit, s.showLogs)
 	r.GET("/apps/:name/charts/:file", s.admit, s.showChartFile)
 	r.GET("/apps/:name/explore/:chart", s.admit, s.showExplore)
 	return compress.Handler(r)

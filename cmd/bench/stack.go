@@ -55,7 +55,7 @@ func startStack(ctx context.Context, o stackOptions) (*stack, error) {
 	}
 	s := &stack{Sim: sim}
 	org := sim.Sim.Org()
-	if s.Fly, err = flyapi.New(ctx, flyapi.Config{Token: benchToken, Org: org, BaseURL: sim.URL, Timeout: time.Minute}); err != nil {
+	if s.Fly, err = flyapi.New(ctx, flyapi.Config{Token: benchToken, Org: org, BaseURL: sim.URL, APIBaseURL: sim.URL, Timeout: time.Minute}); err != nil {
 		sim.Close()
 		return nil, err
 	}

@@ -14,7 +14,10 @@ import (
 	"strings"
 
 	"github.com/joho/godotenv"
+
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/flydash/dashboard/flyapi"
 )
 
 // Limits on the dashboard password. bcrypt reads at most 72 bytes; a
@@ -39,6 +42,7 @@ type config struct {
 	Org           string // FLY_ORG
 	PrometheusURL string // FLY_PROMETHEUS_URL
 	FlapsBaseURL  string // FLY_FLAPS_BASE_URL (fly-go's own variable)
+	APIBaseURL    string // FLY_API_BASE_URL (flyctl's), where the logs are
 
 	// ListenAddr is LISTEN_ADDR, or PORT on loopback (no password) or on
 	// every interface (with one).
@@ -80,6 +84,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		Org:           env("FLY_ORG"),
 		PrometheusURL: env("FLY_PROMETHEUS_URL"),
 		FlapsBaseURL:  env("FLY_FLAPS_BASE_URL"),
+		APIBaseURL:    env("FLY_API_BASE_URL"),
 		MetricsAddr:   env("METRICS_ADDR"),
 		LogFormat:     env("LOG_FORMAT"),
 		OnFly:         env("FLY_APP_NAME") != "",
@@ -146,6 +151,12 @@ func (c *config) loadUpstreams() error {
 	}
 	if c.FlapsBaseURL == "" {
 		c.FlapsBaseURL = "https://api.machines.dev"
+	}
+	if c.APIBaseURL == "" {
+		c.APIBaseURL = flyapi.DefaultAPIBaseURL
+	}
+	if err := checkURL("FLY_API_BASE_URL", c.APIBaseURL); err != nil {
+		return err
 	}
 	return checkURL("FLY_FLAPS_BASE_URL", c.FlapsBaseURL)
 }

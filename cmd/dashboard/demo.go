@@ -24,7 +24,7 @@ func startDemo(cfg *config, log *slog.Logger) (stop func(), err error) {
 		return nil, fmt.Errorf("start the simulated org: %w", err)
 	}
 	cfg.Token, cfg.Org = "demo-token", sim.Sim.Fleet().Org()
-	cfg.FlapsBaseURL = sim.URL
+	cfg.FlapsBaseURL, cfg.APIBaseURL = sim.URL, sim.URL
 	cfg.PrometheusURL = sim.URL + "/prometheus/" + cfg.Org
 	log.Info("demo mode: simulated Fly org", "org", cfg.Org, "url", sim.URL)
 	return sim.Close, nil

@@ -328,7 +328,7 @@ func TestDockerBuildCommand(t *testing.T) {
 	sim := startSim(t, flysim.Options{})
 	fly := realTokenEnv(sim, "", "FlyV1 fm2_deployed-image")
 	token := []string{"FLY_API_TOKEN=" + fly["FLY_API_TOKEN"], "FLY_ORG=" + fly["FLY_ORG"],
-		"FLY_FLAPS_BASE_URL=" + fly["FLY_FLAPS_BASE_URL"], "FLY_PROMETHEUS_URL=" + fly["FLY_PROMETHEUS_URL"]}
+		"FLY_FLAPS_BASE_URL=" + fly["FLY_FLAPS_BASE_URL"], "FLY_API_BASE_URL=" + fly["FLY_API_BASE_URL"], "FLY_PROMETHEUS_URL=" + fly["FLY_PROMETHEUS_URL"]}
 
 	// No password: refused, in one line that says what to set.
 	refuse = exec.Command(bin)

@@ -84,7 +84,7 @@ func run(ctx context.Context, getenv func(string) string, logw io.Writer, ready 
 		defer stopSim()
 	}
 
-	fly, err := flyapi.New(ctx, flyapi.Config{Token: cfg.Token, Org: cfg.Org, BaseURL: cfg.FlapsBaseURL, Timeout: upstreamTimeout, ReadTimeout: pageTimeout})
+	fly, err := flyapi.New(ctx, flyapi.Config{Token: cfg.Token, Org: cfg.Org, BaseURL: cfg.FlapsBaseURL, APIBaseURL: cfg.APIBaseURL, Timeout: upstreamTimeout, ReadTimeout: pageTimeout})
 	if err != nil {
 		return err
 	}
