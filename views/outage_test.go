@@ -1,0 +1,183 @@
+package views
+
+import (
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/flydash/dashboard/flysim"
+)
+
+// outages are each upstream hung or down, as flysim's fault flags and a
+// closed port make them, with the words every page must say about it.
+// prom says whether the failing upstream is Prometheus, the one whose
+// silence would make an empty chart read as "No data".
+func outages(t *testing.T) []struct {
+	name string
+	opts stackOptions
+	want string
+	prom bool
+} {
+	return []struct {
+		name string
+		opts stackOptions
+		want string
+		prom bool
+	}{
+		{"prometheus hung", stackOptions{Sim: flysim.Options{PromFault: flysim.FaultHang}, PromTimeout: outageTimeout},
+			"Prometheus did not answer within 5 s.", true},
+		{"prometheus down", stackOptions{PromURL: closedURL(t)},
+			"The dashboard could not connect to Prometheus (connection refused).", true},
+		{"machines API hung", stackOptions{Sim: flysim.Options{MachinesFault: flysim.FaultHang}, FlyTimeout: outageTimeout},
+			"The Fly Machines API did not answer within 5 s.", false},
+		{"machines API down", stackOptions{FlyURL: closedURL(t)},
+			"The dashboard could not connect to the Fly Machines API (connection refused).", false},
+	}
+}
+
+// outageTimeout is the hung upstream's deadline: what the first pages wait
+// before the outage is known.
+const outageTimeout = 5 * time.Second
+
+// TestOutageUnderLoad: with each upstream hung or down, 20 clients asking
+// for app pages and the list get at least 95% answers that are 200 and
+// say who failed and how; no page says "No data" during the outage (with
+// the machines unknown, neither is why a chart would be empty);
+// and once the outage is known (the first such answer), a hung upstream
+// is no longer waited on: its requests stop but for the breaker's probe,
+// about one a second, however many pages are asked for.
+func TestOutageUnderLoad(t *testing.T) {
+	t.Parallel()
+	const clients, each = 20, 5
+	apps := []string{"storefront", "search-api", "queue-worker", "billing-api", "blog"}
+	ranges := []string{"1h", "24h", "7d"}
+	for _, tc := range outages(t) {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStack(t, tc.opts)
+			type answer struct {
+				path         string
+				status       int
+				body         string
+				start, end   time.Time
+				transportErr error
+			}
+			var (
+				mu      sync.Mutex
+				answers []answer
+				wg      sync.WaitGroup
+			)
+			for c := range clients {
+				wg.Go(func() {
+					for i := range each {
+						path := "/"
+						if (c+i)%4 != 0 {
+							path = "/apps/" + apps[(c+i)%len(apps)] + "?range=" + ranges[(c*each+i)%len(ranges)]
+						}
+						a := answer{path: path, start: time.Now()}
+						resp, err := s.Client.Get(s.URL + path)
+						if err == nil {
+							b, _ := io.ReadAll(resp.Body)
+							resp.Body.Close()
+							a.status, a.body = resp.StatusCode, string(b)
+						}
+						a.end, a.transportErr = time.Now(), err
+						mu.Lock()
+						answers = append(answers, a)
+						mu.Unlock()
+					}
+				})
+			}
+			wg.Wait()
+
+			good := 0
+			var known time.Time
+			for _, a := range answers {
+				switch {
+				case a.transportErr != nil:
+					t.Errorf("GET %s: %v", a.path, a.transportErr)
+				case a.status != http.StatusOK:
+					t.Logf("GET %s: %d", a.path, a.status)
+				case !strings.Contains(html.UnescapeString(a.body), tc.want):
+					t.Errorf("GET %s: 200 without saying %q", a.path, tc.want)
+				default:
+					good++
+					if known.IsZero() || a.end.Before(known) {
+						known = a.end
+					}
+				}
+				if strings.Contains(a.body, "No data") {
+					t.Errorf("GET %s says \"No data\" during the outage", a.path)
+				}
+			}
+			if good*100 < len(answers)*95 {
+				t.Errorf("%d of %d answers were 200 explaining the outage, want at least 95%%", good, len(answers))
+			}
+			var after []float64
+			for _, a := range answers {
+				if a.start.After(known) {
+					after = append(after, float64(a.end.Sub(a.start).Milliseconds()))
+				}
+			}
+			slices.Sort(after)
+			if len(after) > 0 {
+				t.Logf("%d answers; %d asked once the outage was known, answered in p50 %.0f ms, max %.0f ms",
+					len(answers), len(after), after[len(after)/2], after[len(after)-1])
+			}
+		})
+	}
+}
+
+// TestHungUpstreamNotWaitedOn: once a hung upstream has timed out a few
+// times in a row, pages stop sending it requests (but for the breaker's
+// probe, about one a second) and answer without waiting out its deadline.
+func TestHungUpstreamNotWaitedOn(t *testing.T) {
+	t.Parallel()
+	for _, tc := range outages(t) {
+		if !strings.Contains(tc.name, "hung") {
+			continue
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := newStack(t, tc.opts)
+			count := func() int64 {
+				machines, prom := s.Sim.Sim.Counts()
+				if tc.prom {
+					return prom
+				}
+				return machines
+			}
+			// Learn the outage: the first pages wait out the deadline.
+			for range 3 {
+				if status, body, _ := s.get(t, "/apps/storefront?range=1h"); status != http.StatusOK || !strings.Contains(html.UnescapeString(body), tc.want) {
+					t.Fatalf("learning the outage: %d without %q", status, tc.want)
+				}
+			}
+			before, start := count(), time.Now()
+			const pages = 10
+			for i := range pages {
+				path := fmt.Sprintf("/apps/%s?range=%s", []string{"blog", "search-api"}[i%2], []string{"6h", "24h", "7d", "1h", "5m"}[i%5])
+				t0 := time.Now()
+				status, body, _ := s.get(t, path)
+				if status != http.StatusOK || !strings.Contains(html.UnescapeString(body), tc.want) {
+					t.Errorf("GET %s: %d without %q", path, status, tc.want)
+				}
+				if took := time.Since(t0); took >= outageTimeout {
+					t.Errorf("GET %s took %v: it waited out the hung upstream's deadline", path, took)
+				}
+			}
+			// Each page would send the hung upstream several requests; the
+			// probe sends one a second.
+			sent, probes := count()-before, int64(time.Since(start)/time.Second)+2
+			if sent > probes {
+				t.Errorf("%d pages sent the hung upstream %d requests in %v; only the probe (at most %d) should have",
+					pages, sent, time.Since(start).Round(time.Millisecond), probes)
+			}
+		})
+	}
+}
