@@ -59,6 +59,7 @@ type server struct {
 	metrics       *prometheus.Registry
 	admission     *admission.Limiter
 	static        *compress.Files
+	busy          busyPages
 }
 
 // New returns the dashboard's HTTP handler.
@@ -87,6 +88,9 @@ func New(cfg Config) (http.Handler, error) {
 		s.now = time.Now
 	}
 	if s.auth, err = newAuthenticator(cfg.Auth, cfg.SecureCookies, s.now); err != nil {
+		return nil, err
+	}
+	if s.busy, err = s.drawBusyPages(); err != nil {
 		return nil, err
 	}
 	s.cop = http.NewCrossOriginProtection()
