@@ -37,7 +37,9 @@ import (
 // (NOTES.md, "Upstream faults"). Writes to the Machines API (create an app,
 // launch a machine) keep upstreamTimeout. writeTimeout leaves room for a
 // few calls in a row. shutdownTimeout stays under fly.toml's
-// kill_timeout, after which Fly kills the machine anyway.
+// kill_timeout (30 s), after which Fly kills the machine anyway; the
+// admission queue (two rounds of pages, each within pageTimeout, sooner
+// once a breaker knows an upstream is down) drains well inside it.
 const (
 	pageTimeout       = 5 * time.Second
 	upstreamTimeout   = 10 * time.Second
@@ -163,7 +165,8 @@ func run(ctx context.Context, getenv func(string) string, logw io.Writer, ready 
 	case <-ctx.Done():
 	}
 
-	// Stop listening at once, let requests in flight finish.
+	// Stop listening at once (new connections are refused), let every
+	// request accepted finish, those queued for admission included.
 	log.Info("shutting down: finishing requests in flight", "within", shutdownTimeout)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
