@@ -26,6 +26,7 @@ import (
 
 	"github.com/flydash/dashboard/flyapi"
 	"github.com/flydash/dashboard/flysim"
+	"github.com/flydash/dashboard/internal/auth"
 	"github.com/flydash/dashboard/internal/web/reqmetrics"
 	"github.com/flydash/dashboard/promql"
 	"github.com/flydash/dashboard/views"
@@ -104,16 +105,16 @@ func run(ctx context.Context, getenv func(string) string, logw io.Writer, ready 
 	)
 	registry.MustRegister(prom.Collectors()...)
 
-	auth := views.Auth{PasswordHash: cfg.PasswordHash, SessionKey: cfg.SessionKey}
+	signIn := auth.Config{PasswordHash: cfg.PasswordHash, SessionKey: cfg.SessionKey}
 	if cfg.OnFly {
-		auth.ClientIPHeader = "Fly-Client-IP"
+		signIn.ClientIPHeader = "Fly-Client-IP"
 	}
 	handler, err := views.New(views.Config{
 		Fly: fly, Prom: prom, Demo: demo, Logger: log,
 		// Browsers keep Secure cookies only over HTTPS: plain HTTP is for
 		// this machine alone.
 		SecureCookies: !cfg.Loopback,
-		Auth:          auth,
+		Auth:          signIn,
 		Metrics:       registry,
 	})
 	if err != nil {
