@@ -11,7 +11,7 @@ import (
 // routeCSP loosens the policy per route pattern, so one page's needs never
 // weaken the others (internal/web/secure).
 var routeCSP = map[string]string{
-	"/apps/:name/explore/:slug": secure.ExploreCSP,
+	"/apps/:name/explore/:chart": secure.ExploreCSP,
 }
 
 // crossOrigin refuses state-changing requests sent by another site's page,

@@ -53,7 +53,7 @@ func chartFile(rng *rand.Rand, app, chart, ext string) string {
 
 func mixRequest(rng *rand.Rand) (kind, path string) {
 	catalog := promql.Catalog()
-	app, chart := storyApps[rng.IntN(len(storyApps))], catalog[rng.IntN(len(catalog))].Slug
+	app, chart := storyApps[rng.IntN(len(storyApps))], string(catalog[rng.IntN(len(catalog))].ID)
 	n := rng.IntN(1000)
 	for _, k := range mixKinds {
 		if n < k.weight {
