@@ -45,7 +45,7 @@ func TestShutdownAnswersEveryRequestAccepted(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		// A different app or chart each: no two share a query.
-		path := fmt.Sprintf("/apps/%s/charts/%s.svg?range=1h", apps[i%len(apps)], catalog[i/len(apps)].Slug)
+		path := fmt.Sprintf("/apps/%s/charts/%s.svg?range=1h", apps[i%len(apps)], catalog[i/len(apps)].ID)
 		wg.Go(func() {
 			a := answer{path: path}
 			resp, err := b.client.Get(s.URL + path)
