@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/superfly/fly-go/flaps"
 	"github.com/superfly/fly-go/tokens"
 
@@ -50,6 +51,8 @@ type Client struct {
 	// secrets are the token and its parts, scrubbed from error details.
 	secrets []string
 	cache   *readCache
+	// breaker fails calls at once while the Machines API is down.
+	breaker *breaker.Transport
 }
 
 // New builds a client. It makes no request.
@@ -86,6 +89,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if ua == "" {
 		ua = "fly-dashboard"
 	}
+	down := &breaker.Transport{Next: transport}
 	// flaps reads its base URL from the process environment when the client
 	// is built. Rewriting the host in the transport instead lets one process
 	// hold clients for different endpoints (tests, demo mode) without
@@ -95,7 +99,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		UserAgent: ua,
 		// Under flaps' retries: a request the breaker fails is not
 		// retried, since its error is not Temporary.
-		Transport: &rebaseTransport{target: target, next: &breaker.Transport{Next: transport}},
+		Transport: &rebaseTransport{target: target, next: down},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("flyapi: %w", err)
@@ -108,7 +112,12 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if readTimeout <= 0 {
 		readTimeout = timeout
 	}
-	return &Client{flaps: fc, org: cfg.Org, timeout: timeout, readTimeout: readTimeout, secrets: tokenParts(cfg.Token), cache: newReadCache(ttl)}, nil
+	return &Client{flaps: fc, org: cfg.Org, timeout: timeout, readTimeout: readTimeout, secrets: tokenParts(cfg.Token), cache: newReadCache(ttl), breaker: down}, nil
+}
+
+// Collectors are the client's own metrics, for the dashboard's /metrics.
+func (c *Client) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{c.breaker.Gauge("flydash_flyapi_failing_fast", "1 while the Machines API is down and calls fail at once.")}
 }
 
 // Org is the org slug this client manages.

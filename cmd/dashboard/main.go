@@ -104,6 +104,7 @@ func run(ctx context.Context, getenv func(string) string, logw io.Writer, ready 
 		collectors.NewBuildInfoCollector(),
 	)
 	registry.MustRegister(prom.Collectors()...)
+	registry.MustRegister(fly.Collectors()...)
 
 	signIn := auth.Config{PasswordHash: cfg.PasswordHash, SessionKey: cfg.SessionKey}
 	if cfg.OnFly {
