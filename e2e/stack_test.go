@@ -22,6 +22,7 @@ import (
 
 	"github.com/flydash/dashboard/flyapi"
 	"github.com/flydash/dashboard/flysim"
+	"github.com/flydash/dashboard/internal/auth"
 	"github.com/flydash/dashboard/internal/headless"
 	"github.com/flydash/dashboard/promql"
 	"github.com/flydash/dashboard/views"
@@ -106,7 +107,7 @@ func newStackWith(t *testing.T, o flysim.Options, now func() time.Time) *stack {
 	h, err := views.New(views.Config{
 		Fly: fly, Prom: prom, Demo: true,
 		Logger: slog.New(slog.NewTextHandler(logs, nil)),
-		Auth:   views.Auth{PasswordHash: hash, SessionKey: key},
+		Auth:   auth.Config{PasswordHash: hash, SessionKey: key},
 		Now:    now,
 	})
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	fly "github.com/superfly/fly-go"
 	"github.com/superfly/fly-go/flaps"
 	"github.com/superfly/fly-go/tokens"
@@ -56,6 +57,8 @@ type Client struct {
 	cache   *readCache
 	// api is fly-go's client of Fly's web API, for the logs.
 	api *fly.Client
+	// breaker fails calls at once while the Machines API is down.
+	breaker *breaker.Transport
 }
 
 // New builds a client. It makes no request.
@@ -86,6 +89,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if ua == "" {
 		ua = "fly-dashboard"
 	}
+	down := &breaker.Transport{Next: transport}
 	// flaps reads its base URL from the process environment when the client
 	// is built. Rewriting the host in the transport instead lets one process
 	// hold clients for different endpoints (tests, demo mode) without
@@ -95,7 +99,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		UserAgent: ua,
 		// Under flaps' retries: a request the breaker fails is not
 		// retried, since its error is not Temporary.
-		Transport: &rebaseTransport{target: target, next: &breaker.Transport{Next: transport}},
+		Transport: &rebaseTransport{target: target, next: down},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("flyapi: %w", err)
@@ -112,7 +116,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{flaps: fc, org: cfg.Org, timeout: timeout, readTimeout: readTimeout, secrets: tokenParts(cfg.Token), cache: newReadCache(ttl), api: api}, nil
+	return &Client{flaps: fc, org: cfg.Org, timeout: timeout, readTimeout: readTimeout, secrets: tokenParts(cfg.Token), cache: newReadCache(ttl), api: api, breaker: down}, nil
 }
 
 // baseTarget checks an API's base URL. Credentials belong in the token,
@@ -127,6 +131,11 @@ func baseTarget(api, variable, base string) (*url.URL, error) {
 		return nil, fmt.Errorf("flyapi: %s base URL %q is not an absolute URL", api, base)
 	}
 	return target, nil
+}
+
+// Collectors are the client's own metrics, for the dashboard's /metrics.
+func (c *Client) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{c.breaker.Gauge("flydash_flyapi_failing_fast", "1 while the Machines API is down and calls fail at once.")}
 }
 
 // Org is the org slug this client manages.

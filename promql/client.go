@@ -169,7 +169,8 @@ func NewClient(cfg Config) (*Client, error) {
 
 // Collectors are the client's own metrics, for the dashboard's /metrics.
 func (c *Client) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{c.duration, c.hitsTotal, c.coalescedTotl}
+	return []prometheus.Collector{c.duration, c.hitsTotal, c.coalescedTotl,
+		c.breaker.Gauge("flydash_promql_failing_fast", "1 while Prometheus is down and queries fail at once.")}
 }
 
 // Stats returns the counters so far.

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"bytes"
 	"math"
 	"net/http"
 	"strconv"
@@ -27,18 +28,41 @@ func (s *server) admit(c *gin.Context) {
 
 const busyHeading = "The dashboard is busy"
 
-// refuse answers 503 with Retry-After, and for a person a page that
-// reloads itself after that long. The page is a small template drawn
-// outside the limit; it asks nothing of Fly.
+// busyPages is the 503 page for a visitor signed out and signed in, drawn
+// once: under a crowd refusals far outnumber pages, so one must cost no
+// template, no compressor and no memory of its own. It reloads itself
+// (a meta refresh reloads the same URL) after Retry-After.
+type busyPages [2][]byte
+
+func (s *server) drawBusyPages() (busyPages, error) {
+	var pages busyPages
+	secs := s.retryAfterSeconds()
+	for i := range pages {
+		p := errorPage{layout: layout{Title: busyHeading, Demo: s.demo, Org: s.org, SignedIn: i == 1, Refresh: secs},
+			Status: http.StatusServiceUnavailable, Heading: busyHeading,
+			Message: "Too many pages are being drawn at once, so this one was not started. " +
+				"It reloads by itself in " + strconv.Itoa(secs) + " s.",
+			Back: "/"}
+		var buf bytes.Buffer
+		if err := s.tmpl["error"].Execute(&buf, p); err != nil {
+			return pages, err
+		}
+		pages[i] = buf.Bytes()
+	}
+	return pages, nil
+}
+
+func (s *server) retryAfterSeconds() int {
+	return int(math.Ceil(s.admission.Config().RetryAfter.Seconds()))
+}
+
+// refuse answers 503 with Retry-After and the busy page.
 func (s *server) refuse(c *gin.Context) {
-	secs := int(math.Ceil(s.admission.Config().RetryAfter.Seconds()))
-	c.Header("Retry-After", strconv.Itoa(secs))
-	// A refusal should cost nothing: no compressor for it.
+	c.Header("Retry-After", strconv.Itoa(s.retryAfterSeconds()))
 	c.Header(compress.Skip, "1")
-	p := errorPage{layout: s.layout(c, busyHeading), Status: http.StatusServiceUnavailable, Heading: busyHeading,
-		Message: "Too many pages are being drawn at once, so this one was not started. " +
-			"It reloads by itself in " + strconv.Itoa(secs) + " s.",
-		Retry: c.Request.URL.RequestURI(), Back: "/"}
-	p.Refresh = secs
-	s.render(c, http.StatusServiceUnavailable, "error", p)
+	page := s.busy[0]
+	if v, _ := c.Get(signedInKey); v == true {
+		page = s.busy[1]
+	}
+	c.Data(http.StatusServiceUnavailable, "text/html; charset=utf-8", page)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/flydash/dashboard/flysim"
 
+	"github.com/flydash/dashboard/internal/auth"
 	"github.com/flydash/dashboard/internal/web/secure"
 )
 
@@ -42,7 +43,7 @@ func (c *testClock) Advance(d time.Duration) { c.t.Add(int64(d)) }
 
 type authStackOptions struct {
 	stackOptions
-	Auth  func(*Auth)
+	Auth  func(*auth.Config)
 	Clock *testClock
 }
 
@@ -51,7 +52,7 @@ func newAuthStack(t testing.TB, o authStackOptions) *stack {
 	t.Helper()
 	configure := o.Configure
 	o.Configure = func(c *Config) {
-		c.Auth = Auth{PasswordHash: authTestHash(), SessionKey: []byte(strings.Repeat("k", 32))}
+		c.Auth = auth.Config{PasswordHash: authTestHash(), SessionKey: []byte(strings.Repeat("k", 32))}
 		if o.Auth != nil {
 			o.Auth(&c.Auth)
 		}
@@ -78,7 +79,7 @@ func (s *stack) sessionCookie(t testing.TB) *http.Cookie {
 	t.Helper()
 	u, _ := url.Parse(s.URL)
 	for _, c := range s.Client.Jar.Cookies(u) {
-		if c.Name == sessionCookiePlain {
+		if c.Name == auth.CookiePlain {
 			return c
 		}
 	}
@@ -170,11 +171,11 @@ func TestUnauthenticatedActionsRefused(t *testing.T) {
 		{"no cookie", nil},
 		{"tampered expiry", &tampered},
 		{"forged", &forged},
-		{"garbage", &http.Cookie{Name: sessionCookiePlain, Value: "%%%.."}},
+		{"garbage", &http.Cookie{Name: auth.CookiePlain, Value: "%%%.."}},
 	} {
-		s.Client.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookiePlain, Value: "", MaxAge: -1}})
+		s.Client.Jar.SetCookies(u, []*http.Cookie{{Name: auth.CookiePlain, Value: "", MaxAge: -1}})
 		if tc.cookie != nil {
-			s.Client.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookiePlain, Value: tc.cookie.Value}})
+			s.Client.Jar.SetCookies(u, []*http.Cookie{{Name: auth.CookiePlain, Value: tc.cookie.Value}})
 		}
 		status, body, _ := s.post(t, "/apps/storefront/destroy", url.Values{"confirm": {"storefront"}})
 		if status != http.StatusForbidden || !strings.Contains(body, "Sign in first") {
@@ -194,7 +195,7 @@ func TestUnauthenticatedActionsRefused(t *testing.T) {
 
 	// An oversized form is not read at all: this launch is valid but for
 	// its padding, and creates nothing.
-	s.Client.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookiePlain, Value: good.Value}})
+	s.Client.Jar.SetCookies(u, []*http.Cookie{{Name: auth.CookiePlain, Value: good.Value}})
 	status, _, _ := s.post(t, "/apps", url.Values{"name": {"padded-app"}, "image": {"flyio/hellofly:latest"}, "region": {"ams"},
 		"pad": {strings.Repeat("x", secure.MaxBody)}})
 	if status != http.StatusUnprocessableEntity {
@@ -205,11 +206,11 @@ func TestUnauthenticatedActionsRefused(t *testing.T) {
 	}
 
 	// A session past its expiry is refused too.
-	s.Client.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookiePlain, Value: good.Value}})
+	s.Client.Jar.SetCookies(u, []*http.Cookie{{Name: auth.CookiePlain, Value: good.Value}})
 	if status, _, _ := s.get(t, "/"); status != http.StatusOK {
 		t.Fatalf("the good session does not work: %d", status)
 	}
-	clock.Advance(DefaultSessionTTL + time.Minute)
+	clock.Advance(auth.DefaultSessionTTL + time.Minute)
 	if status, _, hdr := s.get(t, "/"); status != http.StatusSeeOther || !strings.HasPrefix(hdr.Get("Location"), "/login") {
 		t.Errorf("expired session: %d to %q, want a redirect to sign in", status, hdr.Get("Location"))
 	}
@@ -230,7 +231,7 @@ func TestSignInAndOut(t *testing.T) {
 	if status != http.StatusUnauthorized || !strings.Contains(body, "That password is not right.") {
 		t.Errorf("wrong password: %d, want 401 saying so", status)
 	}
-	if hdr.Get("Set-Cookie") != "" && strings.Contains(hdr.Get("Set-Cookie"), sessionCookiePlain) {
+	if hdr.Get("Set-Cookie") != "" && strings.Contains(hdr.Get("Set-Cookie"), auth.CookiePlain) {
 		t.Error("a wrong password set a session cookie")
 	}
 	if !strings.Contains(body, `name="next" value="/apps/blog"`) {
@@ -242,7 +243,7 @@ func TestSignInAndOut(t *testing.T) {
 		t.Fatalf("sign in: %d to %q, want 303 back to the page", status, hdr.Get("Location"))
 	}
 	set := hdr.Get("Set-Cookie")
-	for _, attr := range []string{sessionCookiePlain + "=", "Path=/", "HttpOnly", "SameSite=Lax", "Max-Age="} {
+	for _, attr := range []string{auth.CookiePlain + "=", "Path=/", "HttpOnly", "SameSite=Lax", "Max-Age="} {
 		if !strings.Contains(set, attr) {
 			t.Errorf("session cookie %q lacks %s", set, attr)
 		}
@@ -274,11 +275,11 @@ func TestSignInAndOut(t *testing.T) {
 	// works until it expires (docs/deploy.md),
 	// and not after.
 	u, _ := url.Parse(s.URL)
-	s.Client.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookiePlain, Value: stolen.Value}})
+	s.Client.Jar.SetCookies(u, []*http.Cookie{{Name: auth.CookiePlain, Value: stolen.Value}})
 	if status, _, _ := s.get(t, "/"); status != http.StatusOK {
 		t.Errorf("a copied session cookie answers %d after sign-out, want 200 until it expires", status)
 	}
-	clock.Advance(DefaultSessionTTL + time.Second)
+	clock.Advance(auth.DefaultSessionTTL + time.Second)
 	if status, _, _ := s.get(t, "/"); status != http.StatusSeeOther {
 		t.Errorf("an expired session cookie still opens /: %d", status)
 	}
@@ -287,7 +288,7 @@ func TestSignInAndOut(t *testing.T) {
 func TestSignInRateLimited(t *testing.T) {
 	t.Parallel()
 	clock := newTestClock()
-	s := newAuthStack(t, authStackOptions{Clock: clock, Auth: func(a *Auth) { a.ClientIPHeader = "Fly-Client-IP" }})
+	s := newAuthStack(t, authStackOptions{Clock: clock, Auth: func(a *auth.Config) { a.ClientIPHeader = "Fly-Client-IP" }})
 	attempt := func(ip, password string) (int, string, http.Header) {
 		req, _ := http.NewRequest(http.MethodPost, s.URL+"/login",
 			strings.NewReader(url.Values{"password": {password}}.Encode()))
@@ -301,7 +302,7 @@ func TestSignInRateLimited(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b), resp.Header
 	}
-	for i := range DefaultLoginBurst {
+	for i := range auth.DefaultLoginBurst {
 		if status, _, _ := attempt("203.0.113.7", "guess"); status != http.StatusUnauthorized {
 			t.Fatalf("attempt %d: %d, want 401", i+1, status)
 		}
@@ -310,7 +311,7 @@ func TestSignInRateLimited(t *testing.T) {
 	if status != http.StatusTooManyRequests || hdr.Get("Retry-After") == "" || !strings.Contains(body, "Too many sign-in attempts") {
 		t.Fatalf("attempt past the burst: %d (Retry-After %q), want 429 even with the right password", status, hdr.Get("Retry-After"))
 	}
-	if strings.Contains(hdr.Get("Set-Cookie"), sessionCookiePlain) {
+	if strings.Contains(hdr.Get("Set-Cookie"), auth.CookiePlain) {
 		t.Fatal("a rate-limited attempt started a session")
 	}
 	// Another client is not held back by the first one's guesses; the
@@ -318,7 +319,7 @@ func TestSignInRateLimited(t *testing.T) {
 	if status, _, _ := attempt("198.51.100.1", authTestPassword); status != http.StatusSeeOther {
 		t.Errorf("another client: %d, want 303", status)
 	}
-	for range DefaultLoginBurst {
+	for range auth.DefaultLoginBurst {
 		attempt("2001:db8:1:2::1", "guess")
 	}
 	if status, _, _ := attempt("2001:db8:1:2:ffff::9", "guess"); status != http.StatusTooManyRequests {
@@ -357,7 +358,7 @@ func TestSecureSessionCookie(t *testing.T) {
 	}
 	_, _, hdr := s.post(t, "/login", url.Values{"password": {authTestPassword}})
 	set := hdr.Get("Set-Cookie")
-	if !strings.HasPrefix(set, sessionCookieSecure+"=") || !strings.Contains(set, "; Secure") || !strings.Contains(set, "HttpOnly") {
+	if !strings.HasPrefix(set, auth.CookieSecure+"=") || !strings.Contains(set, "; Secure") || !strings.Contains(set, "HttpOnly") {
 		t.Errorf("session cookie %q: want the __Host- name, Secure and HttpOnly", set)
 	}
 	if hdr.Get("Strict-Transport-Security") == "" {

@@ -24,7 +24,7 @@ type loginPage struct {
 // where they were heading.
 func (s *server) showLogin(c *gin.Context) {
 	next := localPath(c.Query("next"))
-	if _, ok := s.auth.session(c.Request); ok {
+	if _, ok := s.auth.Session(c.Request); ok {
 		c.Redirect(http.StatusSeeOther, next)
 		return
 	}
@@ -36,7 +36,7 @@ func (s *server) showLogin(c *gin.Context) {
 func (s *server) login(c *gin.Context) {
 	next := localPath(c.PostForm("next"))
 	client := s.clientKey(c.Request)
-	if ok, wait := s.auth.allowLogin(client); !ok {
+	if ok, wait := s.auth.AllowLogin(client); !ok {
 		secs := max(1, int(wait.Round(time.Second).Seconds()))
 		s.log.Warn("sign-in rate limited", "client", client)
 		c.Header("Retry-After", strconv.Itoa(secs))
@@ -44,13 +44,13 @@ func (s *server) login(c *gin.Context) {
 			"Wait "+strconv.Itoa(secs)+" seconds, then try again.")
 		return
 	}
-	if !s.auth.checkPassword(c.PostForm("password")) {
+	if !s.auth.CheckPassword(c.PostForm("password")) {
 		s.log.Warn("sign-in failed", "client", client)
 		s.renderLogin(c, http.StatusUnauthorized, next, "That password is not right.")
 		return
 	}
-	value, maxAge := s.auth.issue()
-	s.auth.setCookie(c, value, maxAge)
+	value, maxAge := s.auth.Issue()
+	s.auth.SetCookie(c.Writer, value, maxAge)
 	s.log.Info("signed in", "client", client)
 	c.Redirect(http.StatusSeeOther, next)
 }
@@ -58,7 +58,7 @@ func (s *server) login(c *gin.Context) {
 func (s *server) renderLogin(c *gin.Context, status int, next, msg string) {
 	l := s.layout(c, "Sign in")
 	l.Org, l.Bare = "", true
-	p := loginPage{layout: l, Next: next, Error: msg, PlainHTTP: s.auth.secure && !overHTTPS(c.Request)}
+	p := loginPage{layout: l, Next: next, Error: msg, PlainHTTP: s.auth.Secure() && !overHTTPS(c.Request)}
 	s.render(c, status, "login", p)
 }
 
@@ -85,7 +85,7 @@ func overHTTPS(r *http.Request) bool {
 // /64 for IPv6, where one host commonly owns the whole prefix.
 func (s *server) clientKey(r *http.Request) string {
 	raw := ""
-	if h := s.auth.cfg.ClientIPHeader; h != "" {
+	if h := s.auth.ClientIPHeader(); h != "" {
 		raw = strings.TrimSpace(r.Header.Get(h))
 	}
 	if raw == "" {

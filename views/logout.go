@@ -13,7 +13,7 @@ import (
 // Keeping a revocation list in one machine's memory would make sign-out
 // depend on which machine answered, so there is none.
 func (s *server) logout(c *gin.Context) {
-	s.auth.setCookie(c, "", -1)
+	s.auth.SetCookie(c.Writer, "", -1)
 	s.log.Info("signed out", "client", s.clientKey(c.Request))
 	s.flash(c, "Signed out.")
 	c.Redirect(http.StatusSeeOther, "/login")

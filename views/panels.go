@@ -176,6 +176,12 @@ func emptyReason(q promql.Query, req chartRequest, appCreated time.Time) string 
 	if q.HTTP && !req.HTTP {
 		return noHTTPService
 	}
+	// Prometheus answered with nothing, but with the machines unknown so
+	// is the reason (no HTTP service, no volume): "No data" would read as
+	// the app's own state during an outage.
+	if req.MachinesErr {
+		return "Prometheus has no points for this chart in this range; without the machines (see above) the dashboard cannot tell why."
+	}
 	if !appCreated.IsZero() && appCreated.After(req.Range.From) {
 		return "No data in this range: the app was created " + ago(appCreated) + "."
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/flydash/dashboard/internal/auth"
 	"github.com/flydash/dashboard/internal/web/secure"
 )
 
@@ -217,7 +218,7 @@ func TestPagesObeyTheirPolicy(t *testing.T) {
 	u, _ := url.Parse(s.URL)
 	var session string
 	for _, c := range s.Client.Jar.Cookies(u) {
-		if c.Name == sessionCookiePlain {
+		if c.Name == auth.CookiePlain {
 			session = c.Value
 		}
 	}
@@ -285,7 +286,7 @@ func TestPagesObeyTheirPolicy(t *testing.T) {
 
 	httpOnly := true
 	if _, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{
-		Name: sessionCookiePlain, Value: session, URL: s.URL + "/", HTTPOnly: &httpOnly,
+		Name: auth.CookiePlain, Value: session, URL: s.URL + "/", HTTPOnly: &httpOnly,
 	}); err != nil {
 		t.Fatalf("give the browser the session: %v", err)
 	}

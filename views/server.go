@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/flydash/dashboard/flyapi"
+	"github.com/flydash/dashboard/internal/auth"
 	"github.com/flydash/dashboard/internal/web/admission"
 	"github.com/flydash/dashboard/internal/web/compress"
 	"github.com/flydash/dashboard/internal/web/reqmetrics"
@@ -31,9 +32,9 @@ type Config struct {
 	// SecureCookies sets the Secure flag on cookies; on for anything but
 	// plain-HTTP loopback use.
 	SecureCookies bool
-	// Auth is the dashboard's own sign-in (auth.go); its zero value leaves
-	// every page open.
-	Auth Auth
+	// Auth is the dashboard's own sign-in (internal/auth); its zero value
+	// leaves every page open.
+	Auth auth.Config
 	// Metrics, when set, gets the request histogram and is served at
 	// /metrics (behind sign-in like any page).
 	Metrics *prometheus.Registry
@@ -52,13 +53,14 @@ type server struct {
 	now           func() time.Time
 	tmpl          templates
 	secureCookies bool
-	auth          *authenticator
+	auth          *auth.Sessions
 	cop           *http.CrossOriginProtection
 	requests      *reqmetrics.Metrics
 	headers       secure.Headers
 	metrics       *prometheus.Registry
 	admission     *admission.Limiter
 	static        *compress.Files
+	busy          busyPages
 }
 
 // New returns the dashboard's HTTP handler.
@@ -86,7 +88,10 @@ func New(cfg Config) (http.Handler, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if s.auth, err = newAuthenticator(cfg.Auth, cfg.SecureCookies, s.now); err != nil {
+	if s.auth, err = auth.New(cfg.Auth, cfg.SecureCookies, s.now); err != nil {
+		return nil, err
+	}
+	if s.busy, err = s.drawBusyPages(); err != nil {
 		return nil, err
 	}
 	s.cop = http.NewCrossOriginProtection()
@@ -127,7 +132,7 @@ func (s *server) routes() http.Handler {
 	r.GET("/static/*filepath", s.staticFile)
 	r.GET("/static-charts.css", s.chartsCSS)
 	r.GET("/robots.txt", s.robots)
-	if s.auth.enabled() {
+	if s.auth.Enabled() {
 		r.GET("/login", s.showLogin)
 		r.POST("/login", s.login)
 		r.POST("/logout", s.logout)

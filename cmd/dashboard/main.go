@@ -25,6 +25,7 @@ import (
 	"github.com/superfly/fly-go/tokens"
 
 	"github.com/flydash/dashboard/flyapi"
+	"github.com/flydash/dashboard/internal/auth"
 	"github.com/flydash/dashboard/internal/web/reqmetrics"
 	"github.com/flydash/dashboard/promql"
 	"github.com/flydash/dashboard/views"
@@ -36,7 +37,9 @@ import (
 // (docs/design.md, "Upstream faults"). Writes to the Machines API (create an app,
 // launch a machine) keep upstreamTimeout. writeTimeout leaves room for a
 // few calls in a row. shutdownTimeout stays under fly.toml's
-// kill_timeout, after which Fly kills the machine anyway.
+// kill_timeout (30 s), after which Fly kills the machine anyway; the
+// admission queue (two rounds of pages, each within pageTimeout, sooner
+// once a breaker knows an upstream is down) drains well inside it.
 var (
 	// Variables only so that tests can give a slow run's deadlines.
 	pageTimeout     = 5 * time.Second
@@ -99,17 +102,18 @@ func run(ctx context.Context, getenv func(string) string, logw io.Writer, ready 
 		collectors.NewBuildInfoCollector(),
 	)
 	registry.MustRegister(prom.Collectors()...)
+	registry.MustRegister(fly.Collectors()...)
 
-	auth := views.Auth{PasswordHash: cfg.PasswordHash, SessionKey: cfg.SessionKey}
+	signIn := auth.Config{PasswordHash: cfg.PasswordHash, SessionKey: cfg.SessionKey}
 	if cfg.OnFly {
-		auth.ClientIPHeader = "Fly-Client-IP"
+		signIn.ClientIPHeader = "Fly-Client-IP"
 	}
 	handler, err := views.New(views.Config{
 		Fly: fly, Prom: prom, Demo: demo, Logger: log,
 		// Browsers keep Secure cookies only over HTTPS: plain HTTP is for
 		// this machine alone.
 		SecureCookies: !cfg.Loopback,
-		Auth:          auth,
+		Auth:          signIn,
 		Metrics:       registry,
 	})
 	if err != nil {
@@ -161,7 +165,8 @@ func run(ctx context.Context, getenv func(string) string, logw io.Writer, ready 
 	case <-ctx.Done():
 	}
 
-	// Stop listening at once, let requests in flight finish.
+	// Stop listening at once (new connections are refused), let every
+	// request accepted finish, those queued for admission included.
 	log.Info("shutting down: finishing requests in flight", "within", shutdownTimeout)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()

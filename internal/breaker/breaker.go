@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Defaults for Transport's zero fields.
@@ -85,6 +87,17 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.Next.RoundTrip(req)
 	t.record(req, err)
 	return resp, err
+}
+
+// Gauge is 1 while the breaker is open, for /metrics: how long an upstream
+// was down, as the dashboard saw it.
+func (t *Transport) Gauge(name, help string) prometheus.Collector {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 {
+		if t.Open() != nil {
+			return 1
+		}
+		return 0
+	})
 }
 
 // Open returns why the breaker is open, or nil.

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 // get sends one GET through tr with a short deadline of its own.
@@ -64,6 +66,10 @@ func TestOpensOnTimeoutsAndClosesOnAnswer(t *testing.T) {
 	if open == nil || open.Cause != Timeout || open.Failures != 3 {
 		t.Fatalf("after three timeouts the breaker is %+v, want open by Timeout after 3", open)
 	}
+	gauge := tr.Gauge("test_failing_fast", "test")
+	if v := testutil.ToFloat64(gauge); v != 1 {
+		t.Errorf("the gauge reads %v while open, want 1", v)
+	}
 	before := hits.Load()
 	start := time.Now()
 	err := get(t, tr, srv.URL)
@@ -82,6 +88,9 @@ func TestOpensOnTimeoutsAndClosesOnAnswer(t *testing.T) {
 	waitUntil(t, "the breaker is still open though the upstream answers", func() bool { return tr.Open() == nil })
 	if err := get(t, tr, srv.URL); err != nil {
 		t.Fatalf("after recovery: %v", err)
+	}
+	if v := testutil.ToFloat64(gauge); v != 0 {
+		t.Errorf("the gauge reads %v once closed, want 0", v)
 	}
 }
 
