@@ -15,6 +15,8 @@ import (
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/flydash/dashboard/internal/units"
 )
 
 // Series is one line (or stacked band) on a regular time grid.
@@ -51,7 +53,7 @@ type Marker struct {
 type Chart struct {
 	ID          string // unique in a page: prefixes element ids (aria, clip path)
 	Title, Desc string // accessible name and description
-	Unit        Unit
+	Unit        units.Unit
 	Start       time.Time
 	Step        time.Duration
 	// End optionally widens the time axis beyond the last point, so a range
@@ -348,9 +350,9 @@ func (c *Chart) layout(acc []float64, standalone bool) (*frame, error) {
 	f.yLabels = make([][]byte, len(f.ys.ticks))
 	widest := 0.0
 	if f.hasData {
-		af := newAxisFormat(c.Unit, f.ys.step, f.ys.hi)
+		af := units.NewAxis(c.Unit, f.ys.step, f.ys.hi)
 		for k, v := range f.ys.ticks {
-			f.yLabels[k] = af.append(nil, v)
+			f.yLabels[k] = af.Append(nil, v)
 			widest = math.Max(widest, textWidth(string(f.yLabels[k])))
 		}
 	}

@@ -3,6 +3,8 @@ package charts
 import (
 	"math"
 	"time"
+
+	"github.com/flydash/dashboard/internal/units"
 )
 
 // writeHead opens the <svg> with its accessible name and description and,
@@ -292,7 +294,7 @@ func (f *frame) writeColumns(w *svgBuf) {
 			w.esc(seriesName(s, i))
 			w.s(": ")
 			v := value(s, r)
-			w.b = appendValue(w.b, v, c.Unit)
+			w.b = units.Append(w.b, v, c.Unit)
 			if !math.IsNaN(v) && !s.Dashed && !s.Limit {
 				total += v
 				counted = true
@@ -300,7 +302,7 @@ func (f *frame) writeColumns(w *svgBuf) {
 		}
 		if c.Stacked && len(c.Series) > 1 && counted {
 			w.s("\nTotal: ")
-			w.b = appendValue(w.b, total, c.Unit)
+			w.b = units.Append(w.b, total, c.Unit)
 		}
 		w.s("</title></rect>\n")
 	}

@@ -13,24 +13,15 @@ import (
 	"fmt"
 	"strings"
 	"time"
-)
 
-// Unit is the unit of a query's values. The strings match charts.Unit.
-type Unit string
-
-const (
-	UnitReqPerSec Unit = "req/s"
-	UnitSeconds   Unit = "s"
-	UnitPercent   Unit = "%"
-	UnitBytes     Unit = "bytes"
-	UnitRatio     Unit = "ratio"
+	"github.com/flydash/dashboard/internal/units"
 )
 
 // Query is one canned chart query. It is comparable, so it can be a map key.
 type Query struct {
 	Slug  string
 	Title string
-	Unit  Unit
+	Unit  units.Unit
 	// Stacked series add up to a meaningful total (requests by class or by
 	// region); gaps inside a stack are filled with zeros where another series
 	// of the stack has a value (see Run).
@@ -77,27 +68,27 @@ type querySpec struct {
 
 var catalog = []Query{
 	{
-		Slug: "http-status", Title: "Responses by status class", Unit: UnitReqPerSec, Stacked: true, HTTP: true,
+		Slug: "http-status", Title: "Responses by status class", Unit: units.ReqPerSec, Stacked: true, HTTP: true,
 		Desc: "HTTP responses per second returned to clients by Fly's edge, stacked by status class (2xx, 3xx, 4xx, 5xx).",
 	},
 	{
-		Slug: "latency", Title: "Response time", Unit: UnitSeconds, HTTP: true,
+		Slug: "latency", Title: "Response time", Unit: units.Seconds, HTTP: true,
 		Desc: "Median, 95th and 99th percentile time Fly's edge took to answer HTTP requests.",
 	},
 	{
-		Slug: "region-latency", Title: "95th percentile response time by region", Unit: UnitSeconds, HTTP: true,
+		Slug: "region-latency", Title: "95th percentile response time by region", Unit: units.Seconds, HTTP: true,
 		Desc: "95th percentile HTTP response time per Fly edge region, where clients connect.",
 	},
 	{
-		Slug: "region-requests", Title: "Requests by region", Unit: UnitReqPerSec, Stacked: true, HTTP: true,
+		Slug: "region-requests", Title: "Requests by region", Unit: units.ReqPerSec, Stacked: true, HTTP: true,
 		Desc: "HTTP responses per second per Fly edge region, stacked.",
 	},
 	{
-		Slug: "cpu", Title: "CPU per machine", Unit: UnitPercent,
+		Slug: "cpu", Title: "CPU per machine", Unit: units.Percent,
 		Desc: "Share of each machine's vCPUs busy (all modes but idle and steal), 100% meaning every vCPU fully used.",
 	},
 	{
-		Slug: "memory", Title: "Memory per machine", Unit: UnitBytes,
+		Slug: "memory", Title: "Memory per machine", Unit: units.Bytes,
 		Desc: "Memory used by each machine (total minus available), with the machine's memory size as a limit line.",
 	},
 }

@@ -4,15 +4,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/flydash/dashboard/internal/units"
 )
 
 // The app page's second group, "Machines": what makes an app slow or down
 // on Fly rather than anywhere (CPU quota, the proxy's concurrency limits,
 // volumes) and where its outbound data goes. NOTES.md ("Machines group")
 // says why each query reads what it reads.
-
-// UnitBytesPerSec is a data rate; charts writes it with SI prefixes.
-const UnitBytesPerSec Unit = "B/s"
 
 // Fly's metric families for the Machines group, as fly-metrics.md lists them.
 const (
@@ -41,23 +40,23 @@ const (
 
 var machinesCatalog = []Query{
 	{
-		Slug: "cpu-quota", Title: "CPU and quota per machine", Unit: UnitPercent,
+		Slug: "cpu-quota", Title: "CPU and quota per machine", Unit: units.Percent,
 		Desc: "Each machine's CPU use and the share of time it was throttled, in percent of its vCPUs, against its baseline quota (6.25% for shared vCPUs).",
 	},
 	{
-		Slug: "cpu-balance", Title: "CPU burst balance per machine", Unit: UnitSeconds,
+		Slug: "cpu-balance", Title: "CPU burst balance per machine", Unit: units.Seconds,
 		Desc: "Seconds of full-speed CPU each shared-CPU machine has banked above its baseline; at zero it is throttled to the baseline.",
 	},
 	{
-		Slug: "concurrency", Title: "Concurrency per machine", Unit: "", HTTP: true,
+		Slug: "concurrency", Title: "Concurrency per machine", Unit: units.None, HTTP: true,
 		Desc: "Connections or requests in flight at each machine through Fly's proxy, against the service's soft and hard limits, with the moments a limit was reached marked.",
 	},
 	{
-		Slug: "volumes", Title: "Volume use", Unit: UnitPercent,
+		Slug: "volumes", Title: "Volume use", Unit: units.Percent,
 		Desc: "Share of each volume in use, with dashed where it would be in 24 hours at the last 6 hours' rate.",
 	},
 	{
-		Slug: "data-out", Title: "Data out by region", Unit: UnitBytesPerSec, Stacked: true, HTTP: true,
+		Slug: "data-out", Title: "Data out by region", Unit: units.BytesPerSec, Stacked: true, HTTP: true,
 		Desc: "Bytes per second Fly's edge sent to clients, stacked by edge region: the outbound transfer Fly bills per region.",
 	},
 }

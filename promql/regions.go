@@ -1,11 +1,13 @@
 package promql
 
+import "github.com/flydash/dashboard/internal/units"
+
 // regionErrors is the region map's one query of its own: 5xx responses
 // per second per edge region. The map takes requests/s and p95 per region
 // from the region charts' results; only the 5xx share by region is in no
 // chart. It is not in Catalog() because it has no chart of its own.
 var regionErrors = Query{
-	Slug: "region-errors", Title: "5xx responses by region", Unit: UnitReqPerSec, HTTP: true,
+	Slug: "region-errors", Title: "5xx responses by region", Unit: units.ReqPerSec, HTTP: true,
 	Desc: "HTTP responses per second with a 5xx status per Fly edge region, where clients connect.",
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/flydash/dashboard/flysim"
 	"github.com/flydash/dashboard/flysim/fleet"
 	"github.com/flydash/dashboard/flysim/series"
+	"github.com/flydash/dashboard/internal/units"
 	"github.com/flydash/dashboard/promql"
 	"github.com/flydash/dashboard/promql/internal/vmtest"
 )
@@ -193,7 +194,7 @@ func (env vmEnv) checkApp(t *testing.T, app fleet.App, span, offset time.Duratio
 				settled: env.now.Add(-vmHistory).Add(offset + w.RateWindow() + w.Step),
 				exits:   appExits(app, offset),
 				exact:   q.Slug == "memory",
-				events:  q.Unit == promql.UnitReqPerSec,
+				events:  q.Unit == units.ReqPerSec,
 			}, res.Series, want[i].Series)
 		})
 	}

@@ -141,7 +141,7 @@ func markersWithin(ms []charts.Marker, from, to time.Time) []charts.Marker {
 // what ECharts would take as formatter callbacks travels as data and
 // explore.js supplies the functions.
 type exploreData struct {
-	// Unit names how values read (charts.Unit: "req/s", "s", "%", "bytes",
+	// Unit names how values read (units.Unit: "req/s", "s", "%", "bytes",
 	// "ratio" or ""): explore.js formats axis labels and tooltips with it.
 	Unit string `json:"unit"`
 	// Option is the ECharts option, built with go-echarts, in light colours.

@@ -23,8 +23,8 @@ func TestMachinesAPIFaults(t *testing.T) {
 		want    string
 	}{
 		{"5xx", flysim.Options{MachinesErrorRate: 1}, 3 * time.Second, "The Fly Machines API answered with an error (503). Fly said: service temporarily unavailable (injected fault)."},
-		{"hang", flysim.Options{MachinesFault: "hang"}, 700 * time.Millisecond, "The Fly Machines API did not answer within 0.7 s."},
-		{"slow", flysim.Options{MachinesLatency: 3 * time.Second}, 700 * time.Millisecond, "The Fly Machines API did not answer within 0.7 s."},
+		{"hang", flysim.Options{MachinesFault: "hang"}, 700 * time.Millisecond, "The Fly Machines API did not answer within 700 ms."},
+		{"slow", flysim.Options{MachinesLatency: 3 * time.Second}, 700 * time.Millisecond, "The Fly Machines API did not answer within 700 ms."},
 		{"garbage", flysim.Options{MachinesFault: "garbage"}, 700 * time.Millisecond, "The Fly Machines API answered with something that is not an API response."},
 	}
 	for _, tc := range cases {

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/flydash/dashboard/flyapi"
+	"github.com/flydash/dashboard/internal/units"
 )
 
 // explainFly says in a sentence what went wrong talking to Fly: who failed
@@ -23,7 +23,7 @@ func explainFly(err error) string {
 	switch {
 	case errors.Is(err, flyapi.ErrTimeout):
 		if fe != nil && fe.After > 0 {
-			return "The Fly Machines API did not answer within " + humanSeconds(fe.After) + "."
+			return "The Fly Machines API did not answer within " + units.Duration(fe.After) + "."
 		}
 		return "The Fly Machines API did not answer in time."
 	case errors.Is(err, flyapi.ErrUnavailable) && fe != nil && fe.Transport:
@@ -52,11 +52,6 @@ func explainFly(err error) string {
 		return "The request was cancelled before the Fly Machines API answered."
 	}
 	return "Talking to the Fly Machines API failed."
-}
-
-// humanSeconds writes a deadline the way the pages do: "5 s", "1.5 s".
-func humanSeconds(d time.Duration) string {
-	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + " s"
 }
 
 // flyStatus is the status a page answers with when a Fly call failed.

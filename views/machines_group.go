@@ -11,6 +11,7 @@ import (
 	"github.com/flydash/dashboard/charts"
 	"github.com/flydash/dashboard/flyapi"
 	"github.com/flydash/dashboard/health"
+	"github.com/flydash/dashboard/internal/units"
 	"github.com/flydash/dashboard/promql"
 )
 
@@ -105,7 +106,7 @@ func limitMarkers(app string, res promql.Result, q url.Values) []charts.Marker {
 		scale := w.Step.Seconds() / w.RateWindow().Seconds()
 		for _, r := range runs(sr.Values, func(v float64) bool { return v >= 0.5 }, 2) {
 			from, to := w.Start.Add(time.Duration(r.from)*w.Step), w.Start.Add(time.Duration(r.to)*w.Step)
-			label := what + " on " + who + ": about " + charts.FormatValue(math.Max(1, math.Round(r.sum*scale)), charts.UnitNone) + " times, " +
+			label := what + " on " + who + ": about " + units.Format(math.Max(1, math.Round(r.sum*scale)), units.None) + " times, " +
 				from.UTC().Format("Jan 2 15:04") + "–" + to.UTC().Format("15:04") + " UTC"
 			out = append(out, charts.Marker{At: from, Kind: kind, Label: label, Href: zoomHref(app, from, q)})
 		}
@@ -200,7 +201,7 @@ func volumeNote(res promql.Result, machines []flyapi.Machine) string {
 		if math.IsNaN(used) {
 			continue
 		}
-		text := v.Name + ": " + health.Percent(used) + " used"
+		text := v.Name + ": " + units.FloorPercent(used) + " used"
 		if in, ok := v.FullIn(); ok && used < 100 {
 			text += ", " + health.FullInWords(in)
 		} else {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/flydash/dashboard/charts"
 	"github.com/flydash/dashboard/flyapi"
+	"github.com/flydash/dashboard/internal/units"
 	"github.com/flydash/dashboard/promql"
 )
 
@@ -110,7 +111,7 @@ func buildChart(id string, res promql.Result, prev *promql.Result, compare strin
 		ID:      id,
 		Title:   res.Query.Title,
 		Desc:    res.Query.Desc,
-		Unit:    charts.Unit(res.Query.Unit),
+		Unit:    units.Unit(res.Query.Unit),
 		Start:   res.Window.Start,
 		End:     res.Window.End,
 		Step:    res.Window.Step,

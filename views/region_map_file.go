@@ -16,6 +16,7 @@ import (
 
 	"github.com/flydash/dashboard/charts"
 	"github.com/flydash/dashboard/flyapi"
+	"github.com/flydash/dashboard/internal/units"
 	"github.com/flydash/dashboard/promql"
 )
 
@@ -131,7 +132,7 @@ func writeMapCSV(c *gin.Context, rm regionMap, app string) {
 	for _, r := range rm.Regions {
 		lat, lon := "", ""
 		if r.Located {
-			lat, lon = strconv.FormatFloat(r.Lat, 'f', -1, 64), strconv.FormatFloat(r.Lon, 'f', -1, 64)
+			lat, lon = units.Plain(r.Lat), units.Plain(r.Lon)
 		}
 		machines := strconv.Itoa(r.Machines)
 		if rm.MachinesErr != "" {
@@ -144,12 +145,7 @@ func writeMapCSV(c *gin.Context, rm regionMap, app string) {
 	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 }
 
-func csvFloat(v float64) string {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return ""
-	}
-	return strconv.FormatFloat(v, 'g', -1, 64)
-}
+func csvFloat(v float64) string { return units.Plain(v) }
 
 type jsonMapRegion struct {
 	Region     string   `json:"region"`
@@ -212,5 +208,6 @@ func jsonFloat(v float64) *float64 {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return nil
 	}
+	v = units.Exact(v)
 	return &v
 }
