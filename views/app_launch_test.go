@@ -180,7 +180,7 @@ func TestLaunchStoppedAndRetried(t *testing.T) {
 	for _, want := range []string{
 		`class="step done"`, `class="step failed"`, "Assign public addresses",
 		"This step did not complete", `action="/apps/half-made/launch"`, `id="retry-image" name="image" value="nginx:latest"`,
-		`name="region" value="fra"`, `action="/apps/half-made/destroy"`,
+		`name="region" value="fra"`, `href="/apps/half-made/destroy"`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("stopped launch page lacks %s", want)
