@@ -14,7 +14,7 @@ import (
 func (s *server) destroyApp(c *gin.Context) {
 	name := c.Param("name")
 	if !flyapi.ValidAppName(name) {
-		s.fail(c, http.StatusNotFound, "No such app", "There is no app named "+truncateInput(name)+".")
+		s.failNoApp(c, http.StatusNotFound, "No such app", "There is no app named "+truncateInput(name)+".")
 		return
 	}
 	if confirm := strings.TrimSpace(c.PostForm("confirm")); confirm != name {

@@ -23,7 +23,7 @@ type destroyPage struct {
 func (s *server) confirmDestroy(c *gin.Context) {
 	name := c.Param("name")
 	if !flyapi.ValidAppName(name) {
-		s.fail(c, http.StatusNotFound, "No such app", "There is no app named "+truncateInput(name)+".")
+		s.failNoApp(c, http.StatusNotFound, "No such app", "There is no app named "+truncateInput(name)+".")
 		return
 	}
 	s.renderDestroy(c, http.StatusOK, name, "")
@@ -34,7 +34,7 @@ func (s *server) renderDestroy(c *gin.Context, status int, name, msg string) {
 	h, err := s.fly.Holdings(c.Request.Context(), name)
 	if err != nil {
 		if flyStatus(err) == http.StatusNotFound {
-			s.fail(c, http.StatusNotFound, "No such app", "There is no app named "+name+" in "+s.org+".")
+			s.failNoApp(c, http.StatusNotFound, "No such app", "There is no app named "+name+" in "+s.org+".")
 			return
 		}
 		s.log.Warn("list what destroy loses", "app", name, "err", err)

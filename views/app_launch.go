@@ -35,7 +35,7 @@ type launchStep struct {
 func (s *server) showLaunch(c *gin.Context) {
 	name := c.Param("name")
 	if !flyapi.ValidAppName(name) {
-		s.fail(c, http.StatusNotFound, "No such app", "There is no app named "+truncateInput(name)+".")
+		s.failNoApp(c, http.StatusNotFound, "No such app", "There is no app named "+truncateInput(name)+".")
 		return
 	}
 	st, err := s.launcher.Progress(c.Request.Context(), name, askedSpec(c.Query("image"), c.Query("region"), c.Query("size")))
@@ -60,7 +60,7 @@ func (s *server) showLaunch(c *gin.Context) {
 func (s *server) retryLaunch(c *gin.Context) {
 	name := c.Param("name")
 	if !flyapi.ValidAppName(name) {
-		s.fail(c, http.StatusNotFound, "No such app", "There is no app named "+truncateInput(name)+".")
+		s.failNoApp(c, http.StatusNotFound, "No such app", "There is no app named "+truncateInput(name)+".")
 		return
 	}
 	image, region := strings.TrimSpace(c.PostForm("image")), strings.TrimSpace(c.PostForm("region"))
@@ -97,7 +97,7 @@ func (s *server) launchGone(c *gin.Context, name string, err error) bool {
 		// Its machines were not launched here: the app page shows them.
 		c.Redirect(http.StatusSeeOther, "/apps/"+url.PathEscape(name))
 	case errors.Is(err, flyapi.ErrNotFound), errors.Is(err, flyapi.ErrForbidden):
-		s.fail(c, http.StatusNotFound, "No launch of "+name, "There is no app named "+name+" in this organization. Launch it from the launch form.")
+		s.failNoApp(c, http.StatusNotFound, "No launch of "+name, "There is no app named "+name+" in this organization. Launch it from the launch form.")
 	default:
 		return false
 	}

@@ -48,7 +48,7 @@ type machineEvent struct {
 func (s *server) showApp(c *gin.Context) {
 	name := c.Param("name")
 	if !flyapi.ValidAppName(name) {
-		s.fail(c, http.StatusNotFound, "No such app", "There is no app named "+truncateInput(name)+": app names use "+flyapi.AppNameRule+".")
+		s.failNoApp(c, http.StatusNotFound, "No such app", "There is no app named "+truncateInput(name)+": app names use "+flyapi.AppNameRule+".")
 		return
 	}
 	view, err := parseView(c.Request.URL.Query(), s.now())
@@ -81,7 +81,7 @@ func (s *server) showApp(c *gin.Context) {
 
 	switch {
 	case errors.Is(appErr, flyapi.ErrNotFound), errors.Is(appErr, flyapi.ErrForbidden):
-		s.fail(c, http.StatusNotFound, "No such app", "There is no app named "+name+" in "+s.org+".")
+		s.failNoApp(c, http.StatusNotFound, "No such app", "There is no app named "+name+" in "+s.org+".")
 		return
 	case appErr != nil:
 		// Fly is down or slow: the charts may still answer.
@@ -123,7 +123,10 @@ func (s *server) showApp(c *gin.Context) {
 			pr = &prev[i]
 		}
 		pn := s.buildPanel(results[i], pr, req, markers, created, q)
-		pn.Grafana = grafanaURL(app)
+		if !s.demo {
+			// A simulated org's id means nothing to fly-metrics.net.
+			pn.Grafana = grafanaURL(app)
+		}
 		if noticed[pn.Err] {
 			pn.Err = seeAbove
 		}

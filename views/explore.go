@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/go-echarts/go-echarts/v2/opts"
 
 	"github.com/flydash/dashboard/charts"
+	"github.com/flydash/dashboard/flyapi"
 	"github.com/flydash/dashboard/promql"
 )
 
@@ -61,6 +63,12 @@ type explorePage struct {
 // zoom, tooltips and legend toggles.
 func (s *server) showExplore(c *gin.Context) {
 	name, slug := c.Param("name"), c.Param("slug")
+	if slug == mapSlug && flyapi.ValidAppName(name) {
+		// The map has no interactive view: its panel on the app page is it.
+		u := url.URL{Path: "/apps/" + name, RawQuery: c.Request.URL.RawQuery, Fragment: "map"}
+		c.Redirect(http.StatusSeeOther, u.String())
+		return
+	}
 	chart, res, status, msg, machines := s.oneChartMachines(c, name, slug)
 	if status != http.StatusOK && status < 500 {
 		s.fail(c, status, "Chart unavailable", msg)

@@ -184,6 +184,18 @@ func testFlyPages(t *testing.T, s *stack) {
 	if v := panelOf(t, body, "volumes"); !strings.Contains(v, "No volumes are mounted") {
 		t.Errorf("%s: the volumes panel of an app without volumes is not one line saying so", fleet.HealthyApp)
 	}
+	// The simulated org has no Grafana at fly-metrics.net to open.
+	if strings.Contains(body, "fly-metrics.net") {
+		t.Errorf("%s: the simulated org links to Fly's Grafana, where its id means nothing", fleet.HealthyApp)
+	}
+}
+
+// TestGrafanaLinkForARealOrg: with a real org (Demo off), every panel
+// opens the app in Fly's Grafana under the org's numeric id.
+func TestGrafanaLinkForARealOrg(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{Configure: func(c *Config) { c.Demo = false }})
+	_, body, _ := s.get(t, "/apps/blog?range=1h")
 	org := s.Sim.Sim.Fleet().OrgNumericID()
 	if want := `href="https://fly-metrics.net/d/fly-app/fly-app?orgId=` + strconv.FormatInt(org, 10) + `&amp;var-app=blog"`; !strings.Contains(body, want) {
 		t.Errorf("no Grafana link %s", want)

@@ -76,7 +76,7 @@ func (s *server) mapPanelFor(w promql.Window, results []promql.Result, errs prom
 // image, or its numbers as CSV or JSON.
 func (s *server) showMapFile(c *gin.Context, name, ext string) {
 	if !flyapi.ValidAppName(name) {
-		s.fail(c, http.StatusNotFound, "Chart unavailable", "There is no app named "+truncateInput(name)+".")
+		s.failNoApp(c, http.StatusNotFound, "Chart unavailable", "There is no app named "+truncateInput(name)+".")
 		return
 	}
 	v, err := parseView(c.Request.URL.Query(), s.now())
@@ -102,7 +102,7 @@ func (s *server) showMapFile(c *gin.Context, name, ext string) {
 	res := s.prom.Run(ctx, name, promql.MapQueries(), w, 0)
 	<-done
 	if errors.Is(machinesErr, flyapi.ErrNotFound) || errors.Is(machinesErr, flyapi.ErrForbidden) {
-		s.fail(c, http.StatusNotFound, "Chart unavailable", "There is no app named "+name+" in "+s.org+".")
+		s.failNoApp(c, http.StatusNotFound, "Chart unavailable", "There is no app named "+name+" in "+s.org+".")
 		return
 	}
 	rm := newRegionMap(w, res[0], res[1], res[2], machines, machinesErr)

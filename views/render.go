@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/flydash/dashboard/flyapi"
 )
 
 //go:embed templates/*.html
@@ -99,15 +101,31 @@ type errorPage struct {
 	Message string
 	// Retry is a link that may work now (the same URL, usually).
 	Retry string
-	Back  string
+	// Back leads to where the person was: the app, at its default range,
+	// for anything under /apps/{name}; the list otherwise.
+	Back, BackTo string
 }
 
+// fail answers with an error page linking back to the app the URL names.
 func (s *server) fail(c *gin.Context, status int, heading, message string) {
-	p := errorPage{layout: s.layout(c, heading), Status: status, Heading: heading, Message: message, Back: "/"}
-	if status >= 500 || status == http.StatusGatewayTimeout {
+	p := errorPage{layout: s.layout(c, heading), Status: status, Heading: heading, Message: message, Back: "/", BackTo: "apps"}
+	if name := c.Param("name"); flyapi.ValidAppName(name) {
+		p.Back, p.BackTo = "/apps/"+name, name
+	}
+	s.failWith(c, p)
+}
+
+// failNoApp is fail for a URL naming an app that does not exist: back to
+// the list, never to the missing app.
+func (s *server) failNoApp(c *gin.Context, status int, heading, message string) {
+	s.failWith(c, errorPage{layout: s.layout(c, heading), Status: status, Heading: heading, Message: message, Back: "/", BackTo: "apps"})
+}
+
+func (s *server) failWith(c *gin.Context, p errorPage) {
+	if p.Status >= 500 || p.Status == http.StatusGatewayTimeout {
 		p.Retry = c.Request.URL.RequestURI()
 	}
-	s.render(c, status, "error", p)
+	s.render(c, p.Status, "error", p)
 }
 
 func (s *server) layout(c *gin.Context, title string) layout {
