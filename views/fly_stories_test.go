@@ -138,7 +138,7 @@ func testFlyPages(t *testing.T, s *stack) {
 	if !strings.Contains(panelOf(t, body, "cpu-balance"), "<figure>") {
 		t.Errorf("%s: no burst balance chart", fleet.ThrottledApp)
 	}
-	if !strings.Contains(body, "shared-cpu-1x<br><small class=\"muted\">512 MB") {
+	if !strings.Contains(body, `<span class="m-size" title="shared-cpu-1x, 512 MB">shared-cpu-1x <small class="muted">512 MB</small>`) {
 		t.Errorf("%s: the machines panel does not give the size as Fly names it", fleet.ThrottledApp)
 	}
 
@@ -170,7 +170,7 @@ func testFlyPages(t *testing.T, s *stack) {
 	}
 	doc, _ := html.Parse(strings.NewReader(body))
 	most := 0
-	for _, td := range findAll(doc, func(n *html.Node) bool { return n.Data == "td" && hasClass(n, "restarts") }) {
+	for _, td := range findAll(doc, func(n *html.Node) bool { return n.Data == "span" && hasClass(n, "restarts") }) {
 		if n, err := strconv.Atoi(strings.TrimPrefix(text(td), "≥ ")); err == nil {
 			most = max(most, n)
 		}
@@ -178,6 +178,9 @@ func testFlyPages(t *testing.T, s *stack) {
 	// An exit every 4-6 minutes for the hour before now, in a 6 h range.
 	if most < 9 {
 		t.Errorf("%s: the looping machine shows %d restarts, want about a dozen", fleet.CrashLoopApp, most)
+	}
+	if n := strings.Count(body, `<span class="state looping">crash loop</span>`); n != 1 {
+		t.Errorf("%s: %d machines read as a crash loop, want the looping one alone", fleet.CrashLoopApp, n)
 	}
 
 	body = get(fleet.HealthyApp)

@@ -46,13 +46,12 @@ type layout struct {
 type templates map[string]*template.Template
 
 var funcs = template.FuncMap{
-	"ago":        ago,
-	"utc":        func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
-	"rfc3339":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"join":       strings.Join,
-	"lower":      strings.ToLower,
-	"add":        func(a, b int) int { return a + b },
-	"shortImage": shortImage,
+	"ago":     ago,
+	"utc":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
+	"rfc3339": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"join":    strings.Join,
+	"lower":   strings.ToLower,
+	"add":     func(a, b int) int { return a + b },
 }
 
 func loadTemplates() (templates, error) {
@@ -169,16 +168,4 @@ func ago(t time.Time) string {
 		return fmt.Sprintf("%dh ago", int(d.Hours()))
 	}
 	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
-}
-
-// shortImage keeps an image reference readable in a narrow column: the
-// repository's last part and the tag, without the registry.
-func shortImage(ref string) string {
-	if i := strings.LastIndexByte(ref, '/'); i >= 0 {
-		ref = ref[i+1:]
-	}
-	if len(ref) > 32 {
-		ref = ref[:31] + "…"
-	}
-	return ref
 }
