@@ -39,6 +39,10 @@ type Series struct {
 	// A constant limit is a horizontal line; callers give one per group of
 	// series that share it.
 	Limit bool
+	// Slot pins the colour to an identity the page knows, such as a
+	// machine, so it keeps one colour on every chart: slot k takes palette
+	// colour k-1. Zero takes the next free colour.
+	Slot int
 }
 
 // Marker is an event drawn as a vertical line with a glyph on top.
@@ -161,6 +165,8 @@ func colors(series []Series) []int {
 		if !series[i].Dashed {
 			if t, ok := toneIndex[series[i].Tone]; ok {
 				out[i] = t
+			} else if series[i].Slot > 0 {
+				out[i] = (series[i].Slot - 1) % len(lightPalette)
 			} else {
 				for k := 0; k < len(lightPalette) && pinned[next%len(lightPalette)]; k++ {
 					next++
@@ -177,6 +183,8 @@ func colors(series []Series) []int {
 			switch t, ok := toneIndex[series[i].Tone]; {
 			case ok:
 				out[i] = t
+			case series[i].Slot > 0:
+				out[i] = (series[i].Slot - 1) % len(lightPalette)
 			case k < len(solid):
 				out[i] = solid[k]
 			default:

@@ -91,8 +91,8 @@ func TestBrowserMachines(t *testing.T) {
 
 	t.Run("quota and volumes", func(t *testing.T) {
 		tb.open(t, st.URL+"/apps/"+fleet.ThrottledApp+"?range=24h")
-		if n := visibleLimitLines(t, tb, "cpu-quota"); n != 1 {
-			t.Errorf("cpu-quota: %d baseline lines visible, want 1", n)
+		if n := visibleLimitLines(t, tb, "cpu"); n != 1 {
+			t.Errorf("cpu: %d baseline lines visible, want 1", n)
 		}
 		checkMachinesPanel(t, tb, "pdf-render")
 		tb.checkConsole(t, "pdf-render")

@@ -327,17 +327,12 @@ func FullInWords(d time.Duration) string {
 }
 
 func times(n float64) string {
-	if n < 1.5 {
+	switch {
+	case n < 1.5:
 		return "once"
+	case n < 1000:
+		return strconv.Itoa(int(math.Round(n))) + " times"
 	}
-	return thousands(int64(math.Round(n))) + " times"
-}
-
-// thousands writes 52493 as "52,493".
-func thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
+	// Counted from rates: the digits past three are noise to a reader.
+	return "about " + units.Format(n, units.None) + " times"
 }

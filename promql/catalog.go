@@ -85,7 +85,7 @@ var catalog = []Query{
 	},
 	{
 		Slug: "cpu", Title: "CPU per machine", Unit: units.Percent,
-		Desc: "Share of each machine's vCPUs busy (all modes but idle and steal), 100% meaning every vCPU fully used.",
+		Desc: "Share of each machine's vCPUs busy (all modes but idle and steal), 100% meaning every vCPU fully used, against its baseline quota (6.25% of a shared vCPU), above which a shared CPU spends its burst balance.",
 	},
 	{
 		Slug: "memory", Title: "Memory per machine", Unit: units.Bytes,
@@ -127,13 +127,22 @@ var specs = map[string]querySpec{
 	"cpu": {
 		// fly_instance_cpu counts centiseconds per vCPU and mode, so its rate
 		// is the percent of one vCPU; dividing by the number of vCPUs (one
-		// idle series each) gives percent of the whole machine.
+		// idle series each) gives percent of the whole machine. The baseline
+		// (in CPUs, so 100× per vCPU is its percent of the machine) is the
+		// line a shared CPU's use is read against.
 		build: func(b builder) string {
-			return `sum by (instance, region) (rate(` + b.rangeSel(instanceCPU, `mode!="idle"`, `mode!="steal"`) + `))` +
-				` / count by (instance, region) (` + b.sel(instanceCPU, `mode="idle"`) + `)`
+			return withKind(perVCPU(b, `sum by (instance, region) (rate(`+b.rangeSel(instanceCPU, `mode!="idle"`, `mode!="steal"`)+`))`), KindUsed) +
+				"\nor\n" +
+				withKind(perVCPU(b, `100 * sum by (instance, region) (`+b.sel(cpuBaseline)+`)`), KindBaseline)
 		},
-		name: machineName,
+		name: func(l map[string]string) string {
+			if l["kind"] == KindBaseline {
+				return kindName(l)
+			}
+			return machineName(l)
+		},
 		less: byMachine,
+		post: func(s []Series) []Series { return collapseLimit(s, KindBaseline) },
 	},
 	"memory": {
 		build: func(b builder) string {

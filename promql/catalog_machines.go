@@ -40,8 +40,8 @@ const (
 
 var machinesCatalog = []Query{
 	{
-		Slug: "cpu-quota", Title: "CPU and quota per machine", Unit: units.Percent,
-		Desc: "Each machine's CPU use and the share of time it was throttled, in percent of its vCPUs, against its baseline quota (6.25% for shared vCPUs).",
+		Slug: "cpu-quota", Title: "CPU throttled per machine", Unit: units.Percent,
+		Desc: "Share of time each machine's vCPUs were held to their baseline quota after the burst balance ran out; machines never throttled in the range are left out.",
 	},
 	{
 		Slug: "cpu-balance", Title: "CPU burst balance per machine", Unit: units.Seconds,
@@ -74,18 +74,14 @@ func withKind(expr, kind string) string {
 
 var machineSpecs = map[string]querySpec{
 	"cpu-quota": {
-		// Centiseconds per second are percent of one vCPU; the baseline is
-		// in CPUs, so 100× per vCPU is its percent of the machine.
+		// Centiseconds throttled per second are percent of one vCPU's time.
+		// Used CPU and the baseline are on the CPU chart: one measure here.
 		build: func(b builder) string {
-			return strings.Join([]string{
-				withKind(perVCPU(b, `sum by (instance, region) (rate(`+b.rangeSel(instanceCPU, `mode!="idle"`, `mode!="steal"`)+`))`), KindUsed),
-				withKind(perVCPU(b, `100 * sum by (instance, region) (`+b.sel(cpuBaseline)+`)`), KindBaseline),
-				withKind(perVCPU(b, `sum by (instance, region) (rate(`+b.rangeSel(cpuThrottle)+`))`), KindThrottled),
-			}, "\nor\n")
+			return withKind(perVCPU(b, `sum by (instance, region) (rate(`+b.rangeSel(cpuThrottle)+`))`), KindThrottled)
 		},
-		name: kindName,
+		name: machineName,
 		less: byMachine,
-		post: func(s []Series) []Series { return collapseLimit(dropNeverThrottled(s), KindBaseline) },
+		post: dropNeverThrottled,
 	},
 	"cpu-balance": {
 		// Centiseconds to seconds, per vCPU: how long the machine can run

@@ -230,8 +230,24 @@ func checkShape(t *testing.T, app fleet.App, q promql.Query, w promql.Window, of
 	case "region-latency", "region-requests", "region-errors":
 		want = appRegions(app)
 	case "cpu":
+		kinds := map[string]bool{}
 		for _, m := range runningMachines(app, w, offset) {
 			want = append(want, machineName(m))
+			kinds[m.CPUKind] = true
+		}
+		// Machines of one kind share one baseline line; the story apps
+		// have one kind each.
+		if len(kinds) == 1 {
+			want = append(want, "baseline")
+			baseline := 100.0
+			if kinds["shared"] {
+				baseline = 6.25
+			}
+			for _, s := range res.Series {
+				if s.Name == "baseline" && math.Abs(lastOf(s.Values)-baseline) > 1e-9 {
+					t.Errorf("%s: baseline %v, want %v", app.Name, lastOf(s.Values), baseline)
+				}
+			}
 		}
 	case "memory":
 		sizes := map[int]bool{}
@@ -258,6 +274,9 @@ func checkShape(t *testing.T, app fleet.App, q promql.Query, w promql.Window, of
 		}
 		switch q.Slug {
 		case "cpu":
+			if s.Limit != (s.Name == "baseline") {
+				t.Errorf("series %q: Limit %v", s.Name, s.Limit)
+			}
 			for i, v := range s.Values {
 				if v < 0 || v > 100 {
 					t.Errorf("%s at %s: CPU %.2f%% outside 0..100", s.Name, w.Time(i).Format(time.TimeOnly), v)

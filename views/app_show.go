@@ -148,7 +148,7 @@ func (s *server) buildPanel(res promql.Result, prev *promql.Result, req chartReq
 		}
 		return p
 	}
-	c := buildChart("c-"+res.Query.Slug, res, prev, req.Compare, markers)
+	c := buildChart("c-"+res.Query.Slug, res, prev, req.Compare, markers, req.Machines)
 	decorate(&c, res, req, q)
 	p.Note = volumeNote(res, req.Machines)
 	svg, err := renderInline(c)

@@ -107,7 +107,7 @@ func (s *server) oneChartMachines(c *gin.Context, name, slug string) (charts.Cha
 	if prev != nil {
 		pr = &prev[0]
 	}
-	chart := buildChart("chart", cur[0], pr, v.Compare, eventMarkers(name, ms.list, c.Request.URL.Query()))
+	chart := buildChart("chart", cur[0], pr, v.Compare, eventMarkers(name, ms.list, c.Request.URL.Query()), ms.list)
 	req.Machines, req.MachinesErr = ms.list, ms.err != nil
 	decorate(&chart, cur[0], req, c.Request.URL.Query())
 	chart.Title = name + ": " + q.Title

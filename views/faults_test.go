@@ -87,8 +87,8 @@ func TestPrometheusFaults(t *testing.T) {
 				t.Errorf("panels do not say %q", tc.want)
 			}
 			// The machines still show.
-			if !strings.Contains(body, `class="machines"`) {
-				t.Error("machines table missing while only Prometheus fails")
+			if !strings.Contains(body, `<ul class="machine-list">`) {
+				t.Error("machines list missing while only Prometheus fails")
 			}
 			// A standalone chart image still draws, with the reason.
 			status, svg, hdr := s.get(t, "/apps/storefront/charts/cpu.svg?range=1h")

@@ -29,8 +29,6 @@ func chartSeries(sr promql.Series) (charts.Series, bool) {
 	switch sr.Labels["kind"] {
 	case promql.KindBaseline:
 		cs.Tone = "ref"
-	case promql.KindThrottled:
-		cs.Tone = "bad"
 	}
 	return cs, true
 }

@@ -105,8 +105,10 @@ func (s *server) chartData(ctx context.Context, req chartRequest, qs []promql.Qu
 }
 
 // buildChart turns a query result into a chart, with the previous period as
-// dashed lines and the machine events as markers.
-func buildChart(id string, res promql.Result, prev *promql.Result, compare string, markers []charts.Marker) charts.Chart {
+// dashed lines and the machine events as markers. Each machine's series
+// take the machine's place in machines as their colour slot, so a machine
+// has one colour on every chart of the page.
+func buildChart(id string, res promql.Result, prev *promql.Result, compare string, markers []charts.Marker, machines []flyapi.Machine) charts.Chart {
 	c := charts.Chart{
 		ID:      id,
 		Title:   res.Query.Title,
@@ -119,14 +121,26 @@ func buildChart(id string, res promql.Result, prev *promql.Result, compare strin
 		Markers: markers,
 		Width:   chartWidth,
 	}
+	slot := func(sr promql.Series) int {
+		if id := sr.Labels["instance"]; id != "" {
+			for i, m := range machines {
+				if m.ID == id {
+					return i + 1
+				}
+			}
+		}
+		return 0
+	}
 	for _, sr := range res.Series {
 		if cs, ok := chartSeries(sr); ok {
+			cs.Slot = slot(sr)
 			c.Series = append(c.Series, cs)
 		}
 	}
 	if prev != nil && prev.Err == nil {
 		for _, sr := range prev.Series {
 			if cs, ok := chartSeries(sr); ok {
+				cs.Slot = slot(sr)
 				cs.Name += " (" + compare + " ago)"
 				cs.Dashed = true
 				c.Series = append(c.Series, cs)
