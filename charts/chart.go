@@ -70,6 +70,9 @@ type Chart struct {
 	Width   int     // default 720
 	Height  int     // default 260
 	Max     float64 // fixed y maximum (e.g. 100 for %), 0 = auto; exceeded data still fits
+	// Zoom, when set, links a cluster of markers (events too close to draw
+	// apart) to the time range that holds them.
+	Zoom func(from, to time.Time) string
 }
 
 // Options choose between the two output forms.

@@ -33,10 +33,12 @@ func chartSeries(sr promql.Series) (charts.Series, bool) {
 	return cs, true
 }
 
-// decorate adds to a chart what its query cannot carry: the concurrency
+// decorate adds to a chart what its query cannot carry: links from a
+// cluster of markers to its time range, the concurrency
 // limits from each machine's service config, and the moments a limit was
 // reached as markers linking to the hour around them.
 func decorate(c *charts.Chart, res promql.Result, req chartRequest, q url.Values) {
+	c.Zoom = func(from, to time.Time) string { return zoomRangeHref(req.App, from, to, q) }
 	if res.Query.Slug != "concurrency" || res.Err != nil {
 		return
 	}

@@ -275,13 +275,18 @@ func absDuration(d time.Duration) time.Duration {
 
 // zoomHref links to an hour around t, keeping the page's other choices.
 func zoomHref(app string, t time.Time, q url.Values) string {
+	return zoomRangeHref(app, t.Add(-30*time.Minute), t.Add(30*time.Minute), q)
+}
+
+// zoomRangeHref is the app page over [from, to], keeping the rest of q.
+func zoomRangeHref(app string, from, to time.Time, q url.Values) string {
 	v := url.Values{}
 	for k, vs := range q {
 		if k != "range" && k != "from" && k != "to" && k != "refresh" {
 			v[k] = vs
 		}
 	}
-	v.Set("from", t.Add(-30*time.Minute).UTC().Format(time.RFC3339))
-	v.Set("to", t.Add(30*time.Minute).UTC().Format(time.RFC3339))
+	v.Set("from", from.UTC().Format(time.RFC3339))
+	v.Set("to", to.UTC().Format(time.RFC3339))
 	return "/apps/" + url.PathEscape(app) + "?" + v.Encode()
 }
