@@ -150,7 +150,7 @@ func (s *server) buildPanel(res promql.Result, prev *promql.Result, req chartReq
 	}
 	c := buildChart("c-"+res.Query.Slug, res, prev, req.Compare, markers, req.Machines)
 	decorate(&c, res, req, q)
-	p.Note = volumeNote(res, req.Machines)
+	p.Volumes, p.Note = volumeTable(res, req.Machines)
 	svg, err := renderInline(c)
 	if err != nil {
 		s.log.Error("render chart", "chart", res.Query.Slug, "err", err)

@@ -163,10 +163,24 @@ func testFlyPages(t *testing.T, s *stack) {
 
 	body = get(fleet.VolumeFillingApp)
 	vol := panelOf(t, body, "volumes")
-	for _, want := range []string{`class="chart-note"`, "(pg_data at /data on ", "full in about 2 days at the last 6 h&#39;s rate", " in 24 h</text>"} {
+	for _, want := range []string{`class="chart-note"`, "full in about 2 days at the last 6 h&#39;s rate", " in 24 h</text>", `<table class="volumes">`} {
 		if !strings.Contains(vol, want) {
 			t.Errorf("%s: volumes panel lacks %q", fleet.VolumeFillingApp, want)
 		}
+	}
+	if n := strings.Count(vol, "full in about"); n != 1 {
+		t.Errorf("%s: the volumes panel says when a volume fills %d times, want once above its table", fleet.VolumeFillingApp, n)
+	}
+	// One table row per volume: name, mount, machine, size, use, full by.
+	app, _ := s.Sim.Sim.Fleet().App(fleet.VolumeFillingApp)
+	for _, v := range app.Volumes {
+		row := `<code>` + v.ID + `</code></small></th><td><code>/data</code></td><td><code>` + v.Region + "/" + v.AttachedMachine[:8] + `</code></td><td class="num">` + strconv.Itoa(v.SizeGB) + ` GB</td>`
+		if !strings.Contains(vol, row) {
+			t.Errorf("%s: no table row for volume %s: want %s", fleet.VolumeFillingApp, v.ID, row)
+		}
+	}
+	if n := strings.Count(vol, `<td class="warn">`); n != len(app.Volumes) {
+		t.Errorf("%s: %d volumes with a full-by date, want all %d", fleet.VolumeFillingApp, n, len(app.Volumes))
 	}
 	if c := panelOf(t, body, "concurrency"); !strings.Contains(c, "No HTTP service behind Fly&#39;s proxy, so no concurrency limits apply.") || strings.Contains(c, "Show PromQL") {
 		t.Errorf("%s: the concurrency panel of an app without HTTP is not one line", fleet.VolumeFillingApp)

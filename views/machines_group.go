@@ -3,6 +3,7 @@ package views
 import (
 	"math"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -188,28 +189,72 @@ func notApplicable(q promql.Query, req chartRequest) (string, bool) {
 	return "", false
 }
 
-// volumeNote says when each filling volume would be full, in the verdict's
-// words: "vol_4ke1 (pg_data on iad/3d8d9e2c): 81% used, full in about 2 days
-// at the last 6 h's rate".
-func volumeNote(res promql.Result, machines []flyapi.Machine) string {
+// volumeRow is one line of the table beside the volumes chart.
+type volumeRow struct {
+	ID, Name, Mount, Machine string
+	Size, Used, FullBy       string
+	Filling                  bool
+}
+
+// volumeTable lists each volume with where it is mounted and when it would
+// be full, and volumeNote sums them up in one line: the soonest to fill.
+func volumeTable(res promql.Result, machines []flyapi.Machine) ([]volumeRow, string) {
 	if res.Query.Slug != "volumes" || res.Err != nil {
-		return ""
+		return nil, ""
 	}
-	var notes []string
-	for _, v := range volumeSignals(res, machines) {
+	var rows []volumeRow
+	soonest, filling := time.Duration(-1), 0
+	signals := volumeSignals(res, machines)
+	for i, id := range volumeIDs(res) {
+		v := signals[i]
 		used := v.Used.Last()
 		if math.IsNaN(used) {
 			continue
 		}
-		text := v.Name + ": " + units.FloorPercent(used) + " used"
-		if in, ok := v.FullIn(); ok && used < 100 {
-			text += ", " + health.FullInWords(in)
-		} else {
-			text += ", not filling at the last 6 h's rate"
+		r := volumeRow{ID: id, Name: "—", Mount: "—", Machine: "—", Size: "—", Used: units.FloorPercent(used), FullBy: "not filling"}
+		for _, m := range machines {
+			for _, mt := range m.Mounts {
+				if mt.Volume == id {
+					r.Name, r.Mount, r.Machine = mt.Name, mt.Path, m.Region+"/"+shortID(m.ID)
+					if mt.SizeGB > 0 {
+						r.Size = strconv.Itoa(mt.SizeGB) + " GB"
+					}
+				}
+			}
 		}
-		notes = append(notes, text)
+		if in, ok := v.FullIn(); ok && used < 100 {
+			r.Filling = true
+			r.FullBy = res.Window.End.Add(in).UTC().Format("Jan 2 15:04 UTC")
+			filling++
+			if soonest < 0 || in < soonest {
+				soonest = in
+			}
+		}
+		rows = append(rows, r)
 	}
-	return strings.Join(notes, "; ")
+	note := ""
+	switch {
+	case len(rows) == 0:
+	case filling == 0:
+		note = "No volume is filling at the last 6 h's rate."
+	case filling == 1:
+		note = "One volume filling: " + health.FullInWords(soonest) + "."
+	default:
+		note = strconv.Itoa(filling) + " volumes filling, the first " + health.FullInWords(soonest) + "."
+	}
+	return rows, note
+}
+
+// volumeIDs are the volumes of the chart's series, in volumeSignals' order.
+func volumeIDs(res promql.Result) []string {
+	var ids []string
+	for _, sr := range res.Series {
+		if !slices.Contains(ids, sr.Labels["id"]) {
+			ids = append(ids, sr.Labels["id"])
+		}
+	}
+	sort.Strings(ids)
+	return ids
 }
 
 // volumeSignals reads the volumes chart's series into the verdict's terms,

@@ -33,6 +33,9 @@ type panel struct {
 	Compact bool
 	// Note is one line of findings over the chart ("full in about 2 days").
 	Note string
+	// Volumes is the volumes chart's table: each volume, where it is
+	// mounted, its size, use and when it would be full.
+	Volumes []volumeRow
 	// Grafana opens the app in Fly's managed Grafana; "" when unknown.
 	Grafana string
 }
