@@ -178,6 +178,6 @@ func checkMachinesPanel(t *testing.T, tb *tab, page string) {
 }
 
 // chartsWithoutVolumes is how many charts the page of an HTTP app on shared
-// CPUs without a volume draws: every query of both groups but the volumes,
-// whose panel is one line.
-func chartsWithoutVolumes() int { return len(promql.Catalog()) + len(promql.MachinesCatalog()) - 1 }
+// CPUs without a volume and never throttled draws: every query of both
+// groups but the volumes and the throttled time, whose panels are one line.
+func chartsWithoutVolumes() int { return len(promql.Catalog()) + len(promql.MachinesCatalog()) - 2 }

@@ -162,6 +162,10 @@ func notApplicable(q promql.Query, req chartRequest) (string, bool) {
 		return "", false // the machines are unknown: say only that there is no data
 	}
 	switch q.Slug {
+	case "cpu-quota":
+		if len(req.Machines) > 0 {
+			return "No machine was throttled in this range: each stayed within its CPU quota or burst balance.", true
+		}
 	case "concurrency":
 		if !req.HTTP {
 			return "No HTTP service behind Fly's proxy, so no concurrency limits apply.", true
