@@ -153,7 +153,7 @@ func TestBrowser(t *testing.T) {
 		if want := chartsWithoutVolumes() + 1; n != want { // and the region map
 			t.Fatalf("%d chart image links, want %d", n, want)
 		}
-		deadline := time.Now().Add(20 * time.Second)
+		deadline := time.Now().Add(actionTimeout)
 		for !eval[bool](t, tb, `window.__imgs.every(i => i.complete)`) {
 			if time.Now().After(deadline) {
 				t.Fatal("chart images did not load")
@@ -232,7 +232,7 @@ func TestBrowser(t *testing.T) {
 		tb.screenshot(t, "06-launch-progress")
 
 		// Nothing but the page's own meta refresh moves the browser on.
-		waitForPath(t, tb, "/apps/"+name, 30*time.Second)
+		waitForPath(t, tb, "/apps/"+name, actionTimeout)
 		tb.do(t, "wait for the app page", chromedp.WaitVisible(chromedp.CSS(`h1`)))
 		if h := eval[string](t, tb, `document.querySelector('h1').textContent`); !strings.Contains(h, name) {
 			t.Errorf("the launch ended on a page titled %q", h)
@@ -351,7 +351,7 @@ const listScript = `Array.from(document.querySelectorAll('table.apps tbody tr'))
 // server sent the browser.
 func navigate(t *testing.T, tb *tab, target string) int {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(tb.ctx, actionTimeout)
 	defer cancel()
 	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(target))
 	if err != nil {
@@ -373,7 +373,7 @@ func checkNoScript(t *testing.T, tb *tab, page string) {
 // returning that page's HTTP status (after redirects).
 func clickAndLoad(t *testing.T, tb *tab, selector string) (status int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(tb.ctx, actionTimeout)
 	defer cancel()
 	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(selector)))
 	if err != nil {

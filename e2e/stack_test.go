@@ -58,6 +58,10 @@ type stack struct {
 // the suite signs in as a person does.
 const e2ePassword = "correct horse battery staple"
 
+// actionTimeout guards one browser step against a hang. It is not a speed
+// bound: under -race beside other test binaries a page can take long.
+const actionTimeout = 2 * time.Minute
+
 func newStack(t *testing.T) *stack {
 	t.Helper()
 	// A launched machine takes a moment to start, so the progress page is
@@ -71,17 +75,21 @@ func newStackWith(t *testing.T, o flysim.Options, now func() time.Time) *stack {
 	t.Helper()
 	ctx := context.Background()
 	o.Addr = "127.0.0.1:0"
+	// Deadlines for a slow run: the browser suite under -race beside other
+	// test binaries may wait far longer than a person ever would.
+	const slowRun = 2 * time.Minute
+	o.QueryTimeout = slowRun
 	sim, err := flysim.Start(ctx, o)
 	if err != nil {
 		t.Fatalf("start flysim: %v", err)
 	}
 	t.Cleanup(sim.Close)
 	org := sim.Sim.Org()
-	fly, err := flyapi.New(ctx, flyapi.Config{Token: "e2e-token", Org: org, BaseURL: sim.URL})
+	fly, err := flyapi.New(ctx, flyapi.Config{Token: "e2e-token", Org: org, BaseURL: sim.URL, Timeout: slowRun})
 	if err != nil {
 		t.Fatal(err)
 	}
-	prom, err := promql.NewClient(promql.Config{URL: sim.URL + "/prometheus/" + org, AuthHeader: "Bearer e2e-token"})
+	prom, err := promql.NewClient(promql.Config{URL: sim.URL + "/prometheus/" + org, AuthHeader: "Bearer e2e-token", Timeout: slowRun})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +230,7 @@ func (tb *tab) dropProblems(expected func(string) bool) {
 // fails the test instead of hanging it.
 func (tb *tab) do(t *testing.T, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(tb.ctx, actionTimeout)
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
 		t.Fatalf("%s: %v", what, err)
@@ -233,7 +241,7 @@ func (tb *tab) do(t *testing.T, what string, actions ...chromedp.Action[chromedp
 // sending the browser elsewhere (to the sign-in page, say).
 func (tb *tab) open(t *testing.T, target string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(tb.ctx, actionTimeout)
 	defer cancel()
 	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(target))
 	if err != nil {
@@ -251,7 +259,7 @@ func (tb *tab) open(t *testing.T, target string) {
 // eval evaluates a JavaScript expression in the page and decodes its value.
 func eval[T any](t *testing.T, tb *tab, expr string) T {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(tb.ctx, actionTimeout)
 	defer cancel()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
 	if err != nil {
@@ -262,7 +270,7 @@ func eval[T any](t *testing.T, tb *tab, expr string) T {
 
 func (tb *tab) location(t *testing.T) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(tb.ctx, actionTimeout)
 	defer cancel()
 	loc, err := chromedp.Run(ctx, chromedp.Location())
 	if err != nil {
@@ -288,7 +296,7 @@ func outDir(t *testing.T) string {
 // screenshot saves the whole page as <name>.png in the output folder.
 func (tb *tab) screenshot(t *testing.T, name string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(tb.ctx, actionTimeout)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {

@@ -15,6 +15,8 @@ import (
 
 	"github.com/superfly/fly-go/flaps"
 	"github.com/superfly/fly-go/tokens"
+
+	"github.com/flydash/dashboard/internal/breaker"
 )
 
 // DefaultBaseURL is where flaps talks to unless FLY_FLAPS_BASE_URL says otherwise.
@@ -91,7 +93,9 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	fc, err := flaps.NewWithOptions(ctx, flaps.NewClientOpts{
 		Tokens:    tokens.Parse(cfg.Token),
 		UserAgent: ua,
-		Transport: &rebaseTransport{target: target, next: transport},
+		// Under flaps' retries: a request the breaker fails is not
+		// retried, since its error is not Temporary.
+		Transport: &rebaseTransport{target: target, next: &breaker.Transport{Next: transport}},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("flyapi: %w", err)

@@ -7,10 +7,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/superfly/fly-go/flaps"
+
+	"github.com/flydash/dashboard/internal/breaker"
+	"github.com/flydash/dashboard/internal/units"
 )
 
 // The kinds of failure a handler needs to tell apart. Every error this
@@ -63,6 +67,16 @@ func classify(ctx context.Context, op string, err error) error {
 	}
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("%s: %w", op, err)
+	}
+	var open *breaker.OpenError
+	if errors.As(err, &open) {
+		// Not sent: said in the words of the failures that opened it, so
+		// a page meeting both says one cause once.
+		e := &Error{Op: op, Kind: ErrUnavailable, Detail: open.Detail, Transport: true}
+		if open.Cause == breaker.Timeout {
+			e.Kind = ErrTimeout
+		}
+		return e
 	}
 	var fe *flaps.FlapsError
 	if !errors.As(err, &fe) {
@@ -152,4 +166,48 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// Explain says in a sentence what went wrong talking to Fly: who failed
+// and how. Only an HTTP answer from Fly is quoted as Fly's words; a refused
+// connection or a body that is not JSON is the dashboard's own finding.
+func Explain(err error) string {
+	var fe *Error
+	errors.As(err, &fe)
+	detail := ""
+	if fe != nil && fe.Detail != "" && !fe.Transport {
+		detail = " Fly said: " + fe.Detail + "."
+	}
+	switch {
+	case errors.Is(err, ErrTimeout):
+		if fe != nil && fe.After > 0 {
+			return "The Fly Machines API did not answer within " + units.Duration(fe.After) + "."
+		}
+		return "The Fly Machines API did not answer in time."
+	case errors.Is(err, ErrUnavailable) && fe != nil && fe.Transport:
+		if fe.Detail == DetailNotJSON {
+			return "The Fly Machines API answered with something that is not an API response."
+		}
+		return "The dashboard could not connect to the Fly Machines API (" + fe.Detail + ")."
+	case errors.Is(err, ErrUnavailable):
+		if fe != nil && fe.Status != 0 {
+			return "The Fly Machines API answered with an error (" + strconv.Itoa(fe.Status) + ")." + detail
+		}
+		return "The Fly Machines API is unavailable right now." + detail
+	case errors.Is(err, ErrUnauthorized):
+		return "Fly refused the API token. Check FLY_API_TOKEN: create one with `fly tokens create org`."
+	case errors.Is(err, ErrForbidden):
+		return "That app belongs to another organization."
+	case errors.Is(err, ErrNotFound):
+		return "Fly has no such app in this organization."
+	case errors.Is(err, ErrNameTaken):
+		return "That name is already taken: app names are unique across all of Fly.io."
+	case errors.Is(err, ErrInvalid):
+		return "Fly rejected the request." + detail
+	case errors.Is(err, ErrConflict):
+		return "Fly refused because of the app's current state." + detail
+	case errors.Is(err, context.Canceled):
+		return "The request was cancelled before the Fly Machines API answered."
+	}
+	return "Talking to the Fly Machines API failed."
 }

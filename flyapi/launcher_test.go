@@ -27,7 +27,7 @@ func twoLaunchers(c *flyapi.Client) (*flyapi.Launcher, *flyapi.Launcher) {
 // observeUntil reads the launch from Fly until done says so.
 func observeUntil(t *testing.T, l *flyapi.Launcher, app string, done func(flyapi.LaunchState) bool) flyapi.LaunchState {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		st, err := l.Observe(context.Background(), app, flyapi.LaunchSpec{})
 		if err != nil {

@@ -1,11 +1,13 @@
 package flysim
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"sync"
 
 	"github.com/flydash/dashboard/flysim/fleet"
@@ -73,6 +75,9 @@ type serviceJSON struct {
 	Autostop           autostop         `json:"autostop,omitempty"`
 	Autostart          *bool            `json:"autostart,omitempty"`
 	MinMachinesRunning *int             `json:"min_machines_running,omitempty"`
+	// ForceInstanceKey is null unless set: Fly sends the key (fly-go's
+	// field has no omitempty), though the spec types it a plain string.
+	ForceInstanceKey *string `json:"force_instance_key"`
 }
 
 // autostop is services[].autostop: off, stop or suspend. Clients such as
@@ -338,10 +343,25 @@ func (c *configs) get(id string) (machineConfigJSON, bool) {
 	return cfg, ok
 }
 
-// deployedConfig is what flyctl's deploy writes for a story machine.
+// flyctlVersion is the flyctl that deployed the story machines.
+const flyctlVersion = "0.3.45"
+
+// deployedConfig is what flyctl's deploy writes for a story machine: the
+// process group in env and metadata, the release in metadata, and fly.toml's
+// kill_timeout as stop_config.
 func deployedConfig(m fleet.Machine) machineConfigJSON {
 	retries := 10
-	cfg := machineConfigJSON{Restart: &restartJSON{Policy: "on-failure", MaxRetries: &retries}}
+	release := releaseVersion(m)
+	cfg := machineConfigJSON{
+		Env:        map[string]string{"FLY_PROCESS_GROUP": "app"},
+		Restart:    &restartJSON{Policy: "on-failure", MaxRetries: &retries},
+		StopConfig: &stopConfigJSON{Timeout: "30s"},
+		Metadata: map[string]string{
+			"fly_flyctl_version":  flyctlVersion,
+			"fly_release_id":      releaseID(m.Image, release),
+			"fly_release_version": strconv.Itoa(release),
+		},
+	}
 	if m.Services {
 		port := m.InternalPort
 		if port == 0 {
@@ -370,16 +390,47 @@ func deployedConfig(m fleet.Machine) machineConfigJSON {
 // (or a deploy's) with the fleet's truth for what the fleet models.
 func fullConfig(m fleet.Machine, cfg machineConfigJSON) machineConfigJSON {
 	cfg.Image = m.Image
+	env := cfg.Env
 	cfg.Env = maps.Clone(m.Env)
+	if len(env) > 0 {
+		cfg.Env = maps.Clone(env)
+		maps.Copy(cfg.Env, m.Env)
+	}
 	cfg.Guest.CPUKind, cfg.Guest.CPUs, cfg.Guest.MemoryMB = m.CPUKind, m.CPUs, m.MemoryMB
+	meta := cfg.Metadata
 	cfg.Metadata = map[string]string{
 		"fly_platform_version": "v2",
 		"fly_process_group":    "app",
 	}
+	maps.Copy(cfg.Metadata, meta)
 	maps.Copy(cfg.Metadata, m.Metadata)
 	cfg.Mounts = nil
 	for _, mt := range m.Mounts {
 		cfg.Mounts = append(cfg.Mounts, mountJSON{Volume: mt.Volume, Path: mt.Path, Name: mt.Name, SizeGB: mt.SizeGB})
 	}
 	return cfg
+}
+
+// releaseVersion is the machine's release: its first, plus one per deploy
+// (an update event) it has been through.
+func releaseVersion(m fleet.Machine) int {
+	v := 1
+	for _, e := range m.Events {
+		if e.Type == "update" {
+			v++
+		}
+	}
+	return v
+}
+
+// releaseID stands in for Fly's release ID ("v" and 23 letters and
+// digits): the same for every machine a release of an image made.
+func releaseID(image string, version int) string {
+	const alnum = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s/release/%d", image, version))
+	id := []byte{'v'}
+	for _, b := range sum[:23] {
+		id = append(id, alnum[int(b)%len(alnum)])
+	}
+	return string(id)
 }

@@ -89,7 +89,7 @@ func TestPromAPILaunchedAppLifetime(t *testing.T) {
 
 	clk.Advance(20 * time.Minute)
 	window := v1.Range{Start: testStart.Add(-2 * time.Hour), End: clk.Now().Truncate(15 * time.Second), Step: 15 * time.Second}
-	for _, q := range []string{`fly_instance_up{app="fresh-app"}`, `fly_edge_http_responses_count{app="fresh-app",status="200"}`, `fly_app_http_responses_count{app="fresh-app",status="200"}`} {
+	for _, q := range []string{`fly_instance_up{app="fresh-app"}`, `fly_edge_http_responses_count{app="fresh-app",status="2xx"}`, `fly_app_http_responses_count{app="fresh-app",status="2xx"}`} {
 		m := queryRange(t, prom, q, window)
 		if len(m) != 1 {
 			t.Fatalf("%s: %d series, want 1", q, len(m))
@@ -98,7 +98,7 @@ func TestPromAPILaunchedAppLifetime(t *testing.T) {
 			t.Errorf("%s starts at %s, want %s (first grid point after the launch)", q, first.Timestamp.Time(), firstSample)
 		}
 	}
-	if m := queryRange(t, prom, `fly_edge_http_responses_count{app="fresh-app",status="200"}`, window); m[0].Values[0].Value != 0 {
+	if m := queryRange(t, prom, `fly_edge_http_responses_count{app="fresh-app",status="2xx"}`, window); m[0].Values[0].Value != 0 {
 		t.Errorf("a new app's counter starts at %v, want 0", m[0].Values[0].Value)
 	}
 	if m := queryRange(t, prom, `sum(rate(fly_edge_http_responses_count{app="fresh-app"}[5m]))`, window); len(m) != 1 || m[0].Values[len(m[0].Values)-1].Value <= 0 {
@@ -116,7 +116,7 @@ func TestPromAPILaunchedAppLifetime(t *testing.T) {
 	}
 	clk.Advance(30 * time.Minute)
 	window.End = clk.Now().Truncate(15 * time.Second)
-	for _, q := range []string{`fly_instance_up{app="fresh-app"}`, `fly_edge_http_responses_count{app="fresh-app",status="200"}`} {
+	for _, q := range []string{`fly_instance_up{app="fresh-app"}`, `fly_edge_http_responses_count{app="fresh-app",status="2xx"}`} {
 		m := queryRange(t, prom, q, window)
 		if len(m) != 1 {
 			t.Fatalf("%s after deletion: %d series, want the history", q, len(m))

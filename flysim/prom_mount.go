@@ -10,7 +10,12 @@ import (
 )
 
 // newPromHandler serves the Prometheus HTTP API for org over metrics
-// synthesized from f, paths relative to /prometheus/<org>.
-func newPromHandler(org string, f *fleet.Fleet, now func() time.Time) http.Handler {
-	return promapi.NewHandler(org, series.NewQueryable(f), now)
+// synthesized from f, paths relative to /prometheus/<org>. A zero
+// queryTimeout keeps the engine's default.
+func newPromHandler(org string, f *fleet.Fleet, now func() time.Time, queryTimeout time.Duration) http.Handler {
+	var opts []promapi.Option
+	if queryTimeout > 0 {
+		opts = append(opts, promapi.WithTimeout(queryTimeout))
+	}
+	return promapi.NewHandler(org, series.NewQueryable(f), now, opts...)
 }

@@ -46,6 +46,10 @@ type Options struct {
 	Jitter                           time.Duration
 	PromErrorRate, MachinesErrorRate float64
 	PromFault, MachinesFault         string
+	// QueryTimeout caps one PromQL evaluation (zero: promapi.DefaultTimeout).
+	// Tests over hundreds of apps raise it: under -race on a busy machine
+	// an evaluation can take far longer than it ever does in production.
+	QueryTimeout time.Duration
 	// MachinesMiddleware, if set, wraps the Machines API behind the fault
 	// injection: tests use it to check every response against Fly's spec.
 	MachinesMiddleware func(http.Handler) http.Handler
@@ -106,7 +110,7 @@ func New(o Options) (*Sim, error) {
 
 	machines := http.NewServeMux()
 	s.routeMachines(machines)
-	prom := s.promRouter(newPromHandler(o.Org, s.fleet, o.Now))
+	prom := s.promRouter(newPromHandler(o.Org, s.fleet, o.Now, o.QueryTimeout))
 
 	var machinesAuthed http.Handler = requireAuth(machinesAPI, machines)
 	if o.MachinesMiddleware != nil {

@@ -33,6 +33,8 @@ type volumeJSON struct {
 	BlocksAvail int64 `json:"blocks_avail,omitempty"`
 	BytesTotal  int64 `json:"bytes_total"`
 	BytesUsed   int64 `json:"bytes_used"`
+	// HostDedicationKey is empty unless the org has dedicated hosts.
+	HostDedicationKey string `json:"host_dedication_key"`
 }
 
 // volumeJSON renders v with its usage now and, when attached, the alloc

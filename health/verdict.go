@@ -35,6 +35,9 @@ const (
 
 	// P95Degraded is the 95th percentile response time, app-wide or in
 	// any one edge region, past which one request in twenty feels slow.
+	// It and RegionOutlierFloor are edges of Fly's response-time buckets,
+	// so crossing them is exact; p95 between edges is interpolated
+	// (docs/flysim-fidelity.md).
 	P95Degraded = time.Second
 
 	// A region whose p95 is RegionOutlierFactor times the median of the

@@ -16,6 +16,8 @@ import (
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/model"
+
+	"github.com/flydash/dashboard/internal/breaker"
 )
 
 // Config says where Fly's Prometheus API is and how to reach it.
@@ -72,6 +74,9 @@ type Client struct {
 	cache    *resultCache
 	secrets  []string
 	now      func() time.Time // a test clock can replace it
+	// breaker fails queries at once while Prometheus is down (NOTES.md,
+	// "Upstream faults").
+	breaker *breaker.Transport
 
 	mu    sync.Mutex
 	calls map[string]*call
@@ -136,7 +141,10 @@ func NewClient(cfg Config) (*Client, error) {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	hc.Transport = &authTransport{base: base, header: cfg.AuthHeader, scheme: u.Scheme, host: u.Host}
+	// Under the auth header, so a probe goes out as the query it repeats.
+	// Every request here is a query, safe to send again.
+	c.breaker = &breaker.Transport{Next: base, Safe: func(*http.Request) bool { return true }}
+	hc.Transport = &authTransport{base: c.breaker, header: cfg.AuthHeader, scheme: u.Scheme, host: u.Host}
 	apiClient, err := api.NewClient(api.Config{Address: cfg.URL, Client: &hc})
 	if err != nil {
 		return nil, fmt.Errorf("promql: %w", err)
@@ -183,13 +191,14 @@ func (c *Client) Run(ctx context.Context, app string, qs []Query, w Window, offs
 			continue
 		}
 		results[i].PromQL = text
+		e, _ := find(q.ID) // PromQL found it
 		wg.Go(func() {
 			a, err := c.rangeQuery(ctx, text, w)
 			if err != nil {
 				results[i].Err = err
 				return
 			}
-			results[i].Series = shape(q, specs[q.Slug], a.series)
+			results[i].Series = shape(q, e.querySpec, a.series)
 			results[i].Warnings = a.warnings
 		})
 	}
@@ -296,7 +305,7 @@ func outcome(err error) string {
 		kind error
 		name string
 	}{
-		{ErrTimeout, "timeout"}, {ErrUnavailable, "unavailable"}, {ErrBadResponse, "bad_response"},
+		{ErrFailFast, "fail_fast"}, {ErrTimeout, "timeout"}, {ErrUnavailable, "unavailable"}, {ErrBadResponse, "bad_response"},
 		{ErrRejected, "rejected"}, {ErrUnauthorized, "unauthorized"}, {ErrCanceled, "canceled"},
 	} {
 		if errors.Is(err, k.kind) {

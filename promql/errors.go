@@ -14,6 +14,7 @@ import (
 
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 
+	"github.com/flydash/dashboard/internal/breaker"
 	"github.com/flydash/dashboard/internal/units"
 )
 
@@ -32,6 +33,12 @@ var (
 	ErrUnauthorized = errors.New("promql: unauthorized")
 	// ErrCanceled: the caller went away before the answer came.
 	ErrCanceled = errors.New("promql: canceled")
+	// ErrFailFast: not sent, because Prometheus timed out or refused
+	// connections several times in a row and has not answered a probe
+	// since. It is also an ErrTimeout or an ErrUnavailable, by its cause,
+	// and Explain words it as those failures, so a page that met both says
+	// one cause once.
+	ErrFailFast = errors.New("promql: not sent, prometheus is down")
 )
 
 // queryError carries what Explain needs. Its message is built here from
@@ -51,6 +58,8 @@ type queryError struct {
 	// itself (HTTP 499, errorType "canceled"), e.g. while it restarts: not a
 	// refusal of the query, and not the caller going away.
 	serverCancel bool
+	// open is set when the query was not sent: the breaker is open.
+	open *breaker.OpenError
 }
 
 func (e *queryError) Error() string {
@@ -69,7 +78,9 @@ func (e *queryError) Error() string {
 	return b.String()
 }
 
-func (e *queryError) Is(target error) bool { return target == e.kind }
+func (e *queryError) Is(target error) bool {
+	return target == e.kind || (target == ErrFailFast && e.open != nil)
+}
 
 // Unwrap exposes only a context error, so errors.Is(err,
 // context.DeadlineExceeded) works without handing out the raw upstream error.
@@ -148,6 +159,18 @@ func (c *Client) classify(err error) error {
 	var apiErr *v1.Error
 	if errors.As(err, &apiErr) {
 		return c.classifyAPIError(apiErr)
+	}
+
+	var open *breaker.OpenError
+	if errors.As(err, &open) {
+		kind := ErrTimeout
+		if open.Cause == breaker.Refused {
+			kind = ErrUnavailable
+		}
+		if kind == ErrTimeout {
+			return &queryError{kind: kind, open: open, timeout: c.timeout}
+		}
+		return &queryError{kind: kind, open: open, connect: true, msg: c.clean(open.Detail)}
 	}
 
 	var urlErr *url.Error

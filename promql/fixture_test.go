@@ -16,9 +16,12 @@ import (
 // the expected values are known exactly; engines differ only in how they
 // extrapolate at a series' edges, which the tests stay clear of.
 //
-//	web:    HTTP in ams and syd, 2 machines, one 5xx stream (syd 503)
-//	shop:   HTTP, 200 only until fixtureNow-30m, then also 500s (stack gaps)
+//	web:    HTTP in ams and syd, 2 machines, one 5xx stream (syd)
+//	shop:   HTTP, 2xx only until fixtureNow-30m, then also 5xx (stack gaps)
 //	worker: no HTTP, 2 machines with different memory sizes
+//
+// Labels and buckets are Fly's: status is the class, and the latency
+// buckets are the edge's (flysim/testdata/realcapture).
 const (
 	mib = 1 << 20
 
@@ -34,12 +37,12 @@ var fixtureNow = time.Now().UTC().Truncate(time.Hour).Add(-time.Hour)
 
 const fixtureSpan = 3 * time.Hour
 
-var latencyLE = []string{"0.05", "0.1", "0.25", "0.5", "1", "+Inf"}
+var latencyLE = []string{"0.005", "0.025", "0.05", "0.1", "0.2", "0.5", "1", "5", "15", "30", "60", "120", "+Inf"}
 
 // Cumulative responses per second under each bound.
 var (
-	amsBuckets = []float64{2, 6, 9, 10, 10, 10}
-	sydBuckets = []float64{0, 1, 2, 3, 4.5, 5}
+	amsBuckets = []float64{0, 1, 2, 6, 8, 10, 10, 10, 10, 10, 10, 10, 10}
+	sydBuckets = []float64{0, 0, 0, 1, 1.5, 3, 4.5, 5, 5, 5, 5, 5, 5}
 )
 
 type fixtureSeries struct {
@@ -62,19 +65,19 @@ func fixture() []fixtureSeries {
 	edge := func(app, region, host string) []string {
 		return []string{"app", app, "region", region, "host", host}
 	}
-	// web: 12 + 1 + 0.5 req/s in ams, 6 + 0.5 (503) in syd: 20 req/s, 2.5% 5xx.
-	counter(12, start, append(edge("web", "ams", "a1b2"), "__name__", edgeResponses, "status", "200")...)
-	counter(1, start, append(edge("web", "ams", "a1b2"), "__name__", edgeResponses, "status", "301")...)
-	counter(0.5, start, append(edge("web", "ams", "a1b2"), "__name__", edgeResponses, "status", "404")...)
-	counter(6, start, append(edge("web", "syd", "c3d4"), "__name__", edgeResponses, "status", "200")...)
-	counter(0.5, start, append(edge("web", "syd", "c3d4"), "__name__", edgeResponses, "status", "503")...)
+	// web: 12 + 1 + 0.5 req/s in ams, 6 + 0.5 (5xx) in syd: 20 req/s, 2.5% 5xx.
+	counter(12, start, append(edge("web", "ams", "a1b2"), "__name__", edgeResponses, "status", "2xx")...)
+	counter(1, start, append(edge("web", "ams", "a1b2"), "__name__", edgeResponses, "status", "3xx")...)
+	counter(0.5, start, append(edge("web", "ams", "a1b2"), "__name__", edgeResponses, "status", "4xx")...)
+	counter(6, start, append(edge("web", "syd", "c3d4"), "__name__", edgeResponses, "status", "2xx")...)
+	counter(0.5, start, append(edge("web", "syd", "c3d4"), "__name__", edgeResponses, "status", "5xx")...)
 	for i, le := range latencyLE {
 		counter(amsBuckets[i], start, append(edge("web", "ams", "a1b2"), "__name__", edgeLatencyHist, "le", le)...)
 		counter(sydBuckets[i], start, append(edge("web", "syd", "c3d4"), "__name__", edgeLatencyHist, "le", le)...)
 	}
-	// shop: 4 req/s of 200, and 1 req/s of 500 from 30 minutes before the end.
-	counter(4, start, append(edge("shop", "fra", "e5f6"), "__name__", edgeResponses, "status", "200")...)
-	counter(1, fixtureNow.Add(-30*time.Minute), append(edge("shop", "fra", "e5f6"), "__name__", edgeResponses, "status", "500")...)
+	// shop: 4 req/s of 2xx, and 1 req/s of 5xx from 30 minutes before the end.
+	counter(4, start, append(edge("shop", "fra", "e5f6"), "__name__", edgeResponses, "status", "2xx")...)
+	counter(1, fixtureNow.Add(-30*time.Minute), append(edge("shop", "fra", "e5f6"), "__name__", edgeResponses, "status", "5xx")...)
 
 	machine := func(app, region, id string, cpus int, busyPerCPU, memTotalMiB, memAvailMiB float64) {
 		m := []string{"app", app, "region", region, "host", "ffff", "instance", id}
@@ -154,6 +157,15 @@ func TestMain(m *testing.M) {
 		sharedVM.Stop()
 	}
 	os.Exit(code)
+}
+
+// addBuckets is the app-wide histogram of two regions'.
+func addBuckets(a, b []float64) []float64 {
+	out := make([]float64, len(a))
+	for i := range a {
+		out[i] = a[i] + b[i]
+	}
+	return out
 }
 
 // histogramQuantile is PromQL's interpolation, for expected values.

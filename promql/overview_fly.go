@@ -50,7 +50,7 @@ var flyOverviewQueries = map[Column]struct {
 	build func(b builder) string
 }{
 	ColQuota: {
-		Query{Slug: "overview-quota", Title: "CPU throttled", Unit: units.Percent,
+		Query{ID: "overview-quota", Title: "CPU throttled", Unit: units.Percent,
 			Desc: "Share of time the most throttled machine spent throttled after its CPU quota ran out."},
 		// The vCPU count and balance are those of the machines throttled at
 		// that point, so the reason can say "shared-cpu-2x out of burst
@@ -67,14 +67,14 @@ var flyOverviewQueries = map[Column]struct {
 		},
 	},
 	ColLimits: {
-		Query{Slug: "overview-limits", Title: "Hard limit reached", Unit: units.None,
+		Query{ID: "overview-limits", Title: "Hard limit reached", Unit: units.None,
 			Desc: "Times per second the busiest machine was at its service's hard concurrency limit."},
 		func(b builder) string {
 			return `max by (app) (sum by (app, instance) (rate(` + b.rangeSel(hardLimitCount) + `)))`
 		},
 	},
 	ColVolumes: {
-		Query{Slug: "overview-volumes", Title: "Volume use", Unit: units.Percent,
+		Query{ID: "overview-volumes", Title: "Volume use", Unit: units.Percent,
 			Desc: "Share of each volume in use, and where it would be in 24 hours at the last 6 hours' rate."},
 		func(b builder) string {
 			return withKind(`max by (app, id) (`+b.sel(volumeUsedPct)+`)`, KindUsed) + "\nor\n" +
@@ -82,7 +82,7 @@ var flyOverviewQueries = map[Column]struct {
 		},
 	},
 	ColMemory: {
-		Query{Slug: "overview-memory", Title: "Memory and restarts", Unit: units.Percent,
+		Query{ID: "overview-memory", Title: "Memory and restarts", Unit: units.Percent,
 			Desc: "Memory use of the fullest machine, and restarts of machines that exited with a non-zero code."},
 		// A restart reboots the VM, so its /proc counters start again from
 		// zero: resets() counts restarts from the metrics alone. Only machines

@@ -26,7 +26,8 @@ import (
 // the same samples and compared as the catalog's are (compareSeries).
 
 // vmFamilyApps are the Fly-specific stories.
-var vmFamilyApps = []string{fleet.ThrottledApp, fleet.VolumeFillingApp, fleet.ConcurrencyApp, fleet.CrashLoopApp}
+// The OOM story joins them for memory pressure, which rises before the kill.
+var vmFamilyApps = []string{fleet.ThrottledApp, fleet.VolumeFillingApp, fleet.ConcurrencyApp, fleet.CrashLoopApp, fleet.OOMApp}
 
 // vmFamilyMetrics are the families the queries read.
 var vmFamilyMetrics = []string{
@@ -36,6 +37,7 @@ var vmFamilyMetrics = []string{
 	"fly_instance_disk_sectors_written", series.VolumeUsedPct, series.VolumeSize,
 	series.AppConcurrency, series.AppHardLimit, series.AppSoftLimit,
 	"fly_edge_data_out", series.EdgeResponses, "fly_edge_tls_handshake_time_seconds_bucket",
+	series.InstanceMemPressureSome, series.InstanceMemPressureFull,
 }
 
 // vmFamilyHistory reaches back past the throttled and concurrency stories'
@@ -81,6 +83,9 @@ var familyChecks = []familyCheck{
 	{"up", fleet.CrashLoopApp, `fly_instance_up{app="notify-api"}`, true, false, nil},
 	{"exit code", fleet.CrashLoopApp, `max by (instance) (fly_instance_exit_code{app="notify-api"})`, true, false, highest(1, 1)},
 	{"memory available", fleet.CrashLoopApp, `fly_instance_memory_mem_available{app="notify-api"}`, true, false, nil},
+	// Memory pressure climbs as the leak nears the limit, then the kill.
+	{"memory pressure", fleet.OOMApp, `max by (instance) (fly_instance_memory_pressure_some{app="image-resizer",pressure_duration="avg60"})`, true, false, highest(20, 100)},
+	{"memory stall", fleet.OOMApp, `sum by (instance) (rate(fly_instance_memory_pressure_full{app="image-resizer",pressure_duration="total"}[$RW])) / 1e6`, false, false, nil},
 }
 
 func TestVictoriaMetricsFamilies(t *testing.T) {

@@ -57,11 +57,11 @@ func (s *server) createApp(c *gin.Context) {
 		s.log.Warn("launch", "app", f.Name, "step", st.Failed, "err", err)
 		s.renderLaunch(c, flyStatus(err), st)
 	case errors.Is(err, flyapi.ErrNameTaken), errors.Is(err, flyapi.ErrInvalid), errors.Is(err, flyapi.ErrForbidden):
-		errs["name"] = explainFly(err)
+		errs["name"] = flyapi.Explain(err)
 		s.renderLaunchForm(c, http.StatusUnprocessableEntity, f, errs)
 	default:
 		s.log.Warn("launch", "app", f.Name, "err", err)
-		s.fail(c, flyStatus(err), "Could not create the app", explainFly(err)+" Nothing was created; try again.")
+		s.fail(c, flyStatus(err), "Could not create the app", flyapi.Explain(err)+" Nothing was created; try again.")
 	}
 }
 

@@ -27,7 +27,7 @@ func (s *server) destroyApp(c *gin.Context) {
 	}
 	if err := s.fly.DestroyApp(c.Request.Context(), name); err != nil {
 		s.log.Warn("destroy app", "app", name, "err", err)
-		s.fail(c, flyStatus(err), "Could not destroy "+name, explainFly(err))
+		s.fail(c, flyStatus(err), "Could not destroy "+name, flyapi.Explain(err))
 		return
 	}
 	s.launcher.Forget(name)

@@ -38,7 +38,7 @@ func (s *server) renderDestroy(c *gin.Context, status int, name, msg string) {
 			return
 		}
 		s.log.Warn("list what destroy loses", "app", name, "err", err)
-		p.HoldErr = explainFly(err)
+		p.HoldErr = flyapi.Explain(err)
 	}
 	p.Holdings = h
 	s.render(c, status, "app_destroy", p)

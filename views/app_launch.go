@@ -44,7 +44,7 @@ func (s *server) showLaunch(c *gin.Context) {
 	}
 	if err != nil {
 		s.log.Warn("read launch", "app", name, "err", err)
-		s.fail(c, flyStatus(err), "Could not read the launch of "+name, explainFly(err)+" Reload the page to try again.")
+		s.fail(c, flyStatus(err), "Could not read the launch of "+name, flyapi.Explain(err)+" Reload the page to try again.")
 		return
 	}
 	if st.Finished() {
@@ -79,7 +79,7 @@ func (s *server) retryLaunch(c *gin.Context) {
 	}
 	if err != nil && st.App == "" {
 		s.log.Warn("retry launch", "app", name, "err", err)
-		s.fail(c, flyStatus(err), "Could not retry the launch of "+name, explainFly(err))
+		s.fail(c, flyStatus(err), "Could not retry the launch of "+name, flyapi.Explain(err))
 		return
 	}
 	if err != nil {
@@ -148,7 +148,7 @@ func explainLaunch(err error) string {
 	case errors.Is(err, flyapi.ErrNotStarted) && errors.As(err, &fe):
 		return "The machine did not start: " + fe.Detail + "."
 	}
-	return explainFly(err)
+	return flyapi.Explain(err)
 }
 
 // launchURL is the progress page, carrying what was asked for until the

@@ -36,7 +36,7 @@ func TestLaunchAndDestroy(t *testing.T) {
 	}
 
 	var sawProgress bool
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		status, body, hdr := s.get(t, progress)
 		if status == http.StatusSeeOther {
@@ -206,7 +206,7 @@ func TestLaunchStoppedAndRetried(t *testing.T) {
 	if status != http.StatusSeeOther || hdr.Get("Location") != "/apps/half-made/launch?image=nginx%3Alatest&region=fra&size=shared-cpu-1x" {
 		t.Fatalf("retry: %d to %q", status, hdr.Get("Location"))
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		status, body, hdr := s.get(t, "/apps/half-made/launch")
 		if status == http.StatusSeeOther && hdr.Get("Location") == "/apps/half-made" {

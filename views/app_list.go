@@ -184,7 +184,7 @@ func (s *server) listApps(c *gin.Context) {
 
 	p.Retry = c.Request.URL.RequestURI()
 	if listErr != nil {
-		p.Err = explainFly(listErr)
+		p.Err = flyapi.Explain(listErr)
 		s.log.Warn("list apps", "err", listErr)
 		apps = appsFromMetrics(ov, s.org)
 	}

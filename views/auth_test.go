@@ -13,6 +13,8 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/flydash/dashboard/flysim"
+
+	"github.com/flydash/dashboard/internal/web/secure"
 )
 
 const authTestPassword = "correct horse battery staple"
@@ -194,7 +196,7 @@ func TestUnauthenticatedActionsRefused(t *testing.T) {
 	// its padding, and creates nothing.
 	s.Client.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookiePlain, Value: good.Value}})
 	status, _, _ := s.post(t, "/apps", url.Values{"name": {"padded-app"}, "image": {"flyio/hellofly:latest"}, "region": {"ams"},
-		"pad": {strings.Repeat("x", maxBodyBytes)}})
+		"pad": {strings.Repeat("x", secure.MaxBody)}})
 	if status != http.StatusUnprocessableEntity {
 		t.Errorf("oversized launch form: %d, want 422", status)
 	}

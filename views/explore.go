@@ -62,14 +62,14 @@ type explorePage struct {
 // queries, window and compare series) drawn by ECharts in the browser for
 // zoom, tooltips and legend toggles.
 func (s *server) showExplore(c *gin.Context) {
-	name, slug := c.Param("name"), c.Param("slug")
-	if slug == mapSlug && flyapi.ValidAppName(name) {
+	name, id := c.Param("name"), promql.ChartID(c.Param("chart"))
+	if id == mapChart && flyapi.ValidAppName(name) {
 		// The map has no interactive view: its panel on the app page is it.
 		u := url.URL{Path: "/apps/" + name, RawQuery: c.Request.URL.RawQuery, Fragment: "map"}
 		c.Redirect(http.StatusSeeOther, u.String())
 		return
 	}
-	chart, res, status, msg, machines := s.oneChartMachines(c, name, slug)
+	chart, res, status, msg, machines := s.oneChartMachines(c, name, id)
 	if status != http.StatusOK && status < 500 {
 		s.fail(c, status, "Chart unavailable", msg)
 		return
@@ -85,7 +85,7 @@ func (s *server) showExplore(c *gin.Context) {
 		PromQL:  res.PromQL,
 		Range:   v.Range,
 		Compare: v.Compare,
-		Links:   newChartLinks(name, slug, q),
+		Links:   newChartLinks(name, id, q),
 	}
 	// A meta refresh would throw away the reader's zoom, so this page
 	// offers none.
@@ -114,7 +114,7 @@ func (s *server) showExplore(c *gin.Context) {
 	// Without its SVG the page still has the interactive chart and the
 	// links to the data, so a drawing failure is logged, not fatal.
 	if p.SVG, err = renderInline(chart); err != nil {
-		s.log.Error("render chart", "chart", slug, "err", err)
+		s.log.Error("render chart", "chart", id, "err", err)
 	}
 	p.Table = newDataTable(chart, p.Links)
 	if !echartsBundled {
@@ -125,7 +125,7 @@ func (s *server) showExplore(c *gin.Context) {
 	}
 	data, err := exploreJSON(chart)
 	if err != nil {
-		s.log.Error("explore: chart option", "chart", slug, "err", err)
+		s.log.Error("explore: chart option", "chart", id, "err", err)
 		p.Missing = "The interactive chart could not be built; the chart below is the same data."
 		s.render(c, http.StatusOK, "explore", p)
 		return

@@ -24,7 +24,7 @@ func appsFromMetrics(ov promql.Overview, org string) []flyapi.App {
 // and each cause that emptied overview columns.
 func (l *layout) noticeList(listErr error, ov promql.Overview, retry string) {
 	if listErr != nil {
-		l.addNotice(explainFly(listErr), "The apps below are the ones with metrics in this range, judged from Prometheus alone: "+
+		l.addNotice(flyapi.Explain(listErr), "The apps below are the ones with metrics in this range, judged from Prometheus alone: "+
 			"machine counts, launching and destroying are unavailable until it answers, and an app with no metrics in the range is not listed.", retry)
 	}
 	for _, c := range groupPromCauses(ov.Results) {

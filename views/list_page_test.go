@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"golang.org/x/net/html"
 
@@ -143,7 +142,7 @@ const listPagesApps = 120
 // TestListPages runs the paging checks on one org of 120 apps. It does not
 // run in parallel, for the reason TestListCostDoesNotGrowWithApps gives.
 func TestListPages(t *testing.T) {
-	s := newListStack(t, listPagesApps, time.Minute)
+	s := newListStack(t, listPagesApps, listTestTimeout)
 	t.Run("pages and filter", func(t *testing.T) { testListPagesAndFilter(t, s) })
 	t.Run("links", func(t *testing.T) { testListPagerLinks(t, s) })
 }
@@ -163,6 +162,7 @@ func testListPagesAndFilter(t *testing.T, s *stack) {
 		return body, parseList(t, body)
 	}
 	body, first := get("/")
+	requireNoFaults(t, "the first page", body)
 	summary := listSummary(body)
 	if sum(summary) != apps {
 		t.Errorf("summary %v counts %d apps, want %d", summary, sum(summary), apps)

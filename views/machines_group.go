@@ -40,7 +40,7 @@ func chartSeries(sr promql.Series) (charts.Series, bool) {
 // reached as markers linking to the hour around them.
 func decorate(c *charts.Chart, res promql.Result, req chartRequest, q url.Values) {
 	c.Zoom = func(from, to time.Time) string { return zoomRangeHref(req.App, from, to, q) }
-	if res.Query.Slug != "concurrency" || res.Err != nil {
+	if res.Query.ID != promql.Concurrency || res.Err != nil {
 		return
 	}
 	n := res.Window.Points()
@@ -161,23 +161,23 @@ func notApplicable(q promql.Query, req chartRequest) (string, bool) {
 	if req.MachinesErr {
 		return "", false // the machines are unknown: say only that there is no data
 	}
-	switch q.Slug {
-	case "cpu-quota":
+	switch q.ID {
+	case promql.CPUQuota:
 		if len(req.Machines) > 0 {
 			return "No machine was throttled in this range: each stayed within its CPU quota or burst balance.", true
 		}
-	case "concurrency":
+	case promql.Concurrency:
 		if !req.HTTP {
 			return "No HTTP service behind Fly's proxy, so no concurrency limits apply.", true
 		}
-	case "volumes":
+	case promql.Volumes:
 		for _, m := range req.Machines {
 			if len(m.Mounts) > 0 {
 				return "", false
 			}
 		}
 		return "No volumes are mounted on this app's machines.", true
-	case "cpu-balance":
+	case promql.CPUBalance:
 		for _, m := range req.Machines {
 			if m.CPUKind != "performance" {
 				return "", false
@@ -203,7 +203,7 @@ type volumeRow struct {
 // volumeTable lists each volume with where it is mounted and when it would
 // be full, and volumeNote sums them up in one line: the soonest to fill.
 func volumeTable(res promql.Result, machines []flyapi.Machine) ([]volumeRow, string) {
-	if res.Query.Slug != "volumes" || res.Err != nil {
+	if res.Query.ID != promql.Volumes || res.Err != nil {
 		return nil, ""
 	}
 	var rows []volumeRow

@@ -3,7 +3,6 @@ package views
 import (
 	"bytes"
 	"context"
-	"errors"
 	"html/template"
 	"net/url"
 	"strings"
@@ -39,6 +38,13 @@ type panel struct {
 	// Grafana opens the app in Fly's managed Grafana; "" when unknown.
 	Grafana string
 }
+
+// mapAfter is the chart the region map follows on the app page: the map
+// reads requests by region and says where they fail and are slow.
+const mapAfter = promql.RegionRequests
+
+// MapFollows tells the template to put the region map after this panel.
+func (p panel) MapFollows() bool { return p.Query.ID == mapAfter }
 
 // dataTable is a chart's numbers for people who cannot see the chart: a
 // summary of about summaryRows rows, with the CSV for every point.
@@ -192,14 +198,6 @@ func emptyReason(q promql.Query, req chartRequest, appCreated time.Time) string 
 		return "No data in this range: the app was created " + ago(appCreated) + "."
 	}
 	return "No data in this range."
-}
-
-// explainQuery says why a panel's query failed, for the panel itself.
-func explainQuery(err error) string {
-	if errors.Is(err, context.Canceled) {
-		return "The request was cancelled."
-	}
-	return promql.Explain(err)
 }
 
 func renderInline(c charts.Chart) (template.HTML, error) {

@@ -85,7 +85,7 @@ func TestFilesHoldNoFloatNoise(t *testing.T) {
 		app := a.Name
 		for _, q := range qs {
 			for _, ext := range []string{".csv", ".json"} {
-				path := "/apps/" + app + "/charts/" + q.Slug + ext + "?range=24h&compare=1d"
+				path := "/apps/" + app + "/charts/" + string(q.ID) + ext + "?range=24h&compare=1d"
 				status, body, _ := s.get(t, path)
 				if status != http.StatusOK {
 					t.Fatalf("%s: %d", path, status)

@@ -63,7 +63,7 @@ func newRegionMap(w promql.Window, requests, latency, errs promql.Result, machin
 	}
 	totals := map[string][]float64{}
 	if requests.Err != nil {
-		rm.RequestsErr = explainQuery(requests.Err)
+		rm.RequestsErr = promql.Explain(requests.Err)
 	} else {
 		for _, sr := range requests.Series {
 			get(sr.Name).Requests = promql.RecentMean(w, sr.Values)
@@ -71,14 +71,14 @@ func newRegionMap(w promql.Window, requests, latency, errs promql.Result, machin
 		}
 	}
 	if latency.Err != nil {
-		rm.LatencyErr = explainQuery(latency.Err)
+		rm.LatencyErr = promql.Explain(latency.Err)
 	} else {
 		for _, sr := range latency.Series {
 			get(sr.Name).P95 = promql.RecentMean(w, sr.Values)
 		}
 	}
 	if errs.Err != nil {
-		rm.ErrorsErr = explainQuery(errs.Err)
+		rm.ErrorsErr = promql.Explain(errs.Err)
 	} else {
 		fivexx := map[string][]float64{}
 		for _, sr := range errs.Series {
@@ -93,7 +93,7 @@ func newRegionMap(w promql.Window, requests, latency, errs promql.Result, machin
 		}
 	}
 	if machinesErr != nil {
-		rm.MachinesErr = explainFly(machinesErr)
+		rm.MachinesErr = flyapi.Explain(machinesErr)
 	}
 	for _, m := range machines {
 		if m.Region == "" {

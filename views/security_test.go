@@ -15,6 +15,8 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"github.com/flydash/dashboard/internal/web/secure"
 )
 
 // cspDirectives splits a policy into directive -> sources.
@@ -81,7 +83,7 @@ func TestSecurityHeaders(t *testing.T) {
 	}
 	// The explore view, and only it, may run its own script.
 	_, _, h = s.get(t, "/apps/blog/explore/cpu?range=1h")
-	if h.Get("Content-Security-Policy") != exploreCSP || h.Get("X-Frame-Options") != "DENY" || h.Get("X-Content-Type-Options") != "nosniff" {
+	if h.Get("Content-Security-Policy") != secure.ExploreCSP || h.Get("X-Frame-Options") != "DENY" || h.Get("X-Content-Type-Options") != "nosniff" {
 		t.Errorf("explore view headers: CSP %q", h.Get("Content-Security-Policy"))
 	}
 	// The standalone chart keeps its own policy: its stylesheet is inline
@@ -108,7 +110,7 @@ func TestSecurityHeaders(t *testing.T) {
 // every other page's only by loading its own script and fetching its data.
 func TestExplorePolicyOnlyAddsScript(t *testing.T) {
 	t.Parallel()
-	page, explore := cspDirectives(pageCSP), cspDirectives(exploreCSP)
+	page, explore := cspDirectives(secure.PageCSP), cspDirectives(secure.ExploreCSP)
 	for d, v := range explore {
 		switch d {
 		case "script-src", "connect-src":
@@ -126,7 +128,7 @@ func TestExplorePolicyOnlyAddsScript(t *testing.T) {
 			t.Errorf("explore drops %s", d)
 		}
 	}
-	if routeCSP["/apps/:name/explore/:slug"] != exploreCSP || len(routeCSP) != 1 {
+	if routeCSP["/apps/:name/explore/:chart"] != secure.ExploreCSP || len(routeCSP) != 1 {
 		t.Errorf("only the explore route may have its own policy: %v", routeCSP)
 	}
 }
@@ -221,7 +223,7 @@ func TestPagesObeyTheirPolicy(t *testing.T) {
 	}
 
 	control := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Security-Policy", pageCSP)
+		w.Header().Set("Content-Security-Policy", secure.PageCSP)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = w.Write([]byte(`<!doctype html><title>x</title><style>body{color:red}</style><p style="color:blue">x</p>`))
 	}))
@@ -239,7 +241,8 @@ func TestPagesObeyTheirPolicy(t *testing.T) {
 	if err := chromedp.Do(browser, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(browser, 45*time.Second)
+	// A guard against a hang, not a speed bound: a loaded machine is slow.
+	ctx, cancel := context.WithTimeout(browser, 5*time.Minute)
 	defer cancel()
 
 	// violations loads target, runs more, and returns the policy

@@ -4,7 +4,6 @@
 package views
 
 import (
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"time"
@@ -13,6 +12,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/flydash/dashboard/flyapi"
+	"github.com/flydash/dashboard/internal/web/admission"
+	"github.com/flydash/dashboard/internal/web/compress"
+	"github.com/flydash/dashboard/internal/web/reqmetrics"
+	"github.com/flydash/dashboard/internal/web/secure"
 	"github.com/flydash/dashboard/promql"
 )
 
@@ -34,9 +37,9 @@ type Config struct {
 	// Metrics, when set, gets the request histogram and is served at
 	// /metrics (behind sign-in like any page).
 	Metrics *prometheus.Registry
-	// Admission bounds the pages and chart files in flight (admission.go);
-	// its zero value is sized from the machine.
-	Admission Admission
+	// Admission bounds the pages and chart files in flight; its zero value
+	// is sized from the machine.
+	Admission admission.Config
 }
 
 type server struct {
@@ -51,9 +54,11 @@ type server struct {
 	secureCookies bool
 	auth          *authenticator
 	cop           *http.CrossOriginProtection
-	requests      *requestMetrics
+	requests      *reqmetrics.Metrics
+	headers       secure.Headers
 	metrics       *prometheus.Registry
-	admission     *admitter
+	admission     *admission.Limiter
+	static        *compress.Files
 }
 
 // New returns the dashboard's HTTP handler.
@@ -72,7 +77,8 @@ func New(cfg Config) (http.Handler, error) {
 		now:           cfg.Now,
 		tmpl:          tmpl,
 		secureCookies: cfg.SecureCookies,
-		admission:     newAdmitter(cfg.Admission),
+		admission:     admission.New(cfg.Admission),
+		static:        compress.NewFiles(staticFiles()),
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -84,18 +90,23 @@ func New(cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	s.cop = http.NewCrossOriginProtection()
+	s.headers = secure.Headers{RouteCSP: routeCSP, HSTS: cfg.SecureCookies}
 	if cfg.Metrics != nil {
-		if s.requests, err = newRequestMetrics(cfg.Metrics); err != nil {
+		if s.requests, err = reqmetrics.New(cfg.Metrics); err != nil {
 			return nil, err
 		}
 		s.metrics = cfg.Metrics
-		if err = s.admission.register(cfg.Metrics); err != nil {
-			return nil, err
+		for _, c := range s.admission.Collectors() {
+			if err = cfg.Metrics.Register(c); err != nil {
+				return nil, err
+			}
 		}
 	}
-	a := s.admission.cfg
-	s.log.Info("admission", "pages_in_flight", a.Limit, "queue", a.Queue, "wait", a.Wait, "retry_after", a.RetryAfter)
-	return s.routes(), nil
+	a := s.admission.Config()
+	s.log.Info("admission", "pages_in_flight", a.Limit, "queue", a.Queue, "retry_after", a.RetryAfter)
+	health := http.Header{"Content-Type": {"text/plain; charset=utf-8"}}
+	s.headers.Set(health, "/healthz", "/healthz")
+	return healthz(health, s.routes()), nil
 }
 
 func (s *server) routes() http.Handler {
@@ -103,10 +114,9 @@ func (s *server) routes() http.Handler {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	if s.requests != nil {
-		r.Use(s.requests.observe)
+		r.Use(s.requests.Observe)
 	}
-	r.Use(gzipResponses)
-	r.Use(s.recoverPanics, s.logRequests, s.securityHeaders, limitBody, s.crossOrigin, s.requireSession)
+	r.Use(s.recoverPanics, s.logRequests, s.headers.Handler, secure.LimitBody, s.crossOrigin, s.requireSession)
 	r.NoRoute(func(c *gin.Context) {
 		s.publicFail(c, http.StatusNotFound, "Page not found", "There is nothing at "+truncateInput(c.Request.URL.Path)+".")
 	})
@@ -114,10 +124,8 @@ func (s *server) routes() http.Handler {
 		s.publicFail(c, http.StatusMethodNotAllowed, "Method not allowed", c.Request.Method+" is not accepted here.")
 	})
 
-	static, _ := fs.Sub(staticFS, "static")
-	r.StaticFS("/static", http.FS(static))
+	r.GET("/static/*filepath", s.staticFile)
 	r.GET("/static-charts.css", s.chartsCSS)
-	r.GET("/healthz", s.healthz)
 	r.GET("/robots.txt", s.robots)
 	if s.auth.enabled() {
 		r.GET("/login", s.showLogin)
@@ -125,7 +133,7 @@ func (s *server) routes() http.Handler {
 		r.POST("/logout", s.logout)
 	}
 	if s.metrics != nil {
-		r.GET("/metrics", metricsHandler(s.metrics))
+		r.GET("/metrics", gin.WrapH(reqmetrics.Handler(s.metrics)))
 	}
 
 	// Pages and chart files pass admission (admission.go); the health
@@ -139,8 +147,8 @@ func (s *server) routes() http.Handler {
 	r.GET("/apps/:name/destroy", s.confirmDestroy)
 	r.POST("/apps/:name/destroy", s.destroyApp)
 	r.GET("/apps/:name/charts/:file", s.admit, s.showChartFile)
-	r.GET("/apps/:name/explore/:slug", s.admit, s.showExplore)
-	return r
+	r.GET("/apps/:name/explore/:chart", s.admit, s.showExplore)
+	return compress.Handler(r)
 }
 
 func (s *server) logRequests(c *gin.Context) {

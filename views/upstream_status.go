@@ -3,6 +3,7 @@ package views
 import (
 	"strings"
 
+	"github.com/flydash/dashboard/flyapi"
 	"github.com/flydash/dashboard/promql"
 )
 
@@ -14,7 +15,7 @@ import (
 
 // notice is one cause, shown once at the top of a page.
 type notice struct {
-	// Text says who failed and how (explainFly, explainQuery).
+	// Text says who failed and how (flyapi.Explain, promql.Explain).
 	Text string
 	// Missing says what the page lacks because of it.
 	Missing string
@@ -47,7 +48,7 @@ func groupPromCauses(results []promql.Result) []promCause {
 		if r.Err == nil {
 			continue
 		}
-		text := explainQuery(r.Err)
+		text := promql.Explain(r.Err)
 		found := false
 		for i := range out {
 			if out[i].text == text {
@@ -79,7 +80,7 @@ func listWords(words []string) string {
 func (l *layout) noticeFly(retry string, errs ...error) {
 	for _, err := range errs {
 		if err != nil {
-			l.addNotice(explainFly(err), "The machines, their events and the markers on the charts are missing; the charts come from Prometheus.", retry)
+			l.addNotice(flyapi.Explain(err), "The machines, their events and the markers on the charts are missing; the charts come from Prometheus.", retry)
 		}
 	}
 }

@@ -75,8 +75,8 @@ func pageVerdict(w promql.Window, results []promql.Result, machines []flyapi.Mac
 		}
 	}
 	for _, res := range results {
-		switch res.Query.Slug {
-		case "http-status":
+		switch res.Query.ID {
+		case promql.HTTPStatus:
 			if res.Err != nil {
 				s.Unavailable.Requests, s.Unavailable.Errors = true, true
 				continue
@@ -86,7 +86,7 @@ func pageVerdict(w promql.Window, results []promql.Result, machines []flyapi.Mac
 				s.Requests = promql.RecentMean(w, total)
 				s.ErrorShare = promql.RecentShare(w, shareOf(fivexx, total), total)
 			}
-		case "latency":
+		case promql.Latency:
 			if res.Err != nil {
 				s.Unavailable.Latency = true
 				continue
@@ -96,7 +96,7 @@ func pageVerdict(w promql.Window, results []promql.Result, machines []flyapi.Mac
 					s.P95 = promql.RecentMean(w, sr.Values)
 				}
 			}
-		case "region-latency":
+		case promql.RegionLatency:
 			if res.Err != nil {
 				s.Unavailable.Latency = true
 				continue
@@ -107,7 +107,7 @@ func pageVerdict(w promql.Window, results []promql.Result, machines []flyapi.Mac
 				}
 				s.P95ByRegion[sr.Name] = promql.RecentMean(w, sr.Values)
 			}
-		case "cpu":
+		case promql.CPU:
 			if res.Err != nil {
 				s.Unavailable.CPU = true
 				continue

@@ -69,15 +69,15 @@ func pageFly(w promql.Window, results []promql.Result, machines []flyapi.Machine
 	}
 	balance := map[string]float64{}
 	for _, res := range results {
-		if res.Query.Slug == "cpu-balance" && res.Err == nil {
+		if res.Query.ID == promql.CPUBalance && res.Err == nil {
 			for _, sr := range res.Series {
 				balance[sr.Labels["instance"]] = lastFinite(sr.Values)
 			}
 		}
 	}
 	for _, res := range results {
-		switch res.Query.Slug {
-		case "cpu-quota":
+		switch res.Query.ID {
+		case promql.CPUQuota:
 			s.Unavailable.Quota = res.Err != nil
 			if sr, ok := busiest(w, res.Series, func(sr promql.Series) bool { return sr.Labels["kind"] == promql.KindThrottled }); ok {
 				id := sr.Labels["instance"]
@@ -87,7 +87,7 @@ func pageFly(w promql.Window, results []promql.Result, machines []flyapi.Machine
 					f.ThrottledBalance = b
 				}
 			}
-		case "concurrency":
+		case promql.Concurrency:
 			s.Unavailable.Limits = res.Err != nil
 			if sr, ok := busiest(w, res.Series, func(sr promql.Series) bool { return sr.Labels["kind"] == promql.KindHardHits }); ok {
 				// increase() per rate window, to hits per second as the list has them.
@@ -98,12 +98,12 @@ func pageFly(w promql.Window, results []promql.Result, machines []flyapi.Machine
 				f.HardLimitHits = trendOf(w, per)
 				f.HardLimitOn = machineLabel(sr.Labels)
 			}
-		case "memory":
+		case promql.Memory:
 			s.Unavailable.Memory = res.Err != nil
 			if used, on := memoryShare(res.Series, w.Points()); used != nil {
 				f.Memory, f.MemoryOn = trendOf(w, used), on
 			}
-		case "volumes":
+		case promql.Volumes:
 			s.Unavailable.Volumes = res.Err != nil
 			f.Volumes = volumeSignals(res, machines)
 		}

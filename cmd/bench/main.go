@@ -10,6 +10,7 @@
 //	go run ./cmd/bench                       # everything, about 8 minutes
 //	go run ./cmd/bench -run floor,weight     # some of: floor list viewers render weight browser rss cpu overload
 //	go run ./cmd/bench -run overload         # 200 clients for 60 s: errors, peak RSS, /healthz p99
+//	go run ./cmd/bench -run mix              # 200 clients for 60 s of every kind of request: RSS, p50/p99 per kind, shed
 //
 // It prints each figure as it goes and a Markdown table at the end, with
 // the date, the machine and its load, for BENCHMARKS.md. See BENCHMARKS.md
@@ -46,9 +47,12 @@ type config struct {
 	// The overload run (overload.go).
 	overloadClients int
 	overloadFor     time.Duration
+	// The mix run (mix.go).
+	mixClients int
+	mixFor     time.Duration
 }
 
-var measurements = []string{"floor", "list", "viewers", "render", "weight", "browser", "rss", "cpu", "overload"}
+var measurements = []string{"floor", "list", "viewers", "render", "weight", "browser", "rss", "cpu", "overload", "mix"}
 
 func main() {
 	var cfg config
@@ -68,6 +72,8 @@ func main() {
 	flag.IntVar(&cfg.listApps, "list-apps", 500, "apps in the large org of the list-cost measurement")
 	flag.IntVar(&cfg.overloadClients, "overload-clients", 200, "concurrent clients of the overload run")
 	flag.DurationVar(&cfg.overloadFor, "overload-for", 60*time.Second, "how long the overload run lasts")
+	flag.IntVar(&cfg.mixClients, "mix-clients", 200, "concurrent clients of the mix run")
+	flag.DurationVar(&cfg.mixFor, "mix-for", 60*time.Second, "how long the mix run lasts")
 	flag.Parse()
 	cfg.dashEnv = strings.Fields(*dashEnv)
 	if cfg.floorIters < 1 || cfg.browserLoads < 1 || cfg.viewers < 1 || cfg.users < 1 || cfg.overloadClients < 1 {
@@ -116,6 +122,8 @@ func main() {
 			err = runCPU(ctx, cfg, r)
 		case "overload":
 			err = runOverload(ctx, cfg, r)
+		case "mix":
+			err = runMix(ctx, cfg, r)
 		}
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "bench: %s: %v\n", m, err)

@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -12,6 +13,10 @@ func TestMain(m *testing.M) {
 	// Hashing DASHBOARD_PASSWORD at the production cost would dominate
 	// these tests; what is tested is the wiring, not bcrypt.
 	passwordCost = bcrypt.MinCost
+	// A test's outcome must not turn on the machine's speed: under -race
+	// beside other test binaries an answer can take far longer than the 5 s
+	// a person is asked to wait. Tests of a hang set their own deadline.
+	pageTimeout, upstreamTimeout = 2*time.Minute, 2*time.Minute
 	os.Exit(m.Run())
 }
 

@@ -22,11 +22,11 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/superfly/fly-go/tokens"
 
 	"github.com/flydash/dashboard/flyapi"
 	"github.com/flydash/dashboard/flysim"
+	"github.com/flydash/dashboard/internal/web/reqmetrics"
 	"github.com/flydash/dashboard/promql"
 	"github.com/flydash/dashboard/views"
 )
@@ -38,9 +38,13 @@ import (
 // launch a machine) keep upstreamTimeout. writeTimeout leaves room for a
 // few calls in a row. shutdownTimeout stays under fly.toml's
 // kill_timeout, after which Fly kills the machine anyway.
+var (
+	// Variables only so that tests can give a slow run's deadlines.
+	pageTimeout     = 5 * time.Second
+	upstreamTimeout = 10 * time.Second
+)
+
 const (
-	pageTimeout       = 5 * time.Second
-	upstreamTimeout   = 10 * time.Second
 	readHeaderTimeout = 5 * time.Second
 	readTimeout       = 15 * time.Second
 	writeTimeout      = 60 * time.Second
@@ -132,7 +136,7 @@ func run(ctx context.Context, getenv func(string) string, logw io.Writer, ready 
 			return fmt.Errorf("listen on %s: %w (set METRICS_ADDR to a free address)", cfg.MetricsAddr, err)
 		}
 		mux := http.NewServeMux()
-		mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
+		mux.Handle("GET /metrics", reqmetrics.Handler(registry))
 		servers = append(servers, newServer(mux, log))
 		listeners = append(listeners, mln)
 		metricsAddr = mln.Addr()

@@ -171,7 +171,7 @@ func liveMachineCount(t *testing.T, sim *flysim.Server, app string) int {
 // sends the person to the app.
 func followLaunch(t *testing.T, b *browser, app string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		status, body, hdr := b.get(t, "/apps/"+app+"/launch")
 		if status == http.StatusSeeOther && hdr.Get("Location") == "/apps/"+app {

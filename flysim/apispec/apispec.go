@@ -61,12 +61,20 @@ func Load(spec []byte) (*Validator, error) {
 	if errRef == nil || errRef.Value == nil {
 		return nil, errors.New("apispec: the spec defines no ErrorResponse schema")
 	}
-	// The one amendment: ErrorResponse.status is an enum (main.statusCode)
+	// Two amendments. ErrorResponse.status is an enum (main.statusCode)
 	// of "unknown" and "insufficient_capacity", but Fly now answers a taken
 	// app name with status "name_taken" (fly-go v0.9.6 reads it). Without
 	// this, faithfulness to Fly's behaviour would fail its own document.
 	if st := doc.Components.Schemas["main.statusCode"]; st != nil && st.Value != nil && !slices.Contains(st.Value.Enum, any("name_taken")) {
 		st.Value.Enum = append(st.Value.Enum, "name_taken")
+	}
+	// And services[].force_instance_key: typed a plain string, but Fly sends
+	// null when it is unset (a capture of a real org; fly-go's field has no
+	// omitempty), so a faithful flysim sends null too.
+	if svc := doc.Components.Schemas["fly.MachineService"]; svc != nil && svc.Value != nil {
+		if key := svc.Value.Properties["force_instance_key"]; key != nil && key.Value != nil {
+			key.Value.Nullable = true
+		}
 	}
 	router, err := gorillamux.NewRouter(doc)
 	if err != nil {

@@ -170,7 +170,7 @@ func TestMetadataEndpoints(t *testing.T) {
 		t.Errorf("label names of fly_instance_cpu: %v", names)
 	}
 
-	sets, _, _, err := prom.Series(ctx, []string{`fly_edge_http_responses_count{app="blog",status="200"}`}, from, to)
+	sets, _, _, err := prom.Series(ctx, []string{`fly_edge_http_responses_count{app="blog",status="2xx"}`}, from, to)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,9 +189,9 @@ func TestMetadataEndpoints(t *testing.T) {
 		want         int
 	}{
 		{"status", `fly_edge_http_responses_count{app="storefront"}`, 4},
-		{"le", `fly_edge_http_response_time_seconds_bucket{app="storefront"}`, 12},
-		{"region", `fly_edge_http_responses_count{app="storefront",status="500"}`, 4},
-		{"mode", `fly_instance_cpu{app="blog",mode!="idle"}`, 7},
+		{"le", `fly_edge_http_response_time_seconds_bucket{app="storefront"}`, 13},
+		{"region", `fly_edge_http_responses_count{app="storefront",status="5xx"}`, 4},
+		{"mode", `fly_instance_cpu{app="blog",mode!="idle"}`, 9},
 	} {
 		values, _, _, err := prom.LabelValues(ctx, c.label, []string{c.match}, from, to)
 		if err != nil {

@@ -1,38 +1,35 @@
 package series
 
-import (
-	"math"
-	"strconv"
-
-	"github.com/prometheus/prometheus/model/labels"
-)
+import "github.com/prometheus/prometheus/model/labels"
 
 // Metric names, as Fly exposes them (https://fly.io/docs/monitoring/metrics/).
 // The constants are the ones other packages and tests name; every family
 // the generator knows is a row of the families table below.
 const (
-	InstanceCPU          = "fly_instance_cpu"
-	InstanceCPUBaseline  = "fly_instance_cpu_baseline"
-	InstanceCPUBalance   = "fly_instance_cpu_balance"
-	InstanceCPUThrottle  = "fly_instance_cpu_throttle"
-	InstanceMemTotal     = "fly_instance_memory_mem_total"
-	InstanceMemAvailable = "fly_instance_memory_mem_available"
-	InstanceLoadAverage  = "fly_instance_load_average"
-	InstanceNetRecvBytes = "fly_instance_net_recv_bytes"
-	InstanceNetSentBytes = "fly_instance_net_sent_bytes"
-	InstanceUp           = "fly_instance_up"
-	InstanceExitCode     = "fly_instance_exit_code"
-	InstanceExitOOM      = "fly_instance_exit_oom"
-	InstanceExitVMCode   = "fly_instance_exit_vm_code"
-	EdgeResponses        = "fly_edge_http_responses_count"
-	EdgeResponseTime     = "fly_edge_http_response_time_seconds"
-	AppResponses         = "fly_app_http_responses_count"
-	AppResponseTime      = "fly_app_http_response_time_seconds"
-	AppConcurrency       = "fly_app_concurrency"
-	AppSoftLimit         = "fly_app_soft_limit_reached_count"
-	AppHardLimit         = "fly_app_hard_limit_reached_count"
-	VolumeSize           = "fly_volume_size_bytes"
-	VolumeUsedPct        = "fly_volume_used_pct"
+	InstanceCPU             = "fly_instance_cpu"
+	InstanceCPUBaseline     = "fly_instance_cpu_baseline"
+	InstanceCPUBalance      = "fly_instance_cpu_balance"
+	InstanceCPUThrottle     = "fly_instance_cpu_throttle"
+	InstanceMemTotal        = "fly_instance_memory_mem_total"
+	InstanceMemAvailable    = "fly_instance_memory_mem_available"
+	InstanceMemPressureSome = "fly_instance_memory_pressure_some"
+	InstanceMemPressureFull = "fly_instance_memory_pressure_full"
+	InstanceLoadAverage     = "fly_instance_load_average"
+	InstanceNetRecvBytes    = "fly_instance_net_recv_bytes"
+	InstanceNetSentBytes    = "fly_instance_net_sent_bytes"
+	InstanceUp              = "fly_instance_up"
+	InstanceExitCode        = "fly_instance_exit_code"
+	InstanceExitOOM         = "fly_instance_exit_oom"
+	InstanceExitVMCode      = "fly_instance_exit_vm_code"
+	EdgeResponses           = "fly_edge_http_responses_count"
+	EdgeResponseTime        = "fly_edge_http_response_time_seconds"
+	AppResponses            = "fly_app_http_responses_count"
+	AppResponseTime         = "fly_app_http_response_time_seconds"
+	AppConcurrency          = "fly_app_concurrency"
+	AppSoftLimit            = "fly_app_soft_limit_reached_count"
+	AppHardLimit            = "fly_app_hard_limit_reached_count"
+	VolumeSize              = "fly_volume_size_bytes"
+	VolumeUsedPct           = "fly_volume_used_pct"
 )
 
 // scope says which fleet object a family has one series group per.
@@ -125,17 +122,6 @@ func histogramFamilies(base string, sc scope, machine func(mm *machineModel, e *
 // zero is a counter or gauge that stays 0: the error and drop counters of
 // a healthy interface, swap on a machine without swap.
 func zero() evaluator { return gaugeFunc(func(int64) float64 { return 0 }) }
-
-// leLabels are the buckets' le values, formatted as client libraries do.
-var leLabels = func() (out [len(leBounds)]string) {
-	for i, le := range leBounds {
-		out[i] = "+Inf"
-		if !math.IsInf(le, 1) {
-			out[i] = strconv.FormatFloat(le, 'f', -1, 64)
-		}
-	}
-	return out
-}()
 
 // seriesDesc is one series, ready to be sampled.
 type seriesDesc struct {

@@ -135,7 +135,7 @@ func (e *emitter) add2(resets bool, eval func() evaluator, kv, extra []string) b
 // responses counter that counts the same stream) that the family names.
 // Every part integrates the same stream, so the +Inf bucket, _count and the
 // responses counter agree exactly.
-func (e *emitter) histogram(responses, histogram string, kv []string, mk func() *stream) {
+func (e *emitter) histogram(responses, histogram string, bk *buckets, kv []string, mk func() *stream) {
 	counted := false
 	column := func(col int) func() evaluator {
 		return func() evaluator { return newColumnEval(mk(), col, e.b.rows) }
@@ -148,11 +148,11 @@ func (e *emitter) histogram(responses, histogram string, kv []string, mk func() 
 	}
 	switch e.name {
 	case responses, histogram + "_count":
-		one(countColumn)
+		one(bk.countColumn())
 	case histogram + "_sum":
 		one(sumColumn)
 	case histogram + "_bucket":
-		for i, le := range leLabels {
+		for i, le := range bk.labels {
 			if e.b.enough() {
 				return
 			}

@@ -31,12 +31,14 @@ type stream struct {
 	sigmas   [2]float64
 	overhead float64
 	regimes  []regime
+	bk       *buckets
 }
 
-func newStream(key uint64, rate, median, overhead float64, s status, steps []mstep, regimes []regime) *stream {
+func newStream(key uint64, bk *buckets, rate, median, overhead float64, s status, steps []mstep, regimes []regime) *stream {
 	base := rate * s.share
 	return &stream{
-		fp: streamPrint(key, rate, median, overhead, s, steps, regimes),
+		bk: bk,
+		fp: streamPrint(key, bk, rate, median, overhead, s, steps, regimes),
 		flows: [2]*flow{
 			newFlow(base*(1-slowShare), 1, dailyWaves(key, fastDaily), steps, key, counterNoise),
 			newFlow(base*slowShare, 1, dailyWaves(key^0x5a5a, slowDaily), steps, key^0x5a5a, counterNoise),
@@ -51,13 +53,16 @@ func newStream(key uint64, rate, median, overhead float64, s status, steps []mst
 // streamPrint hashes everything a stream's rows depend on besides the grid
 // index and kb, so that cached rows are never served for a stream that
 // has changed (a region added to an app changes every region's share).
-func streamPrint(key uint64, rate, median, overhead float64, s status, steps []mstep, regimes []regime) uint64 {
+func streamPrint(key uint64, bk *buckets, rate, median, overhead float64, s status, steps []mstep, regimes []regime) uint64 {
 	h := mix(key ^ 0x73747265616d)
 	add := func(x uint64) { h = mix(h ^ x) }
 	for _, f := range []float64{rate, median, overhead, s.share, s.latency} {
 		add(math.Float64bits(f))
 	}
-	add(hashKey(s.code))
+	for _, le := range bk.bounds {
+		add(math.Float64bits(le))
+	}
+	add(hashKey(s.value))
 	for _, st := range steps {
 		add(uint64(st.k))
 		add(math.Float64bits(st.mult))
@@ -89,22 +94,26 @@ func (st *stream) cdf(c int, mult, le float64) float64 {
 }
 
 // bandWeight is the share of responses falling in bucket band i, between
-// leBounds[i-1] (exclusive) and leBounds[i].
+// the stream's bounds i-1 (exclusive) and i; 0 past its last bucket.
 func bandWeight(i int) weightFunc {
 	return func(st *stream, c int, mult float64) float64 {
-		w := st.cdf(c, mult, leBounds[i])
+		b := st.bk.bounds
+		if i >= len(b) {
+			return 0
+		}
+		w := st.cdf(c, mult, b[i])
 		if i > 0 {
-			w -= st.cdf(c, mult, leBounds[i-1])
+			w -= st.cdf(c, mult, b[i-1])
 		}
 		return w
 	}
 }
 
-// Columns of a stream's row: the cumulative bucket counts, then the sum.
+// Columns of a stream's row: the cumulative bucket counts (as many as its
+// family has buckets, the +Inf one last), then the sum in a fixed column.
 const (
-	countColumn = len(leBounds) - 1
-	sumColumn   = len(leBounds)
-	rowWidth    = len(leBounds) + 1
+	sumColumn = maxBuckets
+	rowWidth  = maxBuckets + 1
 )
 
 // streamEval computes rows of a stream: every bucket count and the sum of
@@ -220,7 +229,7 @@ func (e *streamEval) row(k, kb int64, row *[rowWidth]float64) {
 	d1 := e.cursors[1].at(k) - e.nAt[1][i]
 	w, p := &e.w[i], &e.prefix[i]
 	cumulative := 0.0
-	for col := range countColumn + 1 {
+	for col := range e.st.bk.countColumn() + 1 {
 		cumulative += math.Floor(p[col] + w[col][0]*d0 + w[col][1]*d1)
 		row[col] = cumulative
 	}

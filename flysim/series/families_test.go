@@ -52,7 +52,9 @@ func familyQueries() []familyQuery {
 		}
 		switch {
 		case strings.HasPrefix(name, "fly_instance_disk_"):
+			// vda, the image, and vdb, its writable layer, on every machine.
 			qs = append(qs, familyQuery{name, strings.ReplaceAll(q, "{APP}", `{APP,device="vdc"}`), volumeApps})
+			qs = append(qs, familyQuery{name, strings.ReplaceAll(q, "{APP}", `{APP,device="vda"}`), everyApp})
 			q = strings.ReplaceAll(q, "{APP}", `{APP,device="vdb"}`)
 		case strings.HasPrefix(name, "fly_instance_filesystem_"):
 			qs = append(qs, familyQuery{name, strings.ReplaceAll(q, "{APP}", `{APP,mount!="/"}`), volumeApps})
@@ -120,6 +122,11 @@ func TestFamiliesAreConsistent(t *testing.T) {
 		`fly_instance_filesystem_blocks_avail > fly_instance_filesystem_blocks_free or fly_instance_filesystem_blocks_free > fly_instance_filesystem_blocks`,
 		// The proxy never lets a machine past its hard limit (25 by default).
 		`fly_app_concurrency > 25`,
+		// The image on vda is read only.
+		`rate(fly_instance_disk_sectors_written{device="vda"}[5m]) > 0`,
+		// Every task stalled is some task stalled; a share is at most 100%.
+		`fly_instance_memory_pressure_full{pressure_duration!="total"} > fly_instance_memory_pressure_some`,
+		`fly_instance_memory_pressure_some{pressure_duration!="total"} > 100`,
 	} {
 		for _, t0 := range at {
 			if got := instant(t, prom, q, t0); len(got) > 0 {

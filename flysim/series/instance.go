@@ -65,7 +65,8 @@ var instanceFamilies = append([]family{
 
 // netCounters are /proc/net/dev's columns: eth0 carries the machine's
 // traffic, in bytes and packets of typical sizes; the error columns of a
-// healthy virtio interface stay 0, and dummy0 carries nothing.
+// healthy virtio interface stay 0, and dummy0 and teql0 (the kernel's
+// idle interfaces, which Fly reports too) carry nothing.
 var netCounters = []struct {
 	name        string
 	bytesOf     string  // the bytes counter it follows; "" for zero
@@ -100,6 +101,7 @@ func netFamilies() []family {
 				return &counterEval{c: cursor{f: scaled(mm.netFlow(c.bytesOf), 1/c.bytesPerOne, hashKey(c.name))}}
 			}, "device", "eth0")
 			e.add(true, zero, "device", "dummy0")
+			e.add(true, zero, "device", "teql0")
 		}})
 	}
 	return out
@@ -113,11 +115,14 @@ func scaled(f *flow, factor float64, key uint64) *flow {
 	return newFlow(f.base*factor, f.c0, f.waves, f.steps, f.key^key, f.noise)
 }
 
-// CPU modes, as node_exporter names them. guest and guest_nice are left
-// out: they are always zero in a Fly Machine.
-var cpuModes = []string{"idle", "iowait", "irq", "nice", "softirq", "steal", "system", "user"}
+// CPU modes, as /proc/stat names them. guest and guest_nice (time running
+// a nested VM) stay zero in a Fly Machine, but Fly sends them.
+var cpuModes = []string{"guest", "guest_nice", "idle", "iowait", "irq", "nice", "softirq", "steal", "system", "user"}
 
 func (mm *machineModel) cpuEval(cpu int, mode string) evaluator {
+	if mode == "guest" || mode == "guest_nice" {
+		return zero()
+	}
 	busy := mm.busy(cpu)
 	user := newFlow(busy.base*100*0.7, 1, busy.waves, busy.steps, busy.key^1, busy.noise)
 	system := newFlow(busy.base*100*0.3, 1, busy.waves, busy.steps, busy.key^2, busy.noise)

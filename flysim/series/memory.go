@@ -83,5 +83,79 @@ func memoryFamilies() []family {
 			}
 		}))
 	}
-	return out
+	return append(out, pressureFamily(InstanceMemPressureSome, 1), pressureFamily(InstanceMemPressureFull, psiFullShare))
+}
+
+// Memory pressure (PSI, /proc/pressure/memory): the share of time some
+// task, or every task (full), stalled waiting for memory. It is 0 until
+// used memory nears the limit; then reclaim eats the page cache and the
+// stalls grow fast, as before image-resizer's OOM kill.
+const (
+	psiOnset     = 0.85 // of mem_total used
+	psiSomeAtTop = 0.7  // stalled share at 100% used
+	psiFullShare = 0.35 // of the some share, when every task waits
+)
+
+// psiDurations are pressure_duration's values: averages over 10 s, 60 s and
+// 300 s in percent, and the total stall time in microseconds since boot.
+var psiDurations = []struct {
+	name  string
+	steps int64 // grid steps averaged; 0 for total
+}{{"avg10", 1}, {"avg60", 4}, {"avg300", 20}, {"total", 0}}
+
+// stall is the share of time some task stalled on memory at k.
+func (mm *machineModel) stall(k int64) float64 {
+	x := (mm.memUsed(k)/mm.memTotal - psiOnset) / (1 - psiOnset)
+	if x <= 0 {
+		return 0
+	}
+	return min(1, psiSomeAtTop*x*x)
+}
+
+// underPressure reports whether the machine can stall at all: only a leak
+// takes memory past the onset.
+func (mm *machineModel) underPressure() bool {
+	return len(mm.oomExits) > 0 || mm.memBase+0.04 >= psiOnset
+}
+
+func pressureFamily(name string, share float64) family {
+	return family{name: name, scope: scopeMachineRunning, machine: func(mm *machineModel, e *emitter) {
+		for _, d := range psiDurations {
+			e.add(d.steps == 0, func() evaluator {
+				if !mm.underPressure() {
+					return zero()
+				}
+				if d.steps == 0 {
+					return &stallTotal{mm: mm, share: share}
+				}
+				return gaugeFunc(func(k int64) float64 {
+					sum := 0.0
+					for j := k - d.steps + 1; j <= k; j++ {
+						sum += mm.stall(j)
+					}
+					return math.Round(100*100*share*sum/float64(d.steps)) / 100
+				})
+			}, "pressure_duration", d.name)
+		}
+	}}
+}
+
+// stallTotal is pressure_duration="total": microseconds stalled since the
+// boot, summed step by step. Iterators read forward, so it keeps its place.
+type stallTotal struct {
+	mm     *machineModel
+	share  float64
+	kb, at int64
+	sum    float64
+	ready  bool
+}
+
+func (e *stallTotal) value(k, kb, _ int64) float64 {
+	if !e.ready || kb != e.kb || k < e.at {
+		e.kb, e.at, e.sum, e.ready = kb, kb, 0, true
+	}
+	for ; e.at < k; e.at++ {
+		e.sum += e.share * e.mm.stall(e.at) * gridSec * 1e6
+	}
+	return math.Floor(e.sum)
 }

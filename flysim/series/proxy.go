@@ -27,9 +27,9 @@ const (
 	tlsQueueMedianSec  = 0.0003
 )
 
-// tlsVersions stand in for the statuses of a handshake histogram: the
-// label values are rustls' names, which Fly's proxy (Rust) reports.
-var tlsVersions = []status{{"TLSv1_3", 0.93, 1, false}, {"TLSv1_2", 0.07, 1.3, false}}
+// tlsVersions stand in for the statuses of a handshake histogram, named
+// as Fly's proxy reports them ("TLSv1.3").
+var tlsVersions = []status{{"TLSv1.3", 0.93, 1, false}, {"TLSv1.2", 0.07, 1.3, false}}
 
 // oneClass is the status of a histogram without one (connect time, TLS
 // queue time): every event in one class of latency 1.
@@ -57,8 +57,8 @@ func proxyFamilies() []family {
 		am := mm.app
 		key := hashKey(am.app.Name, mm.m.ID, "connect")
 		rate := am.rate * mm.trafficShare() * connsPerRequest
-		e.histogram("", "fly_app_connect_time_seconds", nil, lazyStream(func() *stream {
-			return newStream(key, rate, connectMedianSec, 0, oneClass, nil, nil)
+		e.histogram("", "fly_app_connect_time_seconds", connectBuckets, nil, lazyStream(func() *stream {
+			return newStream(key, connectBuckets, rate, connectMedianSec, 0, oneClass, nil, nil)
 		}))
 	}
 	return append(out, histogramFamilies("fly_app_connect_time_seconds", scopeInstanceHTTP, connect, nil)...)
@@ -95,18 +95,18 @@ func edgeFamilies() []family {
 	)
 	handshake := func(r *regionModel, e *emitter) {
 		for _, v := range tlsVersions {
-			key := hashKey(r.app.app.Name, r.name, "tls", v.code)
+			key := hashKey(r.app.app.Name, r.name, "tls", v.value)
 			rate := r.app.rate * r.share * connsPerRequest * tlsShare
-			e.histogram("", "fly_edge_tls_handshake_time_seconds", []string{"version", v.code}, lazyStream(func() *stream {
-				return newStream(key, rate, handshakeMedianSec, 0, v, nil, nil)
+			e.histogram("", "fly_edge_tls_handshake_time_seconds", handshakeBuckets, []string{"version", v.value}, lazyStream(func() *stream {
+				return newStream(key, handshakeBuckets, rate, handshakeMedianSec, 0, v, nil, nil)
 			}))
 		}
 	}
 	queue := func(r *regionModel, e *emitter) {
 		key := hashKey(r.app.app.Name, r.name, "tls-queue")
 		rate := r.app.rate * r.share * connsPerRequest * tlsShare
-		e.histogram("", "fly_edge_tls_queue_time_seconds", nil, lazyStream(func() *stream {
-			return newStream(key, rate, tlsQueueMedianSec, 0, oneClass, nil, r.limitRegimes)
+		e.histogram("", "fly_edge_tls_queue_time_seconds", queueBuckets, nil, lazyStream(func() *stream {
+			return newStream(key, queueBuckets, rate, tlsQueueMedianSec, 0, oneClass, nil, r.limitRegimes)
 		}))
 	}
 	out = append(out, histogramFamilies("fly_edge_tls_handshake_time_seconds", scopeEdgeHTTP, nil, handshake)...)
@@ -117,8 +117,8 @@ func edgeFamilies() []family {
 // series count them.
 func (r *regionModel) stream(st status) *stream {
 	am := r.app
-	key := hashKey(am.app.Name, r.name, "edge", st.code)
-	return newStream(key, am.rate*r.share, am.latency, edgeOverheadSec, st, r.statusSteps(st), r.latency)
+	key := hashKey(am.app.Name, r.name, "edge", st.value)
+	return newStream(key, responseBuckets, am.rate*r.share, am.latency, edgeOverheadSec, st, r.statusSteps(st), r.latency)
 }
 
 func (r *regionModel) httpSeries(e *emitter) {
@@ -126,7 +126,7 @@ func (r *regionModel) httpSeries(e *emitter) {
 		if e.b.enough() {
 			return
 		}
-		e.histogram(EdgeResponses, EdgeResponseTime, []string{"status", st.code}, lazyStream(func() *stream { return r.stream(st) }))
+		e.histogram(EdgeResponses, EdgeResponseTime, responseBuckets, []string{"status", st.value}, lazyStream(func() *stream { return r.stream(st) }))
 	}
 }
 
@@ -137,9 +137,9 @@ func (mm *machineModel) httpSeries(e *emitter) {
 		if e.b.enough() {
 			return
 		}
-		key := hashKey(am.app.Name, mm.m.ID, "app", st.code)
-		e.histogram(AppResponses, AppResponseTime, []string{"status", st.code}, lazyStream(func() *stream {
-			return newStream(key, rate, am.latency, 0, st, am.statusSteps(st), mm.region.latency)
+		key := hashKey(am.app.Name, mm.m.ID, "app", st.value)
+		e.histogram(AppResponses, AppResponseTime, responseBuckets, []string{"status", st.value}, lazyStream(func() *stream {
+			return newStream(key, responseBuckets, rate, am.latency, 0, st, am.statusSteps(st), mm.region.latency)
 		}))
 	}
 }

@@ -7,8 +7,10 @@ import (
 )
 
 // Disks, filesystems and Fly Volumes. A machine's root filesystem is its
-// ephemeral rootfs on vdb; a mounted volume is vdc, mounted where the
-// machine's config says. Volumes fill as their apps write: the used share
+// image on vda, read only, under a writable ephemeral layer on vdb, as a
+// capture of a real org shows (vda never writes; Fly's docs name only vdb
+// and vdc); a mounted volume is vdc, mounted where the machine's config
+// says. Volumes fill as their apps write: the used share
 // grows from Volume.UsedAtStart (at UsedAt, or the volume's creation) by
 // FillPerHour.
 
@@ -108,8 +110,10 @@ func (mm *machineModel) filesystems() []filesystem {
 }
 
 // devices are the machine's block devices with their I/O rates (ops/s
-// and bytes/s): vdb, the rootfs, sees logs and temp files; vdc, a volume,
-// what the app writes to it, and reads of about twice as many pages.
+// and bytes/s): vda, the image, is read (binaries and libraries the page
+// cache dropped); vdb, the writable layer, sees logs and temp files; vdc,
+// a volume, what the app writes to it, and reads of about twice as many
+// pages.
 type device struct {
 	name                string
 	readOps, writeOps   float64
@@ -122,9 +126,11 @@ func (mm *machineModel) devices() []device {
 	if !am.app.HTTP {
 		req = 0
 	}
-	root := device{name: "vdb", readOps: 0.3 + 0.02*req, writeOps: 1.5 + 0.05*req}
-	root.readBytes, root.writeBts = root.readOps*16384, root.writeOps*8192
-	out := []device{root}
+	image := device{name: "vda", readOps: 0.2 + 0.01*req}
+	image.readBytes = image.readOps * 32768
+	layer := device{name: "vdb", readOps: 0.1 + 0.01*req, writeOps: 1.5 + 0.05*req}
+	layer.readBytes, layer.writeBts = layer.readOps*16384, layer.writeOps*8192
+	out := []device{image, layer}
 	if len(mm.m.Mounts) == 0 {
 		return out
 	}

@@ -1,4 +1,6 @@
-package views
+// Package reqmetrics times the dashboard's requests for /metrics and
+// serves the registry.
+package reqmetrics
 
 import (
 	"net/http"
@@ -10,13 +12,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// requestMetrics times every request by route pattern, method and status.
-type requestMetrics struct {
+// Metrics times every request by route pattern, method and status.
+type Metrics struct {
 	duration *prometheus.HistogramVec
 }
 
-func newRequestMetrics(reg prometheus.Registerer) (*requestMetrics, error) {
-	m := &requestMetrics{duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+// New registers the request histogram with reg.
+func New(reg prometheus.Registerer) (*Metrics, error) {
+	m := &Metrics{duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "flydash_http_request_duration_seconds",
 		Help: "Time to answer dashboard requests, by route pattern, method and status.",
 		// Pages wait on Fly's APIs: the buckets reach the upstream timeouts.
@@ -28,7 +31,8 @@ func newRequestMetrics(reg prometheus.Registerer) (*requestMetrics, error) {
 	return m, nil
 }
 
-func (m *requestMetrics) observe(c *gin.Context) {
+// Observe is the gin middleware.
+func (m *Metrics) Observe(c *gin.Context) {
 	start := time.Now()
 	c.Next()
 	// The route pattern, never the path: paths carry app names and
@@ -50,8 +54,7 @@ func methodLabel(m string) string {
 	return "other"
 }
 
-// metricsHandler serves the registry in Prometheus' text format.
-func metricsHandler(g prometheus.Gatherer) gin.HandlerFunc {
-	h := promhttp.HandlerFor(g, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
-	return gin.WrapH(h)
+// Handler serves g in Prometheus' text format.
+func Handler(g prometheus.Gatherer) http.Handler {
+	return promhttp.HandlerFor(g, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
 }
