@@ -159,6 +159,7 @@ func (s *server) drawPanel(p *panel, res promql.Result, prev *promql.Result, req
 	}
 	c := buildChart("c-"+string(res.Query.ID), res, prev, req.Compare, markers, req.Machines)
 	decorate(&c, res, req, q)
+	meanPrevious(&c, req.Compare)
 	p.Volumes, p.Note = volumeTable(res, req.Machines)
 	svg, err := renderInline(c)
 	if err != nil {
