@@ -106,6 +106,7 @@ type markerCluster struct {
 	kind        string
 	first, last Marker
 	n           int
+	members     []Marker
 }
 
 // clusters groups the markers in range by kind, in time order, merging
@@ -127,13 +128,26 @@ func (f *frame) clusters() []markerCluster {
 		}
 		if i, ok := open[kind]; ok && f.xt(m.At)-f.xt(out[i].last.At) < clusterPx {
 			out[i].last = m
+			out[i].members = append(out[i].members, m)
 			out[i].n++
 			continue
 		}
 		open[kind] = len(out)
-		out = append(out, markerCluster{kind: kind, first: m, last: m, n: 1})
+		out = append(out, markerCluster{kind: kind, first: m, last: m, n: 1, members: []Marker{m}})
 	}
-	return out
+	// Two marks side by side still read, and keep their own links (to
+	// each machine's logs, say): only three or more become a count.
+	split := out[:0:0]
+	for _, cl := range out {
+		if cl.n != 2 {
+			split = append(split, cl)
+			continue
+		}
+		for _, m := range cl.members {
+			split = append(split, markerCluster{kind: cl.kind, first: m, last: m, n: 1, members: []Marker{m}})
+		}
+	}
+	return split
 }
 
 func writeGlyph(w *svgBuf, k markerKind, x, y float64) {

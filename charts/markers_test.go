@@ -47,3 +47,26 @@ func TestDenseMarkersCluster(t *testing.T) {
 		t.Error("the lone deploy lost its own mark or link")
 	}
 }
+
+// TestTwoMarkersKeepTheirLinks: two events side by side stay two marks,
+// each with its own link; only three or more become a count.
+func TestTwoMarkersKeepTheirLinks(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	vals := make([]float64, 289)
+	at := t0.Add(12 * time.Hour)
+	c := Chart{ID: "m", Title: "t", Unit: units.None, Start: t0, Step: 5 * time.Minute,
+		Series: []Series{{Name: "v", Values: vals}},
+		Markers: []Marker{{At: at, Kind: "limit", Label: "fra", Href: "/fra"}, {At: at.Add(time.Minute), Kind: "limit", Label: "sin", Href: "/sin"}},
+		Zoom:    func(from, to time.Time) string { return "/zoom" }}
+	_, b := render(t, c, Options{})
+	svg := string(b)
+	for _, want := range []string{`<a class="mk k-limit" href="/fra">`, `<a class="mk k-limit" href="/sin">`} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("no mark %s", want)
+		}
+	}
+	if strings.Contains(svg, `href="/zoom"`) {
+		t.Error("two marks became a cluster")
+	}
+}

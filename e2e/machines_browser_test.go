@@ -2,14 +2,12 @@ package e2e
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/flydash/dashboard/flysim"
 	"github.com/flydash/dashboard/flysim/fleet"
 	"github.com/flydash/dashboard/promql"
 )
@@ -25,14 +23,7 @@ var flyNow = time.Date(2026, 11, 20, 15, 20, 0, 0, time.UTC)
 // visible, and a Machines panel readable at 1280 and 390 px.
 func TestBrowserMachines(t *testing.T) {
 	requireChromium(t)
-	st := newStackWith(t, flysim.Options{Start: flyNow, Now: func() time.Time { return flyNow }}, func() time.Time { return flyNow })
-	browser := newBrowser(t)
-	tb := newTab(t, browser)
-	navigate(t, tb, st.URL+"/login")
-	tb.do(t, "type the password", chromedp.SendKeys(chromedp.CSS(`#password`), e2ePassword))
-	if status := clickAndLoad(t, tb, `form[action="/login"] button[type=submit]`); status != http.StatusOK {
-		t.Fatalf("signing in: HTTP %d", status)
-	}
+	st, tb := flyNowSignedIn(t)
 
 	t.Run("list", func(t *testing.T) {
 		tb.open(t, st.URL+"/")

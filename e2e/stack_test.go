@@ -85,7 +85,7 @@ func newStackWith(t *testing.T, o flysim.Options, now func() time.Time) *stack {
 	}
 	t.Cleanup(sim.Close)
 	org := sim.Sim.Org()
-	fly, err := flyapi.New(ctx, flyapi.Config{Token: "e2e-token", Org: org, BaseURL: sim.URL, Timeout: slowRun})
+	fly, err := flyapi.New(ctx, flyapi.Config{Token: "e2e-token", Org: org, BaseURL: sim.URL, APIBaseURL: sim.URL, Timeout: slowRun})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	fly "github.com/superfly/fly-go"
 	"github.com/superfly/fly-go/flaps"
 	"github.com/superfly/fly-go/tokens"
 
@@ -40,6 +41,9 @@ type Config struct {
 	// ReadCacheTTL is how long listings of apps and machines are shared
 	// between pages; zero means 5 s, negative turns the cache off.
 	ReadCacheTTL time.Duration
+	// APIBaseURL is Fly's web API, where the logs are (logs.go); empty
+	// means DefaultAPIBaseURL.
+	APIBaseURL string
 }
 
 // Client manages the apps of one org.
@@ -50,6 +54,8 @@ type Client struct {
 	// secrets are the token and its parts, scrubbed from error details.
 	secrets []string
 	cache   *readCache
+	// api is fly-go's client of Fly's web API, for the logs.
+	api *fly.Client
 }
 
 // New builds a client. It makes no request.
@@ -64,15 +70,9 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if base == "" {
 		base = DefaultBaseURL
 	}
-	// Credentials belong in the token, never in the URL: net/http's errors
-	// quote a request's URL (flaps builds it from FLY_FLAPS_BASE_URL, the
-	// value passed here), and those reach pages and logs.
-	if strings.ContainsAny(base, "@?#") {
-		return nil, errors.New("flyapi: the Machines API base URL must be scheme and host (and path) only, without credentials or a query; the token goes in FLY_API_TOKEN")
-	}
-	target, err := url.Parse(base)
-	if err != nil || target.Scheme == "" || target.Host == "" {
-		return nil, fmt.Errorf("flyapi: base URL %q is not an absolute URL", base)
+	target, err := baseTarget("the Machines API", "FLY_FLAPS_BASE_URL", base)
+	if err != nil {
+		return nil, err
 	}
 	transport := cfg.Transport
 	if transport == nil {
@@ -108,7 +108,25 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if readTimeout <= 0 {
 		readTimeout = timeout
 	}
-	return &Client{flaps: fc, org: cfg.Org, timeout: timeout, readTimeout: readTimeout, secrets: tokenParts(cfg.Token), cache: newReadCache(ttl)}, nil
+	api, err := newAPIClient(cfg, transport, ua)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{flaps: fc, org: cfg.Org, timeout: timeout, readTimeout: readTimeout, secrets: tokenParts(cfg.Token), cache: newReadCache(ttl), api: api}, nil
+}
+
+// baseTarget checks an API's base URL. Credentials belong in the token,
+// never in the URL: net/http's errors quote a request's URL, and those
+// reach pages and logs.
+func baseTarget(api, variable, base string) (*url.URL, error) {
+	if strings.ContainsAny(base, "@?#") {
+		return nil, fmt.Errorf("flyapi: the %s base URL (%s) must be scheme and host (and path) only, without credentials or a query; the token goes in FLY_API_TOKEN", api, variable)
+	}
+	target, err := url.Parse(base)
+	if err != nil || target.Scheme == "" || target.Host == "" {
+		return nil, fmt.Errorf("flyapi: %s base URL %q is not an absolute URL", api, base)
+	}
+	return target, nil
 }
 
 // Org is the org slug this client manages.

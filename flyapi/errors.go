@@ -26,8 +26,8 @@ var (
 	ErrUnauthorized = errors.New("the Fly API token was refused")
 	ErrForbidden    = errors.New("belongs to another organization")
 	ErrConflict     = errors.New("conflicts with the current state")
-	ErrUnavailable  = errors.New("the Fly Machines API is unavailable")
-	ErrTimeout      = errors.New("the Fly Machines API did not answer in time")
+	ErrUnavailable  = errors.New("the Fly API is unavailable")
+	ErrTimeout      = errors.New("the Fly API did not answer in time")
 )
 
 // Error is what a failed call returns: the kind, Fly's own message when it
@@ -110,7 +110,12 @@ func classify(ctx context.Context, op string, err error) error {
 // message: Fly does not echo tokens, but an error page is the last place
 // one should appear if it ever did.
 func (c *Client) classify(ctx context.Context, op string, err error) error {
-	err = classify(ctx, op, err)
+	return c.redact(ctx, classify(ctx, op, err))
+}
+
+// redact scrubs the token from a classified error and says how long a
+// timed-out call waited.
+func (c *Client) redact(ctx context.Context, err error) error {
 	var e *Error
 	if errors.As(err, &e) {
 		if d, ok := ctx.Value(timeoutKey{}).(time.Duration); ok && e.Kind == ErrTimeout && e.After == 0 {
@@ -172,6 +177,13 @@ func truncate(s string, n int) string {
 // and how. Only an HTTP answer from Fly is quoted as Fly's words; a refused
 // connection or a body that is not JSON is the dashboard's own finding.
 func Explain(err error) string {
+	return ExplainAPI("the Fly Machines API", err)
+}
+
+// ExplainAPI is Explain for one of Fly's APIs, named as a sentence names it
+// after a verb ("the Fly Machines API", "Fly's logs API").
+func ExplainAPI(api string, err error) string {
+	the := strings.ToUpper(api[:1]) + api[1:]
 	var fe *Error
 	errors.As(err, &fe)
 	detail := ""
@@ -181,19 +193,19 @@ func Explain(err error) string {
 	switch {
 	case errors.Is(err, ErrTimeout):
 		if fe != nil && fe.After > 0 {
-			return "The Fly Machines API did not answer within " + units.Duration(fe.After) + "."
+			return the + " did not answer within " + units.Duration(fe.After) + "."
 		}
-		return "The Fly Machines API did not answer in time."
+		return the + " did not answer in time."
 	case errors.Is(err, ErrUnavailable) && fe != nil && fe.Transport:
 		if fe.Detail == DetailNotJSON {
-			return "The Fly Machines API answered with something that is not an API response."
+			return the + " answered with something that is not an API response."
 		}
-		return "The dashboard could not connect to the Fly Machines API (" + fe.Detail + ")."
+		return "The dashboard could not connect to " + api + " (" + fe.Detail + ")."
 	case errors.Is(err, ErrUnavailable):
 		if fe != nil && fe.Status != 0 {
-			return "The Fly Machines API answered with an error (" + strconv.Itoa(fe.Status) + ")." + detail
+			return the + " answered with an error (" + strconv.Itoa(fe.Status) + ")." + detail
 		}
-		return "The Fly Machines API is unavailable right now." + detail
+		return the + " is unavailable right now." + detail
 	case errors.Is(err, ErrUnauthorized):
 		return "Fly refused the API token. Check FLY_API_TOKEN: create one with `fly tokens create org`."
 	case errors.Is(err, ErrForbidden):
@@ -207,7 +219,7 @@ func Explain(err error) string {
 	case errors.Is(err, ErrConflict):
 		return "Fly refused because of the app's current state." + detail
 	case errors.Is(err, context.Canceled):
-		return "The request was cancelled before the Fly Machines API answered."
+		return "The request was cancelled before " + api + " answered."
 	}
-	return "Talking to the Fly Machines API failed."
+	return "Talking to " + api + " failed."
 }

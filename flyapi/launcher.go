@@ -18,7 +18,7 @@ import (
 // step is done at most once per launch and a retry resumes at the first
 // step Fly does not show done, so a double submit or a retry never creates
 // a second app, machine or set of addresses (see launch_state.go for how
-// the progress is read and NOTES.md for the races).
+// the progress is read and docs/deploy.md for the races).
 const (
 	StepCreateApp  = "Create app"
 	StepAssignIPs  = "Assign public addresses"

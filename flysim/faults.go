@@ -16,6 +16,7 @@ type apiKind int
 const (
 	machinesAPI apiKind = iota
 	promAPI
+	logsAPI
 )
 
 type faultSpec struct {
@@ -54,6 +55,9 @@ func fault(which apiKind, spec faultSpec, next http.Handler) http.Handler {
 			// Prometheus' own answer for a query cancelled on its side.
 			writePromError(w, 499, "canceled", "query was canceled")
 			return
+		case FaultUnauthorized:
+			writeLogsError(w, http.StatusUnauthorized, "unauthorized (injected fault)")
+			return
 		case FaultGarbage:
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusOK)
@@ -62,9 +66,12 @@ func fault(which apiKind, spec faultSpec, next http.Handler) http.Handler {
 		}
 		if spec.errorRate > 0 && unit(spec.seed, n, 2) < spec.errorRate {
 			const msg = "service temporarily unavailable (injected fault)"
-			if which == promAPI {
+			switch which {
+			case promAPI:
 				writePromError(w, http.StatusServiceUnavailable, "unavailable", msg)
-			} else {
+			case logsAPI:
+				writeLogsError(w, http.StatusServiceUnavailable, msg)
+			default:
 				writeMachinesError(w, http.StatusServiceUnavailable, msg)
 			}
 			return
@@ -93,9 +100,12 @@ func requireAuth(which apiKind, next http.Handler) http.Handler {
 		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 		if (scheme != "Bearer" && scheme != "FlyV1") || strings.TrimSpace(token) == "" {
 			const msg = `unauthorized: send "Authorization: Bearer <token>" or "Authorization: FlyV1 <token>"`
-			if which == promAPI {
+			switch which {
+			case promAPI:
 				writePromError(w, http.StatusUnauthorized, "unauthorized", msg)
-			} else {
+			case logsAPI:
+				writeLogsError(w, http.StatusUnauthorized, msg)
+			default:
 				writeMachinesError(w, http.StatusUnauthorized, msg)
 			}
 			return

@@ -28,6 +28,9 @@ const (
 	// FaultCancel (Prometheus only) answers as Prometheus does when it
 	// cancels a query itself, e.g. while restarting: 499, errorType canceled.
 	FaultCancel = "cancel"
+	// FaultUnauthorized (logs API only) answers 401, as Fly does to a
+	// token that may not read the app's logs.
+	FaultUnauthorized = "unauthorized"
 )
 
 // Options configures a Sim. The zero value is the default demo org.
@@ -53,6 +56,10 @@ type Options struct {
 	// MachinesMiddleware, if set, wraps the Machines API behind the fault
 	// injection: tests use it to check every response against Fly's spec.
 	MachinesMiddleware func(http.Handler) http.Handler
+	// The logs API's faults (logs_api.go), like the other two.
+	LogsLatency   time.Duration
+	LogsErrorRate float64
+	LogsFault     string
 }
 
 // Sim is a simulated org: its fleet and the HTTP handler serving it.
@@ -62,7 +69,7 @@ type Sim struct {
 	handler http.Handler
 	configs configs
 
-	machinesRequests, promRequests atomic.Int64
+	machinesRequests, promRequests, logsRequests atomic.Int64
 }
 
 // New builds the org and its handler; it does not listen.
@@ -82,7 +89,7 @@ func New(o Options) (*Sim, error) {
 	for _, r := range []struct {
 		name string
 		rate float64
-	}{{"prom error rate", o.PromErrorRate}, {"machines error rate", o.MachinesErrorRate}} {
+	}{{"prom error rate", o.PromErrorRate}, {"machines error rate", o.MachinesErrorRate}, {"logs error rate", o.LogsErrorRate}} {
 		if r.rate < 0 || r.rate > 1 {
 			return nil, fmt.Errorf("flysim: %s must be within [0, 1], got %g", r.name, r.rate)
 		}
@@ -95,7 +102,10 @@ func New(o Options) (*Sim, error) {
 	if o.MachinesFault == FaultCancel {
 		return nil, fmt.Errorf("flysim: the %q fault is Prometheus' (HTTP 499); the Machines API has no such answer", FaultCancel)
 	}
-	if o.PromLatency < 0 || o.MachinesLatency < 0 || o.Jitter < 0 {
+	if err := checkLogsFault(o.LogsFault); err != nil {
+		return nil, err
+	}
+	if o.PromLatency < 0 || o.MachinesLatency < 0 || o.LogsLatency < 0 || o.Jitter < 0 {
 		return nil, errors.New("flysim: latencies and jitter must not be negative")
 	}
 	if o.Now == nil {
@@ -125,6 +135,12 @@ func New(o Options) (*Sim, error) {
 		counter: &s.promRequests, latency: o.PromLatency, jitter: o.Jitter,
 		errorRate: o.PromErrorRate, mode: o.PromFault, seed: o.Seed + 1,
 	}, requireAuth(promAPI, prom)))
+	logs := http.NewServeMux()
+	s.routeLogs(logs)
+	mux.Handle("/api/", fault(logsAPI, faultSpec{
+		counter: &s.logsRequests, latency: o.LogsLatency, jitter: o.Jitter,
+		errorRate: o.LogsErrorRate, mode: o.LogsFault, seed: o.Seed + 2,
+	}, requireAuth(logsAPI, logs)))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "flysim serves the Machines API under /v1/ and Prometheus under /prometheus/"+o.Org+"/", http.StatusNotFound)
 	})
@@ -151,6 +167,7 @@ func (s *Sim) Counts() (machines, prom int64) {
 func (s *Sim) ResetCounts() {
 	s.machinesRequests.Store(0)
 	s.promRequests.Store(0)
+	s.logsRequests.Store(0)
 }
 
 // promRouter sends /prometheus/<org>/... to h with the prefix stripped, and

@@ -24,7 +24,7 @@ import (
 
 // Thresholds. A verdict is Degraded or Down when one of these is crossed by
 // the mean over the recent span (the last 10 minutes, or the last point on a
-// coarse range). NOTES.md explains each choice.
+// coarse range). docs/design.md explains each choice.
 const (
 	// ErrorShareDegraded and ErrorShareDown are the share of responses with
 	// a 5xx status, in percent. A healthy app on Fly answers well under 1%
@@ -57,7 +57,7 @@ const (
 	// rest on a handful of requests and would flap, so they are not judged.
 	IdleBelow = 0.05
 
-	// Fly-native thresholds (findings_fly.go; NOTES.md explains each).
+	// Fly-native thresholds (findings_fly.go; docs/design.md explains each).
 
 	// ThrottledDegraded is the share of the recent span, in percent, that
 	// the most throttled machine spent throttled. Fly's quota gives a shared

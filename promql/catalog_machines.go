@@ -6,8 +6,8 @@ import (
 
 // The app page's second group, "Machines": what makes an app slow or down
 // on Fly rather than anywhere (CPU quota, the proxy's concurrency limits,
-// volumes) and where its outbound data goes. NOTES.md ("Machines group")
-// says why each query reads what it reads.
+// volumes) and where its outbound data goes. The comment on each of its
+// catalog entries says why the query reads what it reads.
 
 // Fly's metric families for the Machines group, as fly-metrics.md lists them.
 const (

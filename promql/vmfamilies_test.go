@@ -20,7 +20,7 @@ import (
 	"github.com/flydash/dashboard/promql/internal/vmtest"
 )
 
-// The VictoriaMetrics suite over the Fly-specific families (issue 12): the
+// The VictoriaMetrics suite over the Fly-specific families: the
 // queries Fly's dashboards chart the CPU quota, volumes, proxy limits and
 // exits with, on the four stories that show them, run on both engines over
 // the same samples and compared as the catalog's are (compareSeries).

@@ -24,15 +24,17 @@ import (
 // machine for a few seconds, which would push other tests' queries past
 // their timeouts.
 func TestListCostDoesNotGrowWithApps(t *testing.T) {
-	type cost struct{ machines, prom int64 }
+	type cost struct{ machines, prom, logs int64 }
 	measure := func(t *testing.T, apps int) cost {
 		s := newListStack(t, apps, listTestTimeout)
 		m0, p0 := s.Sim.Sim.Counts()
+		l0 := s.Sim.Sim.LogsRequests()
 		start := time.Now()
 		window := "/?from=" + listNow.Add(-2*time.Minute).Format(time.RFC3339) + "&to=" + listNow.Format(time.RFC3339)
 		status, body, _ := s.get(t, window)
 		took := time.Since(start)
 		m1, p1 := s.Sim.Sim.Counts()
+		l1 := s.Sim.Sim.LogsRequests()
 		if status != http.StatusOK {
 			t.Fatalf("%d apps: list %d", apps, status)
 		}
@@ -46,7 +48,7 @@ func TestListCostDoesNotGrowWithApps(t *testing.T) {
 		}
 		checkMorePagesFree(t, s, window, apps) // and its second page and a filter none
 		t.Logf("%d apps: %d Machines API calls, %d Prometheus queries, %v", apps, m1-m0, p1-p0, took)
-		return cost{m1 - m0, p1 - p0}
+		return cost{m1 - m0, p1 - p0, l1 - l0}
 	}
 	small, large := measure(t, 5), measure(t, 500)
 	if small.prom != large.prom || large.prom > 9 || large.prom == 0 {
@@ -54,6 +56,10 @@ func TestListCostDoesNotGrowWithApps(t *testing.T) {
 	}
 	if large.machines > small.machines || small.machines != 1 {
 		t.Errorf("Machines API calls: %d for 5 apps, %d for 500; want one listing each", small.machines, large.machines)
+	}
+	// Logs are evidence for one app's page, never a list's cost.
+	if small.logs != 0 || large.logs != 0 {
+		t.Errorf("logs API calls: %d for 5 apps, %d for 500; the list must make none", small.logs, large.logs)
 	}
 }
 
@@ -114,7 +120,7 @@ func newCachingListStack(b *testing.B, apps int, cached bool) *stack {
 	}
 	b.Cleanup(sim.Close)
 	org := sim.Sim.Org()
-	fly, err := flyapi.New(ctx, flyapi.Config{Token: "test-token", Org: org, BaseURL: sim.URL})
+	fly, err := flyapi.New(ctx, flyapi.Config{Token: "test-token", Org: org, BaseURL: sim.URL, APIBaseURL: sim.URL})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -415,7 +415,7 @@ func TestListWithoutPrometheus(t *testing.T) {
 func TestListEmptyOrg(t *testing.T) {
 	t.Parallel()
 	s := newListStack(t, 1, 0)
-	fly, err := flyapi.New(context.Background(), flyapi.Config{Token: "test-token", Org: s.Sim.Sim.Org(), BaseURL: s.Sim.URL})
+	fly, err := flyapi.New(context.Background(), flyapi.Config{Token: "test-token", Org: s.Sim.Sim.Org(), BaseURL: s.Sim.URL, APIBaseURL: s.Sim.URL})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,6 +37,10 @@ type appPage struct {
 	RefreshKey    string
 	// Verdict is the list's verdict, judged from this page's own panels.
 	Verdict health.Verdict
+	// Excerpt is the lines before the range's last crash (logs_excerpt.go);
+	// excerpt waits for it, nil without a crash.
+	Excerpt *logsExcerpt
+	excerpt func() *logsExcerpt
 }
 
 type machineEvent struct {
@@ -103,6 +107,7 @@ func (s *server) showApp(c *gin.Context) {
 		s.fail(c, http.StatusBadRequest, "That link does not describe a view", winErr.Error())
 		return
 	}
+	p.excerpt = s.startExcerpt(ctx, name, machines, view.Range)
 	p.Verdict = pageVerdict(window, results, machines, machinesErr, view.Range)
 	q := c.Request.URL.Query()
 	markers := eventMarkers(name, machines, q)

@@ -7,7 +7,9 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -86,7 +88,7 @@ func TestMarkersShowEvents(t *testing.T) {
 			t.Errorf("%s: %d %s markers at %s, want at least one on each of the %d charts", app.Name, n, kind, stamp, charts)
 		}
 		// A deploy rolls over every machine at once: one marker per chart
-		// names them all. A deploy marker links to the hour around it.
+		// names them all, and links to their log lines at that moment.
 		if kind == "deploy" {
 			if n := len(re.FindAllString(body, -1)); n != charts {
 				t.Errorf("%s: %d deploy markers, want one on each of the %d charts", app.Name, n, charts)
@@ -94,9 +96,14 @@ func TestMarkersShowEvents(t *testing.T) {
 			if !strings.Contains(body, "Deploy: updated "+strconv.Itoa(len(app.Machines))+" machines: ") {
 				t.Errorf("%s: the deploy marker does not name its %d machines", app.Name, len(app.Machines))
 			}
-			from := at.Add(-30 * time.Minute).UTC().Format(time.RFC3339)
-			if !strings.Contains(body, "from="+strings.ReplaceAll(from, ":", "%3A")) {
-				t.Errorf("%s: no marker link to the range around the deploy", app.Name)
+			hrefs := markerHrefs(body, "deploy")
+			u, err := url.Parse(strings.Join(hrefs, ""))
+			ids := u.Query()["instance"]
+			slices.Sort(ids)
+			want := machineIDs(app)
+			slices.Sort(want)
+			if len(hrefs) != 1 || err != nil || u.Path != "/apps/"+app.Name+"/logs" || u.Query().Get("at") != at.UTC().Format(time.RFC3339) || !slices.Equal(ids, want) {
+				t.Errorf("%s: deploy markers link %q, want one link to the log lines of %v at %s", app.Name, hrefs, want, at)
 			}
 		}
 	}
@@ -108,6 +115,14 @@ func TestMarkersShowEvents(t *testing.T) {
 	if strings.Contains(body, "OOM kill:") {
 		t.Error("an OOM marker from hours ago is drawn on the 5 minute view")
 	}
+}
+
+func machineIDs(a fleet.App) []string {
+	var out []string
+	for _, m := range a.Machines {
+		out = append(out, m.ID)
+	}
+	return out
 }
 
 func TestViewParameters(t *testing.T) {

@@ -271,7 +271,7 @@ func TestSignInAndOut(t *testing.T) {
 	}
 	// Sessions are stateless, so every machine sharing SESSION_SECRET
 	// answers the same: a copy of the cookie taken before signing out
-	// works until it expires (NOTES.md, "Authentication and deployment"),
+	// works until it expires (docs/deploy.md),
 	// and not after.
 	u, _ := url.Parse(s.URL)
 	s.Client.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookiePlain, Value: stolen.Value}})

@@ -39,7 +39,13 @@ func chartSeries(sr promql.Series) (charts.Series, bool) {
 // limits from each machine's service config, and the moments a limit was
 // reached as markers linking to the hour around them.
 func decorate(c *charts.Chart, res promql.Result, req chartRequest, q url.Values) {
-	c.Zoom = func(from, to time.Time) string { return zoomRangeHref(req.App, from, to, q) }
+	c.Zoom = func(from, to time.Time) string {
+		// The app page takes no range under an hour: centre one on the span.
+		if d := to.Sub(from); d < time.Hour {
+			from, to = from.Add(-(time.Hour-d)/2), to.Add((time.Hour-d)/2)
+		}
+		return zoomRangeHref(req.App, from, to, q)
+	}
 	if res.Query.ID != promql.Concurrency || res.Err != nil {
 		return
 	}
@@ -109,7 +115,12 @@ func limitMarkers(app string, res promql.Result, q url.Values) []charts.Marker {
 			from, to := w.Start.Add(time.Duration(r.from)*w.Step), w.Start.Add(time.Duration(r.to)*w.Step)
 			label := what + " on " + who + ": about " + units.Format(math.Max(1, math.Round(r.sum*scale)), units.None) + " times, " +
 				from.UTC().Format("Jan 2 15:04") + "–" + to.UTC().Format("15:04") + " UTC"
-			out = append(out, charts.Marker{At: from, Kind: kind, Label: label, Href: zoomHref(app, from, q)})
+			href := zoomHref(app, from, q)
+			if id := sr.Labels["instance"]; flyapi.ValidMachineID(id) {
+				// The proxy's lines say what a limit cost: refusals.
+				href = logsHref(app, from, "", id)
+			}
+			out = append(out, charts.Marker{At: from, Kind: kind, Label: label, Href: href})
 		}
 	}
 	return out

@@ -217,6 +217,7 @@ func eventMarkers(app string, machines []flyapi.Machine, q url.Values) []charts.
 		kind, verb string
 		at         time.Time
 		machines   []string
+		ids        []string
 	}
 	var moments []*moment
 	for _, m := range machines {
@@ -243,6 +244,7 @@ func eventMarkers(app string, machines []flyapi.Machine, q url.Values) []charts.
 			for _, mo := range moments {
 				if mo.kind == kind && mo.verb == verb && absDuration(mo.at.Sub(e.At)) < time.Minute {
 					mo.machines = append(mo.machines, who)
+					mo.ids = append(mo.ids, m.ID)
 					if e.At.Before(mo.at) {
 						mo.at = e.At
 					}
@@ -251,7 +253,7 @@ func eventMarkers(app string, machines []flyapi.Machine, q url.Values) []charts.
 				}
 			}
 			if !merged {
-				moments = append(moments, &moment{kind: kind, verb: verb, at: e.At, machines: []string{who}})
+				moments = append(moments, &moment{kind: kind, verb: verb, at: e.At, machines: []string{who}, ids: []string{m.ID}})
 			}
 		}
 	}
@@ -262,7 +264,13 @@ func eventMarkers(app string, machines []flyapi.Machine, q url.Values) []charts.
 			label = mo.verb + itoa(len(mo.machines)) + " machines: " + strings.Join(mo.machines, ", ")
 		}
 		label += " at " + mo.at.UTC().Format("Jan 2 15:04:05") + " UTC"
-		out = append(out, charts.Marker{At: mo.at, Kind: mo.kind, Label: label, Href: zoomHref(app, mo.at, q)})
+		// A crash, an OOM kill or a deploy is explained by its machines'
+		// own lines; the logs page links back to the charts of that hour.
+		href := logsHref(app, mo.at, "", mo.ids...)
+		if mo.kind == "launch" {
+			href = zoomHref(app, mo.at, q)
+		}
+		out = append(out, charts.Marker{At: mo.at, Kind: mo.kind, Label: label, Href: href})
 	}
 	return out
 }

@@ -46,12 +46,17 @@ type layout struct {
 type templates map[string]*template.Template
 
 var funcs = template.FuncMap{
-	"ago":     ago,
-	"utc":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
-	"rfc3339": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"join":    strings.Join,
-	"lower":   strings.ToLower,
-	"add":     func(a, b int) int { return a + b },
+	"ago":         ago,
+	"utc":         func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
+	"rfc3339":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"join":        strings.Join,
+	"lower":       strings.ToLower,
+	"add":         func(a, b int) int { return a + b },
+	"rfc3339nano": func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) },
+	"logTime":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000") },
+	// Log links of the app page's machines and events (logs_href.go).
+	"machineLogs": func(app, id string) string { return logsHref(app, time.Time{}, "", id) },
+	"eventLogs":   func(app string, at time.Time, id string) string { return logsHref(app, at, "", id) },
 }
 
 func loadTemplates() (templates, error) {

@@ -146,6 +146,7 @@ func (s *server) routes() http.Handler {
 	r.POST("/apps/:name/launch", s.retryLaunch)
 	r.GET("/apps/:name/destroy", s.confirmDestroy)
 	r.POST("/apps/:name/destroy", s.destroyApp)
+	r.GET("/apps/:name/logs", s.admit, s.showLogs)
 	r.GET("/apps/:name/charts/:file", s.admit, s.showChartFile)
 	r.GET("/apps/:name/explore/:chart", s.admit, s.showExplore)
 	return compress.Handler(r)

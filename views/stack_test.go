@@ -85,7 +85,7 @@ func newStack(t testing.TB, o stackOptions) *stack {
 	if o.PromURL != "" {
 		promURL = o.PromURL
 	}
-	fly, err := flyapi.New(ctx, flyapi.Config{Token: "test-token", Org: org, BaseURL: flyURL, Timeout: o.FlyTimeout})
+	fly, err := flyapi.New(ctx, flyapi.Config{Token: "test-token", Org: org, BaseURL: flyURL, APIBaseURL: flyURL, Timeout: o.FlyTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -127,6 +127,9 @@ func (s *server) streamAppPage(c *gin.Context, p *appPage, panels []panel, split
 			s.writePart(c, tmpl, "region_map", p.Map)
 		}
 	}
+	if p.excerpt != nil {
+		p.Excerpt = p.excerpt()
+	}
 	s.writePart(c, tmpl, "app_side", p)
 	s.writePart(c, tmpl, "layout_bottom", p.layout)
 }

@@ -1,14 +1,14 @@
-// Command bench measures the dashboard against the goals of issue 8: page
+// Command bench measures the dashboard against its goals (BENCHMARKS.md): page
 // time against the slowest upstream query, the list page's upstream cost,
-// coalescing under many viewers, page weight, time to charts in Chromium
-// beside a go-echarts page and Prometheus' own graph page, and memory and
-// throughput under load. Everything runs on flysim with injected latency,
+// coalescing under many viewers, page weight, CPU per view, and memory and
+// throughput under load. Micro-benchmarks are testing.B in their packages
+// (charts' rendering, the app page's drawing in views). Everything runs on flysim with injected latency,
 // through the real stack (flysim → flyapi/promql → views → HTTP).
 //
 // Usage (from the repository root):
 //
 //	go run ./cmd/bench                       # everything, about 8 minutes
-//	go run ./cmd/bench -run floor,weight     # some of: floor list viewers render weight browser rss cpu overload
+//	go run ./cmd/bench -run floor,weight     # some of: floor list viewers weight rss cpu overload mix
 //	go run ./cmd/bench -run overload         # 200 clients for 60 s: errors, peak RSS, /healthz p99
 //	go run ./cmd/bench -run mix              # 200 clients for 60 s of every kind of request: RSS, p50/p99 per kind, shed
 //
@@ -31,19 +31,15 @@ import (
 
 // config is the command line.
 type config struct {
-	run          []string
-	latency      time.Duration
-	floorIters   int
-	viewers      int
-	viewersFor   time.Duration
-	users        int
-	usersFor     time.Duration
-	browserLoads int
-	chromium     string
-	prometheus   bool
-	screenshots  string
-	dashEnv      []string
-	listApps     int
+	run        []string
+	latency    time.Duration
+	floorIters int
+	viewers    int
+	viewersFor time.Duration
+	users      int
+	usersFor   time.Duration
+	dashEnv    []string
+	listApps   int
 	// The overload run (overload.go).
 	overloadClients int
 	overloadFor     time.Duration
@@ -52,7 +48,7 @@ type config struct {
 	mixFor     time.Duration
 }
 
-var measurements = []string{"floor", "list", "viewers", "render", "weight", "browser", "rss", "cpu", "overload", "mix"}
+var measurements = []string{"floor", "list", "viewers", "weight", "rss", "cpu", "overload", "mix"}
 
 func main() {
 	var cfg config
@@ -64,10 +60,6 @@ func main() {
 	flag.DurationVar(&cfg.viewersFor, "viewers-for", 30*time.Second, "how long the viewers keep reloading")
 	flag.IntVar(&cfg.users, "users", 50, "concurrent users for the memory and throughput run")
 	flag.DurationVar(&cfg.usersFor, "users-for", 60*time.Second, "how long the users browse")
-	flag.IntVar(&cfg.browserLoads, "browser-loads", 5, "loads of each page in Chromium (the first with a cold browser cache)")
-	flag.StringVar(&cfg.chromium, "chromium", "/usr/bin/chromium", "Chromium binary")
-	flag.BoolVar(&cfg.prometheus, "prometheus", true, "include Prometheus' own graph page in the browser run (needs Debian's prometheus package)")
-	flag.StringVar(&cfg.screenshots, "screenshots", "", "directory for a screenshot of every page the browser run loads (to check what was timed)")
 	dashEnv := flag.String("dashboard-env", "", "space-separated VAR=value pairs for the dashboard processes of the rss run (e.g. GOMEMLIMIT=40MiB)")
 	flag.IntVar(&cfg.listApps, "list-apps", 500, "apps in the large org of the list-cost measurement")
 	flag.IntVar(&cfg.overloadClients, "overload-clients", 200, "concurrent clients of the overload run")
@@ -76,8 +68,8 @@ func main() {
 	flag.DurationVar(&cfg.mixFor, "mix-for", 60*time.Second, "how long the mix run lasts")
 	flag.Parse()
 	cfg.dashEnv = strings.Fields(*dashEnv)
-	if cfg.floorIters < 1 || cfg.browserLoads < 1 || cfg.viewers < 1 || cfg.users < 1 || cfg.overloadClients < 1 {
-		fmt.Fprintln(os.Stderr, "bench: iterations, loads, viewers and users must be at least 1")
+	if cfg.floorIters < 1 || cfg.viewers < 1 || cfg.users < 1 || cfg.overloadClients < 1 {
+		fmt.Fprintln(os.Stderr, "bench: iterations, viewers and users must be at least 1")
 		os.Exit(2)
 	}
 	if run == "all" {
@@ -110,12 +102,8 @@ func main() {
 			err = runList(ctx, cfg, r)
 		case "viewers":
 			err = runViewers(ctx, cfg, r)
-		case "render":
-			err = runRender(ctx, r)
 		case "weight":
 			err = runWeight(ctx, r)
-		case "browser":
-			err = runBrowser(ctx, cfg, r)
 		case "rss":
 			err = runRSS(ctx, cfg, r)
 		case "cpu":

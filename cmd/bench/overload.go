@@ -16,7 +16,7 @@ import (
 	"github.com/flydash/dashboard/promql"
 )
 
-// The overload run (issue 16): many more clients than the dashboard admits,
+// The overload run: many more clients than the dashboard admits,
 // against the dashboard and cmd/flysim as processes of their own, as
 // deployed. It checks what a spike must not do: answer anything but pages
 // or deliberate 503s with Retry-After, grow memory with the clients, or

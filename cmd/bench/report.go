@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -101,13 +100,3 @@ func quantile(xs []float64, q float64) float64 {
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func kb(n int) string { return fmt.Sprintf("%.1f KB", float64(n)/1024) }
-
-// scanLines yields the lines of r.
-func scanLines(r io.Reader, fn func(string)) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		fn(sc.Text())
-	}
-	return sc.Err()
-}

@@ -44,13 +44,18 @@ type stackOptions struct {
 
 func startStack(ctx context.Context, o stackOptions) (*stack, error) {
 	o.Sim.Addr = "127.0.0.1:0"
+	if o.Sim.QueryTimeout == 0 {
+		// The client's own timeout (two minutes) decides, not the engine's
+		// 20 s: a run on a loaded machine measures slowness, not failures.
+		o.Sim.QueryTimeout = 2 * time.Minute
+	}
 	sim, err := flysim.Start(context.Background(), o.Sim)
 	if err != nil {
 		return nil, fmt.Errorf("start flysim: %w", err)
 	}
 	s := &stack{Sim: sim}
 	org := sim.Sim.Org()
-	if s.Fly, err = flyapi.New(ctx, flyapi.Config{Token: benchToken, Org: org, BaseURL: sim.URL, Timeout: time.Minute}); err != nil {
+	if s.Fly, err = flyapi.New(ctx, flyapi.Config{Token: benchToken, Org: org, BaseURL: sim.URL, APIBaseURL: sim.URL, Timeout: time.Minute}); err != nil {
 		sim.Close()
 		return nil, err
 	}

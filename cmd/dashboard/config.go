@@ -14,7 +14,10 @@ import (
 	"strings"
 
 	"github.com/joho/godotenv"
+
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/flydash/dashboard/flyapi"
 )
 
 // Limits on the dashboard password. bcrypt reads at most 72 bytes; a
@@ -24,6 +27,10 @@ const (
 	maxPasswordBytes = 72
 	minSecretLen     = 32
 )
+
+// noSimulator is why a build without flysim (-tags nosim) will not start
+// without a token.
+const noSimulator = "FLY_API_TOKEN is not set, and this build has no simulated org: set FLY_API_TOKEN (fly tokens create org -o <org>) and FLY_ORG, or run `go run ./cmd/dashboard` for the simulated org"
 
 // passwordCost is bcrypt's cost for DASHBOARD_PASSWORD; tests lower it.
 var passwordCost = bcrypt.DefaultCost
@@ -35,6 +42,7 @@ type config struct {
 	Org           string // FLY_ORG
 	PrometheusURL string // FLY_PROMETHEUS_URL
 	FlapsBaseURL  string // FLY_FLAPS_BASE_URL (fly-go's own variable)
+	APIBaseURL    string // FLY_API_BASE_URL (flyctl's), where the logs are
 
 	// ListenAddr is LISTEN_ADDR, or PORT on loopback (no password) or on
 	// every interface (with one).
@@ -76,6 +84,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		Org:           env("FLY_ORG"),
 		PrometheusURL: env("FLY_PROMETHEUS_URL"),
 		FlapsBaseURL:  env("FLY_FLAPS_BASE_URL"),
+		APIBaseURL:    env("FLY_API_BASE_URL"),
 		MetricsAddr:   env("METRICS_ADDR"),
 		LogFormat:     env("LOG_FORMAT"),
 		OnFly:         env("FLY_APP_NAME") != "",
@@ -126,6 +135,9 @@ func (c *config) loadUpstreams() error {
 		if c.Org != "" || c.PrometheusURL != "" {
 			return errors.New("FLY_ORG or FLY_PROMETHEUS_URL is set but FLY_API_TOKEN is not: set FLY_API_TOKEN (fly tokens create org -o <org>), or unset them to use the simulated org")
 		}
+		if !simulated {
+			return errors.New(noSimulator)
+		}
 		return nil
 	}
 	if c.Org == "" {
@@ -139,6 +151,12 @@ func (c *config) loadUpstreams() error {
 	}
 	if c.FlapsBaseURL == "" {
 		c.FlapsBaseURL = "https://api.machines.dev"
+	}
+	if c.APIBaseURL == "" {
+		c.APIBaseURL = flyapi.DefaultAPIBaseURL
+	}
+	if err := checkURL("FLY_API_BASE_URL", c.APIBaseURL); err != nil {
+		return err
 	}
 	return checkURL("FLY_FLAPS_BASE_URL", c.FlapsBaseURL)
 }

@@ -25,7 +25,6 @@ import (
 	"github.com/superfly/fly-go/tokens"
 
 	"github.com/flydash/dashboard/flyapi"
-	"github.com/flydash/dashboard/flysim"
 	"github.com/flydash/dashboard/internal/web/reqmetrics"
 	"github.com/flydash/dashboard/promql"
 	"github.com/flydash/dashboard/views"
@@ -34,7 +33,7 @@ import (
 // Timeouts. A page waits on Fly's APIs in parallel, each read or query
 // bounded by pageTimeout: under a hung upstream a page still answers within
 // about 5 s, saying what failed, before a person gives up on a blank tab
-// (NOTES.md, "Upstream faults"). Writes to the Machines API (create an app,
+// (docs/design.md, "Upstream faults"). Writes to the Machines API (create an app,
 // launch a machine) keep upstreamTimeout. writeTimeout leaves room for a
 // few calls in a row. shutdownTimeout stays under fly.toml's
 // kill_timeout, after which Fly kills the machine anyway.
@@ -78,19 +77,14 @@ func run(ctx context.Context, getenv func(string) string, logw io.Writer, ready 
 
 	demo := cfg.Demo()
 	if demo {
-		// Not tied to ctx: pages in flight at shutdown still need it.
-		sim, err := flysim.Start(context.Background(), flysim.Options{Addr: "127.0.0.1:0"})
+		stopSim, err := startDemo(&cfg, log) // demo.go
 		if err != nil {
-			return fmt.Errorf("start the simulated org: %w", err)
+			return err
 		}
-		defer sim.Close()
-		cfg.Token, cfg.Org = "demo-token", sim.Sim.Fleet().Org()
-		cfg.FlapsBaseURL = sim.URL
-		cfg.PrometheusURL = sim.URL + "/prometheus/" + cfg.Org
-		log.Info("demo mode: simulated Fly org", "org", cfg.Org, "url", sim.URL)
+		defer stopSim()
 	}
 
-	fly, err := flyapi.New(ctx, flyapi.Config{Token: cfg.Token, Org: cfg.Org, BaseURL: cfg.FlapsBaseURL, Timeout: upstreamTimeout, ReadTimeout: pageTimeout})
+	fly, err := flyapi.New(ctx, flyapi.Config{Token: cfg.Token, Org: cfg.Org, BaseURL: cfg.FlapsBaseURL, APIBaseURL: cfg.APIBaseURL, Timeout: upstreamTimeout, ReadTimeout: pageTimeout})
 	if err != nil {
 		return err
 	}

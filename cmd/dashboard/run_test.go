@@ -183,6 +183,7 @@ func realTokenEnv(sim *flysim.Server, via, token string) map[string]string {
 		"FLY_API_TOKEN":      token,
 		"FLY_ORG":            sim.Sim.Org(),
 		"FLY_FLAPS_BASE_URL": via,
+		"FLY_API_BASE_URL":   via,
 		"FLY_PROMETHEUS_URL": via + "/prometheus/" + sim.Sim.Org(),
 		"LISTEN_ADDR":        "127.0.0.1:0",
 		"METRICS_ADDR":       "127.0.0.1:0",

@@ -299,7 +299,7 @@ func TestTwoMachines(t *testing.T) {
 	// Signing out on b: the browser is signed out whichever machine it
 	// reaches next. A copy of the cookie taken before is accepted by both
 	// machines alike until it expires: no machine keeps a revocation the
-	// other lacks (NOTES.md says what that costs).
+	// other lacks (docs/deploy.md says what that costs).
 	if status, _, hdr := onB.post(t, "/logout", nil); status != http.StatusSeeOther || !strings.Contains(hdr.Get("Set-Cookie"), "Max-Age=0") {
 		t.Fatalf("sign out on b: %d, Set-Cookie %q", status, hdr.Get("Set-Cookie"))
 	}

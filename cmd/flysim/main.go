@@ -1,5 +1,6 @@
 // Command flysim serves a simulated Fly.io org: the Machines REST API under
-// /v1 and the Prometheus HTTP API under /prometheus/<org>/, for the
+// /v1, the Prometheus HTTP API under /prometheus/<org>/ and the logs API
+// flyctl polls under /api/v1/apps/<app>/logs, for the
 // dashboard's demo, tests and benchmarks when fly.io is out of reach.
 package main
 
@@ -36,6 +37,9 @@ func run() error {
 	flag.Float64Var(&o.MachinesErrorRate, "machines-error-rate", 0, "fraction of Machines API requests answered 503")
 	flag.StringVar(&o.PromFault, "prom-fault", "", `make the Prometheus API "hang", answer "garbage" or "cancel" every query (499)`)
 	flag.StringVar(&o.MachinesFault, "machines-fault", "", `make the Machines API "hang" or answer "garbage"`)
+	flag.DurationVar(&o.LogsLatency, "logs-latency", 0, "latency added to every logs API response")
+	flag.Float64Var(&o.LogsErrorRate, "logs-error-rate", 0, "fraction of logs API requests answered 503")
+	flag.StringVar(&o.LogsFault, "logs-fault", "", `make the logs API "hang", answer "garbage" or refuse the token ("unauthorized")`)
 	flag.Parse()
 	if flag.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", flag.Args())
@@ -56,6 +60,7 @@ func run() error {
 		"apps", len(srv.Sim.Fleet().Apps()),
 		"machines_api", srv.URL+"/v1/apps?org_slug="+org,
 		"prometheus", srv.URL+"/prometheus/"+org,
+		"logs", srv.URL+"/api/v1/apps/<app>/logs",
 		"startup", time.Since(began).Round(time.Millisecond))
 	<-ctx.Done()
 	slog.Info("flysim shutting down")

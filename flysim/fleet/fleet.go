@@ -18,7 +18,7 @@ const (
 	StoryNoHTTP          Story = "no-http"          // a worker: no edge or app HTTP metrics at all
 	StoryIdle            Story = "idle"             // HTTP service, next to no traffic
 	StoryLaunched        Story = "launched"         // launched through the API: healthy, no history
-	// Fly-specific stories (issue 12): what makes an app slow or down on Fly
+	// Fly-specific stories: what makes an app slow or down on Fly
 	// rather than anywhere.
 	StoryThrottled     Story = "throttled"      // shared-cpu-1x whose daily peak drains its burst balance
 	StoryVolumeFilling Story = "volume-filling" // a database whose volume is ~80% and fills in ~2 days

@@ -33,7 +33,7 @@ const (
 	NoHTTPApp          = "queue-worker"
 	IdleApp            = "old-landing"
 	HealthyApp         = "blog"
-	// The Fly-specific stories (issue 12).
+	// The Fly-specific stories: what makes an app slow or down on Fly.
 	ThrottledApp     = "pdf-render"
 	VolumeFillingApp = "orders-db"
 	ConcurrencyApp   = "chat-gateway"

@@ -250,7 +250,7 @@ func (am *appModel) enumerate(sel *selector, fams []family, mint, maxt int64, b 
 
 // proxyID is the colour of the Fly proxy on a host: Fly runs a blue and a
 // green proxy and flips between them on a restart or update; flysim keeps
-// each host's colour, so proxy series never churn (see NOTES.md).
+// each host's colour, so proxy series never churn (docs/flysim.md).
 func proxyID(host string) string {
 	if hashKey("proxy", host)&1 == 0 {
 		return "blue"
