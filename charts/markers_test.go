@@ -56,7 +56,7 @@ func TestTwoMarkersKeepTheirLinks(t *testing.T) {
 	vals := make([]float64, 289)
 	at := t0.Add(12 * time.Hour)
 	c := Chart{ID: "m", Title: "t", Unit: units.None, Start: t0, Step: 5 * time.Minute,
-		Series: []Series{{Name: "v", Values: vals}},
+		Series:  []Series{{Name: "v", Values: vals}},
 		Markers: []Marker{{At: at, Kind: "limit", Label: "fra", Href: "/fra"}, {At: at.Add(time.Minute), Kind: "limit", Label: "sin", Href: "/sin"}},
 		Zoom:    func(from, to time.Time) string { return "/zoom" }}
 	_, b := render(t, c, Options{})
