@@ -3,6 +3,8 @@ package charts
 import (
 	"math"
 	"time"
+
+	"github.com/flydash/dashboard/internal/units"
 )
 
 // timeLadder holds the tick intervals a reader counts in. The minute and
@@ -77,12 +79,12 @@ type yScale struct {
 // niceStep returns the smallest 1-2-5 step (or power of two for bytes, so
 // ticks read 256 MiB, 512 MiB, 1 GiB) that covers span in at most target
 // steps.
-func niceStep(span float64, target int, u Unit) float64 {
+func niceStep(span float64, target int, u units.Unit) float64 {
 	raw := span / float64(max(target, 1))
 	if raw <= 0 || math.IsNaN(raw) || math.IsInf(raw, 0) {
 		return 1
 	}
-	if u == UnitBytes && raw >= 1 {
+	if u == units.Bytes && raw >= 1 {
 		return math.Exp2(math.Ceil(math.Log2(raw) - 1e-9))
 	}
 	mag := math.Pow10(int(math.Floor(math.Log10(raw))))
@@ -97,7 +99,7 @@ func niceStep(span float64, target int, u Unit) float64 {
 // newYScale always includes 0 so non-negative data sits on a baseline and
 // bar-like areas are not exaggerated. fixedMax (e.g. 100 for %) is honoured
 // unless the data exceeds it.
-func newYScale(dataMin, dataMax, fixedMax float64, target int, u Unit) yScale {
+func newYScale(dataMin, dataMax, fixedMax float64, target int, u units.Unit) yScale {
 	lo, hi := math.Min(0, dataMin), math.Max(0, dataMax)
 	if fixedMax > 0 && hi <= fixedMax {
 		hi = fixedMax

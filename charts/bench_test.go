@@ -6,12 +6,14 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/flydash/dashboard/internal/units"
 )
 
 // benchChart mirrors the measured-options test data: regions with a spike
 // and a 20-minute gap, at one-minute steps.
 func benchChart(series, points int) Chart {
-	c := Chart{ID: "bench", Title: "p95 by region", Unit: UnitSeconds, Start: t0, Step: time.Minute,
+	c := Chart{ID: "bench", Title: "p95 by region", Unit: units.Seconds, Start: t0, Step: time.Minute,
 		Markers: []Marker{{At: t0.Add(100 * time.Minute), Kind: "deploy", Label: "Deploy", Href: "/apps/x?range=1h"}, {At: t0.Add(200 * time.Minute), Kind: "oom", Label: "OOM"}}}
 	for i := range series {
 		v := wave(points, 0.1+0.05*float64(i), 0.03, float64(i))
@@ -48,7 +50,7 @@ func BenchmarkRender4x360Stacked(b *testing.B) {
 }
 
 func BenchmarkSpark(b *testing.B) {
-	s := Spark{ID: "s", Title: "Requests", Unit: UnitReqPerSec, Start: t0, Step: time.Minute, Values: wave(180, 10, 3, 0)}
+	s := Spark{ID: "s", Title: "Requests", Unit: units.ReqPerSec, Start: t0, Step: time.Minute, Values: wave(180, 10, 3, 0)}
 	var buf bytes.Buffer
 	if err := RenderSpark(&buf, s); err != nil {
 		b.Fatal(err)

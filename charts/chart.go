@@ -15,6 +15,8 @@ import (
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/flydash/dashboard/internal/units"
 )
 
 // Series is one line (or stacked band) on a regular time grid.
@@ -37,6 +39,10 @@ type Series struct {
 	// A constant limit is a horizontal line; callers give one per group of
 	// series that share it.
 	Limit bool
+	// Slot pins the colour to an identity the page knows, such as a
+	// machine, so it keeps one colour on every chart: slot k takes palette
+	// colour k-1. Zero takes the next free colour.
+	Slot int
 }
 
 // Marker is an event drawn as a vertical line with a glyph on top.
@@ -51,7 +57,7 @@ type Marker struct {
 type Chart struct {
 	ID          string // unique in a page: prefixes element ids (aria, clip path)
 	Title, Desc string // accessible name and description
-	Unit        Unit
+	Unit        units.Unit
 	Start       time.Time
 	Step        time.Duration
 	// End optionally widens the time axis beyond the last point, so a range
@@ -64,6 +70,9 @@ type Chart struct {
 	Width   int     // default 720
 	Height  int     // default 260
 	Max     float64 // fixed y maximum (e.g. 100 for %), 0 = auto; exceeded data still fits
+	// Zoom, when set, links a cluster of markers (events too close to draw
+	// apart) to the time range that holds them.
+	Zoom func(from, to time.Time) string
 }
 
 // Options choose between the two output forms.
@@ -159,6 +168,8 @@ func colors(series []Series) []int {
 		if !series[i].Dashed {
 			if t, ok := toneIndex[series[i].Tone]; ok {
 				out[i] = t
+			} else if series[i].Slot > 0 {
+				out[i] = (series[i].Slot - 1) % len(lightPalette)
 			} else {
 				for k := 0; k < len(lightPalette) && pinned[next%len(lightPalette)]; k++ {
 					next++
@@ -175,6 +186,8 @@ func colors(series []Series) []int {
 			switch t, ok := toneIndex[series[i].Tone]; {
 			case ok:
 				out[i] = t
+			case series[i].Slot > 0:
+				out[i] = (series[i].Slot - 1) % len(lightPalette)
 			case k < len(solid):
 				out[i] = solid[k]
 			default:
@@ -348,9 +361,9 @@ func (c *Chart) layout(acc []float64, standalone bool) (*frame, error) {
 	f.yLabels = make([][]byte, len(f.ys.ticks))
 	widest := 0.0
 	if f.hasData {
-		af := newAxisFormat(c.Unit, f.ys.step, f.ys.hi)
+		af := units.NewAxis(c.Unit, f.ys.step, f.ys.hi)
 		for k, v := range f.ys.ticks {
-			f.yLabels[k] = af.append(nil, v)
+			f.yLabels[k] = af.Append(nil, v)
 			widest = math.Max(widest, textWidth(string(f.yLabels[k])))
 		}
 	}

@@ -6,12 +6,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/flydash/dashboard/internal/units"
 )
 
 func TestHostileNamesAreEscaped(t *testing.T) {
 	t.Parallel()
 	hostile := `</title><script>alert("x")</script>&amp; ' ` + "\x01\x1b[31m\xff\xfe"
-	c := Chart{ID: `"><script>`, Title: hostile, Desc: hostile, Unit: UnitReqPerSec, Start: t0, Step: time.Minute,
+	c := Chart{ID: `"><script>`, Title: hostile, Desc: hostile, Unit: units.ReqPerSec, Start: t0, Step: time.Minute,
 		Series:  []Series{{Name: hostile, Values: ramp(10, 1, 2)}, {Name: strings.Repeat("long-region-name-", 6), Values: ramp(10, 2, 3)}},
 		Markers: []Marker{{At: t0.Add(time.Minute), Kind: `deploy" onload="x`, Label: hostile, Href: `/x?a="><script>`}}}
 	for _, o := range []Options{{}, {Standalone: true}} {
@@ -38,7 +40,7 @@ func TestHostileNamesAreEscaped(t *testing.T) {
 
 func TestNoStyleAttributesScriptsOrExternalReferences(t *testing.T) {
 	t.Parallel()
-	full := Chart{ID: "all", Title: "t", Unit: UnitBytes, Start: t0, Step: time.Minute, Stacked: true,
+	full := Chart{ID: "all", Title: "t", Unit: units.Bytes, Start: t0, Step: time.Minute, Stacked: true,
 		Series:  []Series{{Name: "a", Values: ramp(30, 1, 2)}, {Name: "b", Values: ramp(30, 1, 2), Dashed: true}},
 		Markers: []Marker{{At: t0.Add(time.Minute), Kind: "deploy", Label: "d", Href: "/apps/a?range=1h"}}}
 	var outputs [][]byte
@@ -77,7 +79,7 @@ func TestNoStyleAttributesScriptsOrExternalReferences(t *testing.T) {
 
 func TestStandaloneAndInline(t *testing.T) {
 	t.Parallel()
-	c := Chart{ID: "cpu", Title: "CPU", Desc: "CPU per machine", Unit: UnitPercent, Max: 100, Start: t0, Step: time.Minute, Series: []Series{{Name: "m1", Values: ramp(30, 1, 50)}}}
+	c := Chart{ID: "cpu", Title: "CPU", Desc: "CPU per machine", Unit: units.Percent, Max: 100, Start: t0, Step: time.Minute, Series: []Series{{Name: "m1", Values: ramp(30, 1, 50)}}}
 	root, raw := render(t, c, Options{Standalone: true})
 	if !bytes.HasPrefix(raw, []byte(`<?xml version="1.0" encoding="UTF-8"?>`)) {
 		t.Errorf("standalone SVG lacks the XML declaration")

@@ -8,11 +8,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/flydash/dashboard/internal/units"
 )
 
 func TestRenderDrawsOnePathPerSeries(t *testing.T) {
 	t.Parallel()
-	c := Chart{ID: "lat", Title: "Latency", Unit: UnitSeconds, Start: t0, Step: time.Minute,
+	c := Chart{ID: "lat", Title: "Latency", Unit: units.Seconds, Start: t0, Step: time.Minute,
 		Series: []Series{{Name: "p50", Values: wave(60, 0.05, 0.01, 0)}, {Name: "p95", Values: wave(60, 0.2, 0.05, 1)}, {Name: "p99", Values: wave(60, 0.4, 0.1, 2)}}}
 	root, _ := render(t, c, Options{})
 	for i := range 3 {
@@ -62,7 +64,7 @@ func TestTimeAxisTicksAreRound(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			n := int(tc.span/tc.step) + 1
-			c := Chart{ID: "x", Unit: UnitReqPerSec, Start: tc.start, Step: tc.step, Series: []Series{{Name: "a", Values: wave(n, 10, 2, 0)}}}
+			c := Chart{ID: "x", Unit: units.ReqPerSec, Start: tc.start, Step: tc.step, Series: []Series{{Name: "a", Values: wave(n, 10, 2, 0)}}}
 			root, _ := render(t, c, Options{})
 			labels := xLabels(root)
 			if tc.want != nil && !slices.Equal(labels, tc.want) {
@@ -106,19 +108,19 @@ func TestYAxisLabelsAreRoundAndUnitAware(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name string
-		unit Unit
+		unit units.Unit
 		max  float64
 		vals []float64
 		want []string
 	}{
-		{"bytes in 1024 steps", UnitBytes, 0, ramp(50, 100<<20, 1.1*(1<<30)), []string{"0 B", "256 MiB", "512 MiB", "768 MiB", "1 GiB", "1.25 GiB"}},
-		{"percent with fixed max", UnitPercent, 100, ramp(50, 5, 40), []string{"0%", "20%", "40%", "60%", "80%", "100%"}},
-		{"fixed max exceeded", UnitPercent, 100, ramp(50, 5, 140), []string{"0%", "50%", "100%", "150%"}},
-		{"sub-second in ms", UnitSeconds, 0, ramp(50, 0.01, 0.42), []string{"0 ms", "100 ms", "200 ms", "300 ms", "400 ms", "500 ms"}},
-		{"seconds", UnitSeconds, 0, ramp(50, 0.1, 1.4), []string{"0 s", "0.5 s", "1.0 s", "1.5 s"}},
-		{"ratio as percent", UnitRatio, 0, ramp(50, 0, 0.034), []string{"0%", "1%", "2%", "3%", "4%"}},
-		{"req/s", UnitReqPerSec, 0, ramp(50, 3, 47), []string{"0 req/s", "10 req/s", "20 req/s", "30 req/s", "40 req/s", "50 req/s"}},
-		{"negative values", UnitNone, 0, ramp(50, -3, 7), []string{"-4", "-2", "0", "2", "4", "6", "8"}},
+		{"bytes in 1024 steps", units.Bytes, 0, ramp(50, 100<<20, 1.1*(1<<30)), []string{"0 B", "256 MiB", "512 MiB", "768 MiB", "1 GiB", "1.25 GiB"}},
+		{"percent with fixed max", units.Percent, 100, ramp(50, 5, 40), []string{"0%", "20%", "40%", "60%", "80%", "100%"}},
+		{"fixed max exceeded", units.Percent, 100, ramp(50, 5, 140), []string{"0%", "50%", "100%", "150%"}},
+		{"sub-second in ms", units.Seconds, 0, ramp(50, 0.01, 0.42), []string{"0 ms", "100 ms", "200 ms", "300 ms", "400 ms", "500 ms"}},
+		{"seconds", units.Seconds, 0, ramp(50, 0.1, 1.4), []string{"0 s", "0.5 s", "1.0 s", "1.5 s"}},
+		{"ratio as percent", units.Ratio, 0, ramp(50, 0, 0.034), []string{"0%", "1%", "2%", "3%", "4%"}},
+		{"req/s", units.ReqPerSec, 0, ramp(50, 3, 47), []string{"0 req/s", "10 req/s", "20 req/s", "30 req/s", "40 req/s", "50 req/s"}},
+		{"negative values", units.None, 0, ramp(50, -3, 7), []string{"-4", "-2", "0", "2", "4", "6", "8"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -141,7 +143,7 @@ func TestGapsBreakTheLine(t *testing.T) {
 	}
 	v[80] = math.Inf(1) // histogram_quantile may return +Inf: a gap, not a spike
 	v[98] = math.NaN()  // leaves v[99] alone
-	c := Chart{ID: "g", Unit: UnitReqPerSec, Start: t0, Step: time.Minute, Series: []Series{{Name: "a", Values: v}}}
+	c := Chart{ID: "g", Unit: units.ReqPerSec, Start: t0, Step: time.Minute, Series: []Series{{Name: "a", Values: v}}}
 	root, _ := render(t, c, Options{})
 	lines := linePaths(root)
 	if len(lines) != 1 {
@@ -179,7 +181,7 @@ func TestStackedSeriesAccumulate(t *testing.T) {
 	for i := 10; i < 15; i++ {
 		s[1].Values[i] = math.NaN() // a gap in the middle band only
 	}
-	c := Chart{ID: "st", Unit: UnitReqPerSec, Start: t0, Step: time.Minute, Series: s, Stacked: true}
+	c := Chart{ID: "st", Unit: units.ReqPerSec, Start: t0, Step: time.Minute, Series: s, Stacked: true}
 	root, _ := render(t, c, Options{})
 	lines := linePaths(root)
 	if len(lines) != 3 {
@@ -218,7 +220,7 @@ func TestStackedSeriesAccumulate(t *testing.T) {
 func TestHoverColumns(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ points, wantCols int }{{30, 30}, {60, 60}, {360, 60}, {720, 60}, {721, 56}} {
-		c := Chart{ID: "h", Unit: UnitSeconds, Start: t0, Step: time.Minute,
+		c := Chart{ID: "h", Unit: units.Seconds, Start: t0, Step: time.Minute,
 			Series: []Series{{Name: "p50", Values: wave(tc.points, 0.05, 0.01, 0)}, {Name: "p95", Values: wave(tc.points, 0.3, 0.01, 0)}}}
 		c.Series[1].Values[0] = math.NaN()
 		root, _ := render(t, c, Options{})
@@ -254,7 +256,7 @@ func TestHoverColumns(t *testing.T) {
 
 func TestMarkers(t *testing.T) {
 	t.Parallel()
-	c := Chart{ID: "m", Unit: UnitBytes, Start: t0, Step: time.Minute, Series: []Series{{Name: "used", Values: ramp(61, 1<<20, 1<<30)}},
+	c := Chart{ID: "m", Unit: units.Bytes, Start: t0, Step: time.Minute, Series: []Series{{Name: "used", Values: ramp(61, 1<<20, 1<<30)}},
 		Markers: []Marker{
 			{At: t0.Add(10 * time.Minute), Kind: "deploy", Label: "Deploy: machine 3d8d updated 00:10 UTC", Href: "/apps/web?from=1&to=2"},
 			{At: t0.Add(40 * time.Minute), Kind: "oom", Label: "OOM kill: machine 3d8d"},
@@ -317,8 +319,8 @@ func TestEmptyChartsRenderAxesAndAMessage(t *testing.T) {
 	t.Parallel()
 	nan := []float64{math.NaN(), math.NaN(), math.NaN()}
 	for name, c := range map[string]Chart{
-		"no series":      {ID: "e1", Title: "Requests", Unit: UnitReqPerSec, Start: t0, Step: time.Minute, End: t0.Add(time.Hour)},
-		"all NaN":        {ID: "e2", Unit: UnitSeconds, Start: t0, Step: 30 * time.Minute, Series: []Series{{Name: "p95", Values: nan}}},
+		"no series":      {ID: "e1", Title: "Requests", Unit: units.ReqPerSec, Start: t0, Step: time.Minute, End: t0.Add(time.Hour)},
+		"all NaN":        {ID: "e2", Unit: units.Seconds, Start: t0, Step: 30 * time.Minute, Series: []Series{{Name: "p95", Values: nan}}},
 		"zero value":     {},
 		"stacked NaN":    {ID: "e3", Stacked: true, Start: t0, Step: time.Minute, Series: []Series{{Name: "2xx", Values: nan}, {Name: "5xx"}}},
 		"one point only": {ID: "e4", Start: t0, Step: time.Minute, Series: []Series{{Name: "a", Values: []float64{math.NaN()}}}},
@@ -339,7 +341,7 @@ func TestEmptyChartsRenderAxesAndAMessage(t *testing.T) {
 
 func TestSinglePointIsVisible(t *testing.T) {
 	t.Parallel()
-	c := Chart{ID: "one", Unit: UnitReqPerSec, Start: t0, Step: time.Minute, Series: []Series{{Name: "a", Values: []float64{3}}}}
+	c := Chart{ID: "one", Unit: units.ReqPerSec, Start: t0, Step: time.Minute, Series: []Series{{Name: "a", Values: []float64{3}}}}
 	root, _ := render(t, c, Options{})
 	if d := linePaths(root)[0].attr("d"); !strings.HasSuffix(d, "h0") {
 		t.Errorf("a single point must be drawn as a dot, got %q", d)
@@ -372,7 +374,7 @@ func TestWriteErrorsAreReturned(t *testing.T) {
 
 func TestCompareSeriesAreDashedInTheirCounterpartColour(t *testing.T) {
 	t.Parallel()
-	c := Chart{ID: "cmp", Unit: UnitSeconds, Start: t0, Step: time.Minute, Series: []Series{
+	c := Chart{ID: "cmp", Unit: units.Seconds, Start: t0, Step: time.Minute, Series: []Series{
 		{Name: "ams", Values: ramp(30, 0.1, 0.2)}, {Name: "syd", Values: ramp(30, 0.2, 0.3)},
 		{Name: "ams (1d ago)", Values: ramp(30, 0.1, 0.2), Dashed: true}, {Name: "syd (1d ago)", Values: ramp(30, 0.2, 0.3), Dashed: true},
 	}}
@@ -412,7 +414,7 @@ func TestTonesPinColours(t *testing.T) {
 
 func TestTable(t *testing.T) {
 	t.Parallel()
-	c := Chart{Title: "Latency", Unit: UnitSeconds, Start: t0.Add(90 * time.Minute), Step: 5 * time.Minute, Series: []Series{
+	c := Chart{Title: "Latency", Unit: units.Seconds, Start: t0.Add(90 * time.Minute), Step: 5 * time.Minute, Series: []Series{
 		{Name: "p50", Values: []float64{0.05, math.NaN(), 0.051}},
 		{Name: "p99", Values: []float64{1.234, 2}},
 	}}
@@ -438,7 +440,7 @@ func TestTable(t *testing.T) {
 
 func TestNarrowChartsGetFewerTimeLabels(t *testing.T) {
 	t.Parallel()
-	c := Chart{ID: "n", Unit: UnitReqPerSec, Start: t0, Step: 5 * time.Minute, Width: 320, Height: 160, Series: []Series{{Name: "a", Values: wave(289, 5, 1, 0)}}}
+	c := Chart{ID: "n", Unit: units.ReqPerSec, Start: t0, Step: 5 * time.Minute, Width: 320, Height: 160, Series: []Series{{Name: "a", Values: wave(289, 5, 1, 0)}}}
 	root, _ := render(t, c, Options{})
 	want := []string{"Nov 26", "06:00", "12:00", "18:00", "Nov 27"}
 	if got := xLabels(root); !slices.Equal(got, want) {
@@ -450,7 +452,7 @@ func TestEndWidensTheTimeAxis(t *testing.T) {
 	t.Parallel()
 	// The last 30 minutes of the hour have no points yet: the axis still
 	// spans the hour and the line stops halfway.
-	c := Chart{ID: "w", Unit: UnitReqPerSec, Start: t0, Step: time.Minute, End: t0.Add(time.Hour), Series: []Series{{Name: "a", Values: ramp(31, 1, 2)}}}
+	c := Chart{ID: "w", Unit: units.ReqPerSec, Start: t0, Step: time.Minute, End: t0.Add(time.Hour), Series: []Series{{Name: "a", Values: ramp(31, 1, 2)}}}
 	root, _ := render(t, c, Options{})
 	if got := xLabels(root); got[len(got)-1] != "01:00" {
 		t.Errorf("labels %q should run to 01:00", got)

@@ -3,6 +3,8 @@ package charts
 import (
 	"math"
 	"time"
+
+	"github.com/flydash/dashboard/internal/units"
 )
 
 // writeHead opens the <svg> with its accessible name and description and,
@@ -24,7 +26,7 @@ func (f *frame) writeHead(w *svgBuf, standalone bool) {
 	w.s(f.id)
 	w.s(`-t `)
 	w.s(f.id)
-	w.s(`-d" font-family="system-ui,sans-serif" font-size="11"><title id="`)
+	w.s(`-d" font-family="system-ui,sans-serif" font-size="12"><title id="`)
 	w.s(f.id)
 	w.s(`-t">`)
 	if c.Title != "" {
@@ -292,7 +294,7 @@ func (f *frame) writeColumns(w *svgBuf) {
 			w.esc(seriesName(s, i))
 			w.s(": ")
 			v := value(s, r)
-			w.b = appendValue(w.b, v, c.Unit)
+			w.b = units.Append(w.b, v, c.Unit)
 			if !math.IsNaN(v) && !s.Dashed && !s.Limit {
 				total += v
 				counted = true
@@ -300,7 +302,7 @@ func (f *frame) writeColumns(w *svgBuf) {
 		}
 		if c.Stacked && len(c.Series) > 1 && counted {
 			w.s("\nTotal: ")
-			w.b = appendValue(w.b, total, c.Unit)
+			w.b = units.Append(w.b, total, c.Unit)
 		}
 		w.s("</title></rect>\n")
 	}
@@ -312,74 +314,6 @@ func (f *frame) writeColumns(w *svgBuf) {
 // titles past hoverValues, never under minColumns.
 func hoverColumns(lines int) int {
 	return min(maxColumns, max(minColumns, hoverValues/max(lines, 1)))
-}
-
-// writeMarkers draws each event in range as a dashed vertical line with its
-// kind's glyph in the lane above the plot, inside a link when Href is safe,
-// with the label as hover title. They come after the hover columns so their
-// own titles win, and a wide transparent stroke makes the thin line easy
-// to point at.
-func (f *frame) writeMarkers(w *svgBuf) {
-	w.s(`<g class="mks">` + "\n")
-	for _, m := range f.c.Markers {
-		if !f.inRange(m.At) {
-			continue
-		}
-		kind := m.Kind
-		if _, ok := markerKinds[kind]; !ok {
-			kind = "other"
-		}
-		k := kindInfo(kind)
-		x := f.xt(m.At)
-		link := safeHref(m.Href)
-		if link {
-			w.s(`<a class="mk k-`)
-			w.s(kind)
-			w.s(`" href="`)
-			w.esc(m.Href)
-			w.s(`">`)
-		} else {
-			w.s(`<g class="mk k-`)
-			w.s(kind)
-			w.s(`">`)
-		}
-		w.s("<title>")
-		if m.Label != "" {
-			w.esc(m.Label)
-		} else {
-			w.s(k.name)
-			w.s(" at ")
-			w.b = m.At.UTC().AppendFormat(w.b, "2006-01-02 15:04 UTC")
-		}
-		w.s(`</title><path class="hit" stroke="#000" stroke-opacity="0" stroke-width="8" d="M`)
-		w.pt(x, f.y0-12)
-		w.c('V')
-		w.n(f.y1)
-		w.s(`"/><path class="ml" stroke-dasharray="3 3" stroke="`)
-		w.s(k.light)
-		w.s(`" d="M`)
-		w.pt(x, f.y0-2)
-		w.c('V')
-		w.n(f.y1)
-		w.s(`"/>`)
-		writeGlyph(w, k, x, f.y0-7)
-		if link {
-			w.s("</a>\n")
-		} else {
-			w.s("</g>\n")
-		}
-	}
-	w.s("</g>\n")
-}
-
-func writeGlyph(w *svgBuf, k markerKind, x, y float64) {
-	w.s(`<path class="gl" fill="`)
-	w.s(k.light)
-	w.s(`" transform="translate(`)
-	w.pt(x, y)
-	w.s(`)" d="`)
-	w.s(k.glyph)
-	w.s(`"/>`)
 }
 
 // writeLegend: a line swatch per series (dashed for compare lines, a block

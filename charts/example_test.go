@@ -7,27 +7,12 @@ import (
 	"time"
 
 	"github.com/flydash/dashboard/charts"
+	"github.com/flydash/dashboard/internal/units"
 )
-
-func ExampleFormatValue() {
-	fmt.Println(charts.FormatValue(12.34, charts.UnitReqPerSec))
-	fmt.Println(charts.FormatValue(0.25, charts.UnitSeconds))
-	fmt.Println(charts.FormatValue(1.24, charts.UnitSeconds))
-	fmt.Println(charts.FormatValue(0.45, charts.UnitRatio))
-	fmt.Println(charts.FormatValue(512<<20, charts.UnitBytes))
-	fmt.Println(charts.FormatValue(math.NaN(), charts.UnitBytes))
-	// Output:
-	// 12.3 req/s
-	// 250 ms
-	// 1.24 s
-	// 45.0%
-	// 512 MiB
-	// —
-}
 
 func ExampleChart_Table() {
 	c := charts.Chart{
-		Title: "Responses by status class", Unit: charts.UnitReqPerSec, Stacked: true,
+		Title: "Responses by status class", Unit: units.ReqPerSec, Stacked: true,
 		Start: time.Date(2026, 11, 26, 14, 0, 0, 0, time.UTC), Step: time.Minute,
 		Series: []charts.Series{
 			{Name: "2xx", Tone: "ok", Values: []float64{41.2, 40.8}},
@@ -49,7 +34,7 @@ func ExampleRender() {
 	start := time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)
 	c := charts.Chart{
 		ID: "latency", Title: "Latency", Desc: "p50 and p95 over the last hour",
-		Unit: charts.UnitSeconds, Start: start, Step: time.Minute,
+		Unit: units.Seconds, Start: start, Step: time.Minute,
 		Series: []charts.Series{
 			{Name: "p50", Values: []float64{0.041, 0.043, math.NaN(), 0.040}},
 			{Name: "p95", Values: []float64{0.180, 0.210, math.NaN(), 0.190}},

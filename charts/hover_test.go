@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/flydash/dashboard/internal/units"
 )
 
 // TestHoverColumnsManySeries: the more lines a hover title has, the fewer
@@ -22,7 +24,7 @@ func TestHoverColumnsManySeries(t *testing.T) {
 		for i := range tc.series {
 			ss = append(ss, Series{Name: fmt.Sprintf("m%d", i), Values: wave(289, 0.3, 0.01, float64(i))})
 		}
-		c := Chart{ID: "h", Unit: UnitPercent, Start: t0, Step: 5 * time.Minute, Series: ss, Stacked: tc.stacked}
+		c := Chart{ID: "h", Unit: units.Percent, Start: t0, Step: 5 * time.Minute, Series: ss, Stacked: tc.stacked}
 		root, _ := render(t, c, Options{})
 		cols := root.find(func(n *node) bool { return n.XMLName.Local == "rect" && n.hasClass("hb") })
 		group := (289 + tc.wantCols - 1) / tc.wantCols

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/flydash/dashboard/internal/units"
 )
 
 // A limit line in a stacked chart stands at its own value: it is not
@@ -18,7 +20,7 @@ func TestLimitLinesAreNotStacked(t *testing.T) {
 		}
 		return out
 	}
-	c := Chart{ID: "lim", Unit: UnitNone, Start: t0, Step: time.Minute, Stacked: true, Series: []Series{
+	c := Chart{ID: "lim", Unit: units.None, Start: t0, Step: time.Minute, Stacked: true, Series: []Series{
 		{Name: "iad/1", Values: flat(10)},
 		{Name: "iad/2", Values: flat(10)},
 		{Name: "hard limit 25", Values: flat(25), Limit: true, Tone: "bad"},
@@ -60,7 +62,7 @@ func TestLimitLinesAreNotStacked(t *testing.T) {
 
 func TestLimitMarkerKind(t *testing.T) {
 	t.Parallel()
-	c := Chart{ID: "mk", Unit: UnitNone, Start: t0, Step: time.Minute, Series: []Series{{Name: "a", Values: wave(30, 5, 1, 0)}},
+	c := Chart{ID: "mk", Unit: units.None, Start: t0, Step: time.Minute, Series: []Series{{Name: "a", Values: wave(30, 5, 1, 0)}},
 		Markers: []Marker{{At: t0.Add(10 * time.Minute), Kind: "limit", Label: "Hard limit reached on iad/1"}}}
 	root, _ := render(t, c, Options{})
 	if mk := root.find(func(n *node) bool { return n.hasClass("k-limit") }); len(mk) < 2 { // the marker and its legend glyph

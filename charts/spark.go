@@ -4,12 +4,14 @@ import (
 	"io"
 	"math"
 	"time"
+
+	"github.com/flydash/dashboard/internal/units"
 )
 
 // Spark is a small inline trend for the app list.
 type Spark struct {
 	ID, Title string
-	Unit      Unit
+	Unit      units.Unit
 	Start     time.Time
 	Step      time.Duration
 	Values    []float64 // NaN = gap
@@ -112,9 +114,9 @@ func (s *Spark) render(w *svgBuf) {
 		return
 	}
 	w.s("last ")
-	w.b = appendValue(w.b, last, s.Unit)
+	w.b = units.Append(w.b, last, s.Unit)
 	w.s(", max ")
-	w.b = appendValue(w.b, hi, s.Unit)
+	w.b = units.Append(w.b, hi, s.Unit)
 	if s.Step > 0 && !s.Start.IsZero() {
 		w.s(" at ")
 		w.b = s.Start.UTC().Add(time.Duration(maxAt)*s.Step).AppendFormat(w.b, "Jan 2 15:04 UTC")

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/flydash/dashboard/internal/units"
 )
 
 // TestSparkFloor: a low series on a floored scale stays near the bottom,
@@ -14,7 +16,7 @@ func TestSparkFloor(t *testing.T) {
 	values := []float64{0.1, 0.3, 0.2, 0.25}
 	top := func(floor float64) float64 {
 		var buf bytes.Buffer
-		err := RenderSpark(&buf, Spark{Unit: UnitPercent, Start: time.Unix(0, 0), Step: time.Minute, Values: values, Height: 28, Floor: floor})
+		err := RenderSpark(&buf, Spark{Unit: units.Percent, Start: time.Unix(0, 0), Step: time.Minute, Values: values, Height: 28, Floor: floor})
 		if err != nil {
 			t.Fatal(err)
 		}

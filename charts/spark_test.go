@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/flydash/dashboard/internal/units"
 )
 
 func renderSpark(t testing.TB, s Spark) *node {
@@ -22,7 +24,7 @@ func TestSpark(t *testing.T) {
 	v := ramp(60, 1, 30)
 	v[10], v[11], v[40] = math.NaN(), math.NaN(), math.NaN()
 	v[59] = 12
-	root := renderSpark(t, Spark{ID: "web-rps", Title: "Requests", Unit: UnitReqPerSec, Start: t0, Step: time.Minute, Values: v, Tone: "warn"})
+	root := renderSpark(t, Spark{ID: "web-rps", Title: "Requests", Unit: units.ReqPerSec, Start: t0, Step: time.Minute, Values: v, Tone: "warn"})
 	if root.attr("width") != "120" || root.attr("height") != "28" || !root.hasClass("t-warn") || root.attr("role") != "img" {
 		t.Errorf("root attrs %v", root.Attrs)
 	}

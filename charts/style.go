@@ -16,20 +16,21 @@ var toneIndex = map[string]int{"ok": 2, "info": 1, "warn": 3, "bad": 4, "ref": 9
 type markerKind struct {
 	name, light, dark string
 	glyph             string
+	plural            string // "11 exits": a cluster's count
 }
 
 var markerKinds = map[string]markerKind{
-	"deploy":  {"Deploy", "#2563eb", "#60a5fa", "M0-5L5 0 0 5-5 0Z"},
-	"oom":     {"OOM kill", "#dc2626", "#f87171", "M-5.5-4H5.5L0 5Z"},
-	"launch":  {"Launch", "#16a34a", "#4ade80", "M0-5L5 4H-5Z"},
-	"start":   {"Start", "#0d9488", "#2dd4bf", "M-4.5 0A4.5 4.5 0 1 0 4.5 0A4.5 4.5 0 1 0-4.5 0Z"},
-	"exit":    {"Exit", "#d97706", "#fbbf24", "M-4-4H4V4H-4Z"},
-	"limit":   {"Hard limit reached", "#b91c1c", "#fca5a5", "M-5-2.5H5V2.5H-5Z"},
-	"soft":    {"Soft limit reached", "#ca8a04", "#facc15", "M-5-1.5H5V1.5H-5Z"},
-	"destroy": {"Destroy", "#64748b", "#94a3b8", "M-4-5.4L0-1.4 4-5.4 5.4-4 1.4 0 5.4 4 4 5.4 0 1.4-4 5.4-5.4 4-1.4 0-5.4-4Z"},
+	"deploy":  {"Deploy", "#2563eb", "#60a5fa", "M0-5L5 0 0 5-5 0Z", "deploys"},
+	"oom":     {"OOM kill", "#dc2626", "#f87171", "M-5.5-4H5.5L0 5Z", "OOM kills"},
+	"launch":  {"Launch", "#16a34a", "#4ade80", "M0-5L5 4H-5Z", "launches"},
+	"start":   {"Start", "#0d9488", "#2dd4bf", "M-4.5 0A4.5 4.5 0 1 0 4.5 0A4.5 4.5 0 1 0-4.5 0Z", "starts"},
+	"exit":    {"Exit", "#d97706", "#fbbf24", "M-4-4H4V4H-4Z", "exits"},
+	"limit":   {"Hard limit reached", "#b91c1c", "#fca5a5", "M-5-2.5H5V2.5H-5Z", "hard limit hits"},
+	"soft":    {"Soft limit reached", "#ca8a04", "#facc15", "M-5-1.5H5V1.5H-5Z", "soft limit hits"},
+	"destroy": {"Destroy", "#64748b", "#94a3b8", "M-4-5.4L0-1.4 4-5.4 5.4-4 1.4 0 5.4 4 4 5.4 0 1.4-4 5.4-5.4 4-1.4 0-5.4-4Z", "destroys"},
 }
 
-var otherMarker = markerKind{"Event", "#64748b", "#94a3b8", "M-3.5-3.5H3.5V3.5H-3.5Z"}
+var otherMarker = markerKind{"Event", "#64748b", "#94a3b8", "M-3.5-3.5H3.5V3.5H-3.5Z", "events"}
 
 // markerOrder fixes the legend order of marker kinds.
 var markerOrder = [...]string{"deploy", "launch", "start", "exit", "oom", "soft", "limit", "destroy"}
@@ -49,7 +50,7 @@ func buildCSS() string {
 			b = append(b, x...)
 		}
 	}
-	add(`svg.fdc,svg.fds{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;font-size:11px;overflow:visible}
+	add(`svg.fdc,svg.fds{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;font-size:12px;overflow:visible}
 svg.fdc{max-width:100%;height:auto}
 .fdc text{fill:#5f6672}
 .fdc .ttl{fill:#1c2028;font-size:13px;font-weight:600}
@@ -70,6 +71,7 @@ svg.fdc{max-width:100%;height:auto}
 .fdc .hb:hover{fill-opacity:.12}
 .fdc .mk .ml{stroke:var(--c);stroke-width:1.2;stroke-dasharray:3 3}
 .fdc .mk .gl{fill:var(--c)}
+.fdc .mk .mkn{fill:var(--c);font-weight:600}
 .fdc .mk .hit{stroke:#000;stroke-opacity:0;stroke-width:8}
 .fdc a.mk:hover .ml,.fdc .mk:hover .ml{stroke-dasharray:none;stroke-width:1.6}
 .fds .a{fill:var(--c);fill-opacity:.18;stroke:none}

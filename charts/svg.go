@@ -123,8 +123,12 @@ func safeHref(h string) bool {
 // needs it to reserve margins and wrap the legend, so an average advance is
 // good enough; it errs wide (DejaVu digits are 7px).
 func textWidth(s string) float64 {
-	return float64(utf8.RuneCountInString(s)) * 6.6
+	return float64(utf8.RuneCountInString(s)) * 0.6 * fontPx
 }
+
+// fontPx is the charts' text size: 12 px, the least a phone reads as
+// legible (Lighthouse counts smaller text as illegible).
+const fontPx = 12
 
 // scratch returns a zeroed float slice reused across renders.
 func (w *svgBuf) scratch(n int) []float64 {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/flydash/dashboard/internal/units"
 )
 
 // Table is a chart's data for the screen-reader table a page puts in a
@@ -30,7 +32,7 @@ func (c Chart) Table() Table {
 		row := make([]string, 0, len(c.Series)+1)
 		row = append(row, start.Add(time.Duration(j)*c.Step).Format(layout))
 		for i := range c.Series {
-			row = append(row, FormatValue(value(&c.Series[i], j), c.Unit))
+			row = append(row, units.Format(value(&c.Series[i], j), c.Unit))
 		}
 		t.Rows[j] = row
 	}
@@ -100,7 +102,7 @@ func (c Chart) Summary(maxRows int) Table {
 			if k > 0 {
 				v = sum / float64(k)
 			}
-			row = append(row, FormatValue(v, c.Unit))
+			row = append(row, units.Format(v, c.Unit))
 		}
 		t.Rows = append(t.Rows, row)
 		j0 = j1

@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/flydash/dashboard/internal/units"
 )
 
 func TestSummary(t *testing.T) {
@@ -16,19 +18,19 @@ func TestSummary(t *testing.T) {
 	for i := 24; i < 36; i++ {
 		vals[i] = math.NaN() // the third hour has no data
 	}
-	c := Chart{Title: "Requests", Unit: UnitReqPerSec, Start: start, Step: 5 * time.Minute, Series: []Series{{Name: "ams", Values: vals}}}
+	c := Chart{Title: "Requests", Unit: units.ReqPerSec, Start: start, Step: 5 * time.Minute, Series: []Series{{Name: "ams", Values: vals}}}
 	s := c.Summary(24)
 	if len(s.Rows) != 25 || s.Caption != "Requests, mean per 1 h" {
 		t.Fatalf("%d rows, caption %q", len(s.Rows), s.Caption)
 	}
-	if s.Rows[0][0] != "2026-11-26 00:00" || s.Rows[0][1] != FormatValue(5.5, UnitReqPerSec) {
+	if s.Rows[0][0] != "2026-11-26 00:00" || s.Rows[0][1] != units.Format(5.5, units.ReqPerSec) {
 		t.Errorf("first row %v", s.Rows[0])
 	}
 	// The second hour lost one point (0) to a gap: the mean is of the rest.
-	if want := FormatValue(66.0/11, UnitReqPerSec); s.Rows[1][1] != want {
+	if want := units.Format(66.0/11, units.ReqPerSec); s.Rows[1][1] != want {
 		t.Errorf("second row %v, want %s", s.Rows[1], want)
 	}
-	if s.Rows[2][1] != FormatValue(math.NaN(), UnitReqPerSec) {
+	if s.Rows[2][1] != units.Format(math.NaN(), units.ReqPerSec) {
 		t.Errorf("an hour without data reads %q", s.Rows[2][1])
 	}
 	if last := s.Rows[24]; last[0] != "2026-11-27 00:00" {

@@ -145,7 +145,7 @@ func (m *WorldMap) render(w *svgBuf, standalone bool) {
 	w.i(height)
 	w.s(`" viewBox="0 0 720 `)
 	w.n(H)
-	w.s(`" role="img" aria-labelledby="` + id + `-t ` + id + `-d" font-family="system-ui,sans-serif" font-size="11"><title id="` + id + `-t">`)
+	w.s(`" role="img" aria-labelledby="` + id + `-t ` + id + `-d" font-family="system-ui,sans-serif" font-size="12"><title id="` + id + `-t">`)
 	if m.Title != "" {
 		w.esc(m.Title)
 	} else {

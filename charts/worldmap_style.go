@@ -13,7 +13,7 @@ func buildMapCSS() string {
 			b = append(b, x...)
 		}
 	}
-	add(`svg.fdm{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;font-size:11px;max-width:100%;height:auto}
+	add(`svg.fdm{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;font-size:12px;max-width:100%;height:auto}
 .fdm text{fill:#5f6672}
 .fdm .ttl{fill:#1c2028;font-size:13px;font-weight:600}
 .fdm .bg{fill:#fff}
@@ -22,7 +22,7 @@ func buildMapCSS() string {
 .fdm .mr:hover .dk{fill-opacity:.95}
 .fdm .sq{fill:none;stroke:#1c2028;stroke-width:1.5}
 .fdm .dot{fill:#64748b}
-.fdm .rl{fill:#1c2028;font-size:10px;font-weight:600;paint-order:stroke;stroke:#fff;stroke-width:2.5px;stroke-linejoin:round}
+.fdm .rl{fill:#1c2028;font-size:12px;font-weight:600;paint-order:stroke;stroke:#fff;stroke-width:2.5px;stroke-linejoin:round}
 .fdm .msg{fill:#5f6672;font-size:13px}
 `)
 	tones := []string{"ok", "info", "warn", "bad"}

@@ -242,9 +242,12 @@ func TestBrowser(t *testing.T) {
 		tb.screenshot(t, "07-app-launched")
 
 		// A wrong confirmation: 422, the reason, nothing destroyed.
-		tb.do(t, "open the danger zone", chromedp.Click(chromedp.CSS(`details.destroy summary`)))
-		tb.do(t, "type a wrong name", chromedp.SendKeys(chromedp.CSS(`details.destroy input[name=confirm]`), "e2e-hell"))
-		status = clickAndLoad(t, tb, `details.destroy button[type=submit]`)
+		status = clickAndLoad(t, tb, `a[href="/apps/`+name+`/destroy"]`)
+		if status != http.StatusOK {
+			t.Fatalf("the destroy confirmation: HTTP %d", status)
+		}
+		tb.do(t, "type a wrong name", chromedp.SendKeys(chromedp.CSS(`main form input[name=confirm]`), "e2e-hell"))
+		status = clickAndLoad(t, tb, `main form button[type=submit]`)
 		if status != http.StatusUnprocessableEntity {
 			t.Errorf("destroy with a wrong name: HTTP %d, want 422", status)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/superfly/fly-go/flaps"
 
 	"github.com/flydash/dashboard/internal/breaker"
+	"github.com/flydash/dashboard/internal/units"
 )
 
 // The kinds of failure a handler needs to tell apart. Every error this
@@ -192,7 +193,7 @@ func ExplainAPI(api string, err error) string {
 	switch {
 	case errors.Is(err, ErrTimeout):
 		if fe != nil && fe.After > 0 {
-			return the + " did not answer within " + humanSeconds(fe.After) + "."
+			return the + " did not answer within " + units.Duration(fe.After) + "."
 		}
 		return the + " did not answer in time."
 	case errors.Is(err, ErrUnavailable) && fe != nil && fe.Transport:
@@ -221,9 +222,4 @@ func ExplainAPI(api string, err error) string {
 		return "The request was cancelled before " + api + " answered."
 	}
 	return "Talking to " + api + " failed."
-}
-
-// humanSeconds writes a deadline the way the pages do: "5 s", "1.5 s".
-func humanSeconds(d time.Duration) string {
-	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + " s"
 }

@@ -106,6 +106,9 @@ func derive(app string, asked LaunchSpec, ips []IP, ms []Machine, now time.Time,
 	if r := m.Metadata[MarkRegion]; r != "" {
 		st.Spec.Region = r
 	}
+	if ValidSize(m.Size) {
+		st.Spec.Size = m.Size
+	}
 	st.Done = append(st.Done, StepLaunch)
 	if everStarted(m) {
 		st.Done = append(st.Done, StepWaitStarts)

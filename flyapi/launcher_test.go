@@ -68,7 +68,7 @@ func TestLauncher(t *testing.T) {
 	ctx := context.Background()
 	c, srv := newClient(t, flysim.Options{StartDelay: 300 * time.Millisecond}, 0)
 	a, b := twoLaunchers(c)
-	spec := flyapi.LaunchSpec{Image: "flyio/hellofly:latest", Region: "fra"}
+	spec := flyapi.LaunchSpec{Image: "flyio/hellofly:latest", Region: "fra", Size: flyapi.DefaultSize}
 	st, err := a.Start(ctx, "launch-test", spec)
 	if err != nil {
 		t.Fatal(err)

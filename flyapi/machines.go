@@ -51,6 +51,8 @@ type Event struct {
 type LaunchSpec struct {
 	Image  string
 	Region string
+	// Size is one of LaunchSizes; empty means DefaultSize.
+	Size string
 }
 
 // Machines lists the app's machines, sorted by region then ID.
@@ -93,11 +95,15 @@ func (c *Client) Machine(ctx context.Context, app, id string) (Machine, error) {
 	return fromFlyMachine(m), nil
 }
 
-// launchMachine starts one shared-cpu-1x machine serving HTTP on 8080
+// launchMachine starts one machine of spec's size serving HTTP on 8080
 // behind Fly's proxy on ports 80 and 443, as `fly launch` would for a web
 // app, named name and carrying metadata in its config.
 func (c *Client) launchMachine(ctx context.Context, app, name string, spec LaunchSpec, metadata map[string]string) (Machine, error) {
 	defer c.cache.clear()
+	guest, err := Guest(spec.Size)
+	if err != nil {
+		return Machine{}, err
+	}
 	ctx, cancel := c.deadline(ctx)
 	defer cancel()
 	m, err := c.flaps.Launch(ctx, app, fly.LaunchMachineInput{
@@ -106,7 +112,7 @@ func (c *Client) launchMachine(ctx context.Context, app, name string, spec Launc
 		Config: &fly.MachineConfig{
 			Image:    spec.Image,
 			Metadata: metadata,
-			Guest:    &fly.MachineGuest{CPUKind: "shared", CPUs: 1, MemoryMB: 256},
+			Guest:    guest,
 			Services: []fly.MachineService{{
 				Protocol:     "tcp",
 				InternalPort: 8080,

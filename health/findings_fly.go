@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/flydash/dashboard/internal/units"
 )
 
 // The Fly-native findings: what makes an app slow or down on Fly rather
@@ -127,7 +129,7 @@ func flyFindings(s Signals) []Finding {
 	u := s.Unavailable
 	if !u.Quota {
 		if t := f.Throttled.Recent(); finite(t) && t >= ThrottledDegraded {
-			text := "CPU throttled " + Percent(t) + " of " + spanWords(s) + since(f.Throttled, func(v float64) bool { return v >= ThrottledDegraded })
+			text := "CPU throttled " + units.FloorPercent(t) + " of " + spanWords(s) + since(f.Throttled, func(v float64) bool { return v >= ThrottledDegraded })
 			size := f.ThrottledSize
 			if size == "" {
 				size = "shared CPU"
@@ -157,7 +159,7 @@ func flyFindings(s Signals) []Finding {
 			if f.MemoryOn != "" {
 				on = f.MemoryOn
 			}
-			text := "memory at " + Percent(m) + " on " + on + since(f.Memory, func(v float64) bool { return v >= MemoryDegraded }) + ": OOM risk"
+			text := "memory at " + units.FloorPercent(m) + " on " + on + since(f.Memory, func(v float64) bool { return v >= MemoryDegraded }) + ": OOM risk"
 			out = append(out, Finding{Metric: MetricMemory, Status: Degraded, Text: text, Severity: m / MemoryDegraded})
 		}
 		if c, ok := crashFinding(s); ok {
@@ -170,13 +172,13 @@ func flyFindings(s Signals) []Finding {
 			in, filling := v.FullIn()
 			switch {
 			case finite(used) && used >= VolumeDegraded:
-				text := "volume " + v.Name + " " + Percent(used) + " full" + since(v.Used, func(x float64) bool { return x >= VolumeDegraded })
+				text := "volume " + v.Name + " " + units.FloorPercent(used) + " full" + since(v.Used, func(x float64) bool { return x >= VolumeDegraded })
 				if filling && used < 100 {
 					text += ", " + FullInWords(in)
 				}
 				out = append(out, Finding{Metric: MetricVolume, Status: Degraded, Text: text, Severity: used / VolumeDegraded, timed: true})
 			case filling && in <= VolumeFullSoon:
-				text := "volume " + v.Name + " " + Percent(used) + " used, " + FullInWords(in)
+				text := "volume " + v.Name + " " + units.FloorPercent(used) + " used, " + FullInWords(in)
 				out = append(out, Finding{Metric: MetricVolume, Status: Degraded, Text: text, Severity: VolumeFullSoon.Hours() / max(in.Hours(), 0.1), timed: true})
 			}
 		}
@@ -234,7 +236,7 @@ func flyNotes(s Signals) []string {
 	for _, v := range s.Fly.Volumes {
 		in, filling := v.FullIn()
 		if used := v.Used.Last(); filling && in > VolumeFullSoon && in <= VolumeFullMention && used < VolumeDegraded {
-			what := Percent(used) + " used, " + FullInWords(in)
+			what := units.FloorPercent(used) + " used, " + FullInWords(in)
 			if names[what] == nil {
 				order = append(order, what)
 			}
@@ -325,17 +327,12 @@ func FullInWords(d time.Duration) string {
 }
 
 func times(n float64) string {
-	if n < 1.5 {
+	switch {
+	case n < 1.5:
 		return "once"
+	case n < 1000:
+		return strconv.Itoa(int(math.Round(n))) + " times"
 	}
-	return thousands(int64(math.Round(n))) + " times"
-}
-
-// thousands writes 52493 as "52,493".
-func thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
+	// Counted from rates: the digits past three are noise to a reader.
+	return "about " + units.Format(n, units.None) + " times"
 }

@@ -54,7 +54,7 @@ func TestFlyFindings(t *testing.T) {
 		{"the hard limit is named before the latency it causes", func(s *Signals) {
 			s.P95 = 2.4
 			s.Fly.HardLimitHits = trend(0, 87.49, 0) // 52,494 in 10 min
-		}, Degraded, []string{"at the hard concurrency limit on a machine: 52,494 times in the last 10 min (since before 13:00 UTC); p95 2.4 s over the last 10 min"}, MetricConcurrency},
+		}, Degraded, []string{"at the hard concurrency limit on a machine: about 52.5k times in the last 10 min (since before 13:00 UTC); p95 2.4 s over the last 10 min"}, MetricConcurrency},
 		{"no hard limit hits", func(s *Signals) { s.Fly.HardLimitHits = trend(0, 0, 0) }, Healthy, []string{"34 req/s"}, ""},
 		{"memory at 95%", func(s *Signals) { s.Fly.Memory = trend(80, 96.4, 40) }, Degraded,
 			[]string{"memory at 96% on the fullest machine (since 13:40 UTC): OOM risk over the last 10 min"}, MetricMemory},

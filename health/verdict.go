@@ -18,6 +18,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/flydash/dashboard/internal/units"
 )
 
 // Thresholds. A verdict is Degraded or Down when one of these is crossed by
@@ -257,7 +259,7 @@ func Judge(s Signals) Verdict {
 		if s.ErrorShare >= ErrorShareDown {
 			st = Down
 		}
-		findings = append(findings, Finding{Metric: MetricErrors, Status: st, Text: "5xx at " + Percent(s.ErrorShare), Severity: s.ErrorShare / ErrorShareDegraded})
+		findings = append(findings, Finding{Metric: MetricErrors, Status: st, Text: "5xx at " + units.FloorPercent(s.ErrorShare), Severity: s.ErrorShare / ErrorShareDegraded})
 	}
 	if busy && !u.Latency {
 		if f, ok := latencyFinding(s.P95, s.P95ByRegion); ok {
@@ -265,7 +267,7 @@ func Judge(s Signals) Verdict {
 		}
 	}
 	if !u.CPU && finite(s.CPU) && s.CPU >= CPUDegraded {
-		findings = append(findings, Finding{Metric: MetricCPU, Status: Degraded, Text: "CPU at " + Percent(s.CPU) + " on the busiest machine", Severity: s.CPU / CPUDegraded})
+		findings = append(findings, Finding{Metric: MetricCPU, Status: Degraded, Text: "CPU at " + units.FloorPercent(s.CPU) + " on the busiest machine", Severity: s.CPU / CPUDegraded})
 	}
 	findings = append(findings, flyFindings(s)...)
 	notes := flyNotes(s)
@@ -304,7 +306,7 @@ func Judge(s Signals) Verdict {
 	case !hasHTTP:
 		return Verdict{Status: NoHTTP, Reason: withNotes(noHTTPReason(s), notes)}
 	case !busy:
-		return Verdict{Status: Idle, Reason: withNotes(Rate(s.Requests)+" "+over(s), notes)}
+		return Verdict{Status: Idle, Reason: withNotes(units.FloorRate(s.Requests)+" "+over(s), notes)}
 	}
 	return Verdict{Status: Healthy, Reason: withNotes(healthyReason(s), notes)}
 }
@@ -337,26 +339,26 @@ func latencyFinding(p95 float64, byRegion map[string]float64) (Finding, bool) {
 		if worstP95 >= RegionOutlierFloor.Seconds() && typical > 0 && worstP95 >= RegionOutlierFactor*typical {
 			factor := worstP95 / typical
 			return Finding{Metric: MetricLatency, Status: Degraded,
-				Text:     "p95 " + Seconds(worstP95) + " in " + worst + ", " + strconv.FormatFloat(math.Round(factor), 'f', 0, 64) + "× the other regions",
+				Text:     "p95 " + units.FloorSeconds(worstP95) + " in " + worst + ", " + strconv.FormatFloat(math.Round(factor), 'f', 0, 64) + "× the other regions",
 				Severity: math.Max(worstP95/threshold, factor/RegionOutlierFactor)}, true
 		}
 	}
 	if finite(p95) && p95 >= threshold {
-		return Finding{Metric: MetricLatency, Status: Degraded, Text: "p95 " + Seconds(p95), Severity: p95 / threshold}, true
+		return Finding{Metric: MetricLatency, Status: Degraded, Text: "p95 " + units.FloorSeconds(p95), Severity: p95 / threshold}, true
 	}
 	if worst != "" && worstP95 >= threshold {
-		return Finding{Metric: MetricLatency, Status: Degraded, Text: "p95 " + Seconds(worstP95) + " in " + worst, Severity: worstP95 / threshold}, true
+		return Finding{Metric: MetricLatency, Status: Degraded, Text: "p95 " + units.FloorSeconds(worstP95) + " in " + worst, Severity: worstP95 / threshold}, true
 	}
 	return Finding{}, false
 }
 
 func healthyReason(s Signals) string {
-	parts := []string{Rate(s.Requests)}
+	parts := []string{units.FloorRate(s.Requests)}
 	if finite(s.ErrorShare) && !s.Unavailable.Errors {
-		parts = append(parts, Percent(s.ErrorShare)+" 5xx")
+		parts = append(parts, units.FloorPercent(s.ErrorShare)+" 5xx")
 	}
 	if finite(s.P95) && !s.Unavailable.Latency {
-		parts = append(parts, "p95 "+Seconds(s.P95))
+		parts = append(parts, "p95 "+units.FloorSeconds(s.P95))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -370,7 +372,7 @@ func noHTTPReason(s Signals) string {
 		parts = append(parts, strconv.FormatFloat(s.Reporting, 'f', 0, 64)+" of "+count(s.Machines, "machine")+" reporting")
 	}
 	if finite(s.CPU) && !s.Unavailable.CPU {
-		parts = append(parts, "CPU "+Percent(s.CPU))
+		parts = append(parts, "CPU "+units.FloorPercent(s.CPU))
 	}
 	if len(parts) == 0 {
 		return "no traffic through Fly's proxy"
@@ -407,50 +409,6 @@ func count(n int, noun string) string {
 		return "1 " + noun
 	}
 	return strconv.Itoa(n) + " " + noun + "s"
-}
-
-// Percent writes a share: one decimal under 10% ("0.2%", "5.2%"), whole
-// numbers above ("13%"). Values are truncated, never rounded up, so a value
-// under a threshold never reads as the threshold itself.
-func Percent(v float64) string {
-	if v < 10 {
-		return trim(strconv.FormatFloat(math.Floor(v*10)/10, 'f', 1, 64)) + "%"
-	}
-	return strconv.FormatFloat(math.Floor(v), 'f', 0, 64) + "%"
-}
-
-// Seconds writes a duration in s the way people say it: "970 ms", "1.8 s";
-// truncated like Percent.
-func Seconds(v float64) string {
-	if v < 1 {
-		return strconv.FormatFloat(math.Floor(v*1000), 'f', 0, 64) + " ms"
-	}
-	return trim(strconv.FormatFloat(math.Floor(v*10)/10, 'f', 1, 64)) + " s"
-}
-
-// Rate writes requests per second with two significant digits below 10.
-func Rate(v float64) string {
-	var s string
-	switch {
-	case v >= 10:
-		s = strconv.FormatFloat(v, 'f', 0, 64)
-	case v >= 1:
-		s = trim(strconv.FormatFloat(v, 'f', 1, 64))
-	case v >= 0.001:
-		s = trim(strconv.FormatFloat(v, 'g', 2, 64))
-	case v > 0:
-		return "under 0.001 req/s"
-	default:
-		s = "0"
-	}
-	return s + " req/s"
-}
-
-func trim(s string) string {
-	if strings.Contains(s, ".") {
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	}
-	return s
 }
 
 func median(vs []float64) float64 {

@@ -13,17 +13,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
-)
 
-// Unit is the unit of a query's values. The strings match charts.Unit.
-type Unit string
-
-const (
-	UnitReqPerSec Unit = "req/s"
-	UnitSeconds   Unit = "s"
-	UnitPercent   Unit = "%"
-	UnitBytes     Unit = "bytes"
-	UnitRatio     Unit = "ratio"
+	"github.com/flydash/dashboard/internal/units"
 )
 
 // ChartID names a canned query. For the app page's charts it is also the
@@ -51,7 +42,7 @@ const (
 type Query struct {
 	ID    ChartID
 	Title string
-	Unit  Unit
+	Unit  units.Unit
 	// Stacked series add up to a meaningful total (requests by class or by
 	// region); gaps inside a stack are filled with zeros where another series
 	// of the stack has a value (see Run).
@@ -116,7 +107,7 @@ type entry struct {
 // requests failing, is it slow, where, is it the machine; then is it the
 // CPU quota, the proxy's limit, the disk, the network; then the region map's.
 var catalog = []entry{
-	{Query{ID: HTTPStatus, Title: "Responses by status class", Unit: UnitReqPerSec, Stacked: true, HTTP: true,
+	{Query{ID: HTTPStatus, Title: "Responses by status class", Unit: units.ReqPerSec, Stacked: true, HTTP: true,
 		Desc: "HTTP responses per second returned to clients by Fly's edge, stacked by status class (2xx, 3xx, 4xx, 5xx)."},
 		traffic, querySpec{
 			// Fly's status label is already the class ("2xx"), so no label_replace.
@@ -125,7 +116,7 @@ var catalog = []entry{
 			},
 			name: func(l map[string]string) string { return l["status"] },
 		}},
-	{Query{ID: Latency, Title: "Response time", Unit: UnitSeconds, HTTP: true,
+	{Query{ID: Latency, Title: "Response time", Unit: units.Seconds, HTTP: true,
 		Desc: "Median, 95th and 99th percentile time Fly's edge took to answer HTTP requests."},
 		traffic, querySpec{
 			build: func(b builder) string {
@@ -138,7 +129,7 @@ var catalog = []entry{
 			},
 			name: func(l map[string]string) string { return l["quantile"] },
 		}},
-	{Query{ID: RegionLatency, Title: "95th percentile response time by region", Unit: UnitSeconds, HTTP: true,
+	{Query{ID: RegionLatency, Title: "95th percentile response time by region", Unit: units.Seconds, HTTP: true,
 		Desc: "95th percentile HTTP response time per Fly edge region, where clients connect."},
 		traffic, querySpec{
 			build: func(b builder) string {
@@ -146,7 +137,7 @@ var catalog = []entry{
 			},
 			name: byRegion,
 		}},
-	{Query{ID: RegionRequests, Title: "Requests by region", Unit: UnitReqPerSec, Stacked: true, HTTP: true,
+	{Query{ID: RegionRequests, Title: "Requests by region", Unit: units.ReqPerSec, Stacked: true, HTTP: true,
 		Desc: "HTTP responses per second per Fly edge region, stacked."},
 		traffic, querySpec{
 			build: func(b builder) string {
@@ -154,19 +145,29 @@ var catalog = []entry{
 			},
 			name: byRegion,
 		}},
-	{Query{ID: CPU, Title: "CPU per machine", Unit: UnitPercent,
-		Desc: "Share of each machine's vCPUs busy (all modes but idle and steal), 100% meaning every vCPU fully used."},
+	{Query{ID: CPU, Title: "CPU per machine", Unit: units.Percent,
+		Desc: "Share of each machine's vCPUs busy (all modes but idle and steal), 100% meaning every vCPU fully used, against its baseline quota (6.25% of a shared vCPU), above which a shared CPU spends its burst balance."},
 		traffic, querySpec{
 			// fly_instance_cpu counts centiseconds per vCPU and mode, so its
 			// rate is the percent of one vCPU; dividing by the number of
-			// vCPUs (one idle series each) gives percent of the whole machine.
+			// vCPUs (one idle series each) gives percent of the whole
+			// machine. The baseline (in CPUs, so 100× per vCPU is its percent
+			// of the machine) is the line a shared CPU's use is read against.
 			build: func(b builder) string {
-				return perVCPU(b, `sum by (instance, region) (rate(`+b.rangeSel(instanceCPU, `mode!="idle"`, `mode!="steal"`)+`))`)
+				return withKind(perVCPU(b, `sum by (instance, region) (rate(`+b.rangeSel(instanceCPU, `mode!="idle"`, `mode!="steal"`)+`))`), KindUsed) +
+					"\nor\n" +
+					withKind(perVCPU(b, `100 * sum by (instance, region) (`+b.sel(cpuBaseline)+`)`), KindBaseline)
 			},
-			name: machineName,
+			name: func(l map[string]string) string {
+				if l["kind"] == KindBaseline {
+					return kindName(l)
+				}
+				return machineName(l)
+			},
 			less: byMachine,
+			post: func(s []Series) []Series { return collapseLimit(s, KindBaseline) },
 		}},
-	{Query{ID: Memory, Title: "Memory per machine", Unit: UnitBytes,
+	{Query{ID: Memory, Title: "Memory per machine", Unit: units.Bytes,
 		Desc: "Memory used by each machine (total minus available), with the machine's memory size as a limit line."},
 		traffic, querySpec{
 			build: func(b builder) string {
@@ -179,23 +180,20 @@ var catalog = []entry{
 			post: collapseTotals,
 		}},
 	// The Machines group (catalog_machines.go has its metrics and kinds).
-	{Query{ID: CPUQuota, Title: "CPU and quota per machine", Unit: UnitPercent,
-		Desc: "Each machine's CPU use and the share of time it was throttled, in percent of its vCPUs, against its baseline quota (6.25% for shared vCPUs)."},
+	{Query{ID: CPUQuota, Title: "CPU throttled per machine", Unit: units.Percent,
+		Desc: "Share of time each machine's vCPUs were held to their baseline quota after the burst balance ran out; machines never throttled in the range are left out."},
 		machines, querySpec{
-			// Centiseconds per second are percent of one vCPU; the baseline is
-			// in CPUs, so 100× per vCPU is its percent of the machine.
+			// Centiseconds throttled per second are percent of one vCPU's
+			// time. Used CPU and the baseline are on the CPU chart: one
+			// measure here.
 			build: func(b builder) string {
-				return strings.Join([]string{
-					withKind(perVCPU(b, `sum by (instance, region) (rate(`+b.rangeSel(instanceCPU, `mode!="idle"`, `mode!="steal"`)+`))`), KindUsed),
-					withKind(perVCPU(b, `100 * sum by (instance, region) (`+b.sel(cpuBaseline)+`)`), KindBaseline),
-					withKind(perVCPU(b, `sum by (instance, region) (rate(`+b.rangeSel(cpuThrottle)+`))`), KindThrottled),
-				}, "\nor\n")
+				return withKind(perVCPU(b, `sum by (instance, region) (rate(`+b.rangeSel(cpuThrottle)+`))`), KindThrottled)
 			},
-			name: kindName,
+			name: machineName,
 			less: byMachine,
-			post: func(s []Series) []Series { return collapseLimit(dropNeverThrottled(s), KindBaseline) },
+			post: dropNeverThrottled,
 		}},
-	{Query{ID: CPUBalance, Title: "CPU burst balance per machine", Unit: UnitSeconds,
+	{Query{ID: CPUBalance, Title: "CPU burst balance per machine", Unit: units.Seconds,
 		Desc: "Seconds of full-speed CPU each shared-CPU machine has banked above its baseline; at zero it is throttled to the baseline."},
 		machines, querySpec{
 			// Centiseconds to seconds, per vCPU: how long the machine can run
@@ -210,7 +208,7 @@ var catalog = []entry{
 			name: machineName,
 			less: byMachine,
 		}},
-	{Query{ID: Concurrency, Title: "Concurrency per machine", Unit: "", HTTP: true,
+	{Query{ID: Concurrency, Title: "Concurrency per machine", Unit: units.None, HTTP: true,
 		Desc: "Connections or requests in flight at each machine through Fly's proxy, against the service's soft and hard limits, with the moments a limit was reached marked."},
 		machines, querySpec{
 			// The limit counters become markers (Series.Moments); the limits
@@ -231,7 +229,7 @@ var catalog = []entry{
 			less: byMachine,
 			post: markMoments,
 		}},
-	{Query{ID: Volumes, Title: "Volume use", Unit: UnitPercent,
+	{Query{ID: Volumes, Title: "Volume use", Unit: units.Percent,
 		Desc: "Share of each volume in use, with dashed where it would be in 24 hours at the last 6 hours' rate."},
 		machines, querySpec{
 			// fly_volume_* carries the volume's id and no instance: it is
@@ -254,7 +252,7 @@ var catalog = []entry{
 			},
 			post: markProjections,
 		}},
-	{Query{ID: DataOut, Title: "Data out by region", Unit: UnitBytesPerSec, Stacked: true, HTTP: true,
+	{Query{ID: DataOut, Title: "Data out by region", Unit: units.BytesPerSec, Stacked: true, HTTP: true,
 		Desc: "Bytes per second Fly's edge sent to clients, stacked by edge region: the outbound transfer Fly bills per region."},
 		machines, querySpec{
 			build: func(b builder) string {
@@ -265,7 +263,7 @@ var catalog = []entry{
 	// The region map's one query of its own: it takes requests/s and p95
 	// per region from the region charts' results; only the 5xx share by
 	// region is in no chart.
-	{Query{ID: Region5xx, Title: "5xx responses by region", Unit: UnitReqPerSec, HTTP: true,
+	{Query{ID: Region5xx, Title: "5xx responses by region", Unit: units.ReqPerSec, HTTP: true,
 		Desc: "HTTP responses per second with a 5xx status per Fly edge region, where clients connect."},
 		noPanel, querySpec{
 			build: func(b builder) string {

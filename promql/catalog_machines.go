@@ -9,9 +9,6 @@ import (
 // volumes) and where its outbound data goes. The comment on each of its
 // catalog entries says why the query reads what it reads.
 
-// UnitBytesPerSec is a data rate; charts writes it with SI prefixes.
-const UnitBytesPerSec Unit = "B/s"
-
 // Fly's metric families for the Machines group, as fly-metrics.md lists them.
 const (
 	cpuBaseline     = "fly_instance_cpu_baseline" // gauge, CPUs

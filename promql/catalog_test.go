@@ -174,8 +174,10 @@ func TestPromQLText(t *testing.T) {
 	}
 	cpu, _ := Lookup("cpu")
 	got, _ := cpu.PromQL("web", w, 24*time.Hour)
-	want := `sum by (instance, region) (rate(fly_instance_cpu{app="web",mode!="idle",mode!="steal"}[75s] offset 1d))` +
-		` / count by (instance, region) (fly_instance_cpu{app="web",mode="idle"} offset 1d)`
+	want := `label_replace(sum by (instance, region) (rate(fly_instance_cpu{app="web",mode!="idle",mode!="steal"}[75s] offset 1d))` +
+		` / count by (instance, region) (fly_instance_cpu{app="web",mode="idle"} offset 1d), "kind", "used", "", "")` + "\nor\n" +
+		`label_replace(100 * sum by (instance, region) (fly_instance_cpu_baseline{app="web"} offset 1d)` +
+		` / count by (instance, region) (fly_instance_cpu{app="web",mode="idle"} offset 1d), "kind", "baseline", "", "")`
 	if got != want {
 		t.Errorf("cpu with offset:\n got %q\nwant %q", got, want)
 	}

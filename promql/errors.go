@@ -15,6 +15,7 @@ import (
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 
 	"github.com/flydash/dashboard/internal/breaker"
+	"github.com/flydash/dashboard/internal/units"
 )
 
 // The kinds of failure a query can meet. Classify a Result.Err with
@@ -95,7 +96,7 @@ func Explain(err error) string {
 		switch qe.kind {
 		case ErrTimeout:
 			if qe.timeout > 0 {
-				return "Prometheus did not answer within " + humanDuration(qe.timeout) + "."
+				return "Prometheus did not answer within " + units.Duration(qe.timeout) + "."
 			}
 			return "Prometheus gave up on the query: it took too long."
 		case ErrUnavailable:
@@ -144,14 +145,6 @@ func Explain(err error) string {
 		return "Prometheus did not answer in time."
 	}
 	return "The metrics could not be loaded."
-}
-
-// humanDuration writes "10 s", "1.5 s" or "250 ms".
-func humanDuration(d time.Duration) string {
-	if d < time.Second {
-		return strconv.FormatInt(d.Milliseconds(), 10) + " ms"
-	}
-	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + " s"
 }
 
 // classify maps what client_golang returned to one of the kinds above.

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/flydash/dashboard/internal/units"
 )
 
 // Column is one measurement of the app list. Each is a single query for all
@@ -34,14 +36,14 @@ var overviewQueries = map[Column]struct {
 	build func(b builder) string
 }{
 	ColRequests: {
-		Query{ID: "overview-requests", Title: "Requests", Unit: UnitReqPerSec, HTTP: true,
+		Query{ID: "overview-requests", Title: "Requests", Unit: units.ReqPerSec, HTTP: true,
 			Desc: "HTTP responses per second returned by Fly's edge."},
 		func(b builder) string {
 			return `sum by (app) (rate(` + b.rangeSel(edgeResponses) + `))`
 		},
 	},
 	ColErrorRate: {
-		Query{ID: "overview-errors", Title: "5xx share", Unit: UnitPercent, HTTP: true,
+		Query{ID: "overview-errors", Title: "5xx share", Unit: units.Percent, HTTP: true,
 			Desc: "Share of HTTP responses with a 5xx status, in percent."},
 		// An app that never returned a 5xx has no 5xx series at all; "or 0 *
 		// total" turns that absence into a 0% share wherever it has traffic.
@@ -52,7 +54,7 @@ var overviewQueries = map[Column]struct {
 		},
 	},
 	ColLatency: {
-		Query{ID: "overview-latency", Title: "p95 response time", Unit: UnitSeconds, HTTP: true,
+		Query{ID: "overview-latency", Title: "p95 response time", Unit: units.Seconds, HTTP: true,
 			Desc: "95th percentile HTTP response time at Fly's edge."},
 		// Both groupings in one query: the app-wide series carries no region
 		// label, so "or" keeps both sets apart.
@@ -63,7 +65,7 @@ var overviewQueries = map[Column]struct {
 		},
 	},
 	ColCPU: {
-		Query{ID: "overview-cpu", Title: "CPU", Unit: UnitPercent,
+		Query{ID: "overview-cpu", Title: "CPU", Unit: units.Percent,
 			Desc: "CPU use of each app's busiest machine, in percent of its vCPUs."},
 		func(b builder) string {
 			return `max by (app) (sum by (app, instance) (rate(` + b.rangeSel(instanceCPU, `mode!="idle"`, `mode!="steal"`) + `))` +
@@ -71,7 +73,7 @@ var overviewQueries = map[Column]struct {
 		},
 	},
 	ColMachines: {
-		Query{ID: "overview-machines", Title: "Machines reporting", Unit: "",
+		Query{ID: "overview-machines", Title: "Machines reporting", Unit: units.None,
 			Desc: "Number of machines reporting metrics, per app and per app and region."},
 		// Per region too, so the list can show where an app runs without a
 		// Machines API call per app; "or" keeps both groupings apart, as in

@@ -3,6 +3,8 @@ package promql
 import (
 	"strings"
 	"time"
+
+	"github.com/flydash/dashboard/internal/units"
 )
 
 // The list's Fly-native columns: four more by-app queries, so the list
@@ -48,7 +50,7 @@ var flyOverviewQueries = map[Column]struct {
 	build func(b builder) string
 }{
 	ColQuota: {
-		Query{ID: "overview-quota", Title: "CPU throttled", Unit: UnitPercent,
+		Query{ID: "overview-quota", Title: "CPU throttled", Unit: units.Percent,
 			Desc: "Share of time the most throttled machine spent throttled after its CPU quota ran out."},
 		// The vCPU count and balance are those of the machines throttled at
 		// that point, so the reason can say "shared-cpu-2x out of burst
@@ -65,14 +67,14 @@ var flyOverviewQueries = map[Column]struct {
 		},
 	},
 	ColLimits: {
-		Query{ID: "overview-limits", Title: "Hard limit reached", Unit: "",
+		Query{ID: "overview-limits", Title: "Hard limit reached", Unit: units.None,
 			Desc: "Times per second the busiest machine was at its service's hard concurrency limit."},
 		func(b builder) string {
 			return `max by (app) (sum by (app, instance) (rate(` + b.rangeSel(hardLimitCount) + `)))`
 		},
 	},
 	ColVolumes: {
-		Query{ID: "overview-volumes", Title: "Volume use", Unit: UnitPercent,
+		Query{ID: "overview-volumes", Title: "Volume use", Unit: units.Percent,
 			Desc: "Share of each volume in use, and where it would be in 24 hours at the last 6 hours' rate."},
 		func(b builder) string {
 			return withKind(`max by (app, id) (`+b.sel(volumeUsedPct)+`)`, KindUsed) + "\nor\n" +
@@ -80,7 +82,7 @@ var flyOverviewQueries = map[Column]struct {
 		},
 	},
 	ColMemory: {
-		Query{ID: "overview-memory", Title: "Memory and restarts", Unit: UnitPercent,
+		Query{ID: "overview-memory", Title: "Memory and restarts", Unit: units.Percent,
 			Desc: "Memory use of the fullest machine, and restarts of machines that exited with a non-zero code."},
 		// A restart reboots the VM, so its /proc counters start again from
 		// zero: resets() counts restarts from the metrics alone. Only machines

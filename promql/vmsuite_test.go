@@ -16,6 +16,7 @@ import (
 	"github.com/flydash/dashboard/flysim"
 	"github.com/flydash/dashboard/flysim/fleet"
 	"github.com/flydash/dashboard/flysim/series"
+	"github.com/flydash/dashboard/internal/units"
 	"github.com/flydash/dashboard/promql"
 	"github.com/flydash/dashboard/promql/internal/vmtest"
 )
@@ -193,7 +194,7 @@ func (env vmEnv) checkApp(t *testing.T, app fleet.App, span, offset time.Duratio
 				settled: env.now.Add(-vmHistory).Add(offset + w.RateWindow() + w.Step),
 				exits:   appExits(app, offset),
 				exact:   q.ID == promql.Memory,
-				events:  q.Unit == promql.UnitReqPerSec,
+				events:  q.Unit == units.ReqPerSec,
 			}, res.Series, want[i].Series)
 		})
 	}
@@ -229,8 +230,24 @@ func checkShape(t *testing.T, app fleet.App, q promql.Query, w promql.Window, of
 	case promql.RegionLatency, promql.RegionRequests, promql.Region5xx:
 		want = appRegions(app)
 	case promql.CPU:
+		kinds := map[string]bool{}
 		for _, m := range runningMachines(app, w, offset) {
 			want = append(want, machineName(m))
+			kinds[m.CPUKind] = true
+		}
+		// Machines of one kind share one baseline line; the story apps
+		// have one kind each.
+		if len(kinds) == 1 {
+			want = append(want, "baseline")
+			baseline := 100.0
+			if kinds["shared"] {
+				baseline = 6.25
+			}
+			for _, s := range res.Series {
+				if s.Name == "baseline" && math.Abs(lastOf(s.Values)-baseline) > 1e-9 {
+					t.Errorf("%s: baseline %v, want %v", app.Name, lastOf(s.Values), baseline)
+				}
+			}
 		}
 	case promql.Memory:
 		sizes := map[int]bool{}
@@ -257,6 +274,9 @@ func checkShape(t *testing.T, app fleet.App, q promql.Query, w promql.Window, of
 		}
 		switch q.ID {
 		case promql.CPU:
+			if s.Limit != (s.Name == "baseline") {
+				t.Errorf("series %q: Limit %v", s.Name, s.Limit)
+			}
 			for i, v := range s.Values {
 				if v < 0 || v > 100 {
 					t.Errorf("%s at %s: CPU %.2f%% outside 0..100", s.Name, w.Time(i).Format(time.TimeOnly), v)

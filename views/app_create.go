@@ -18,9 +18,13 @@ func (s *server) createApp(c *gin.Context) {
 		Name:   strings.TrimSpace(c.PostForm("name")),
 		Image:  strings.TrimSpace(c.PostForm("image")),
 		Region: strings.TrimSpace(c.PostForm("region")),
+		Size:   strings.TrimSpace(c.PostForm("size")),
 	}
 	if f.Image == "" {
 		f.Image = defaultImage
+	}
+	if f.Size == "" {
+		f.Size = flyapi.DefaultSize
 	}
 	errs := map[string]string{}
 	if !flyapi.ValidAppName(f.Name) {
@@ -35,11 +39,14 @@ func (s *server) createApp(c *gin.Context) {
 	if !knownRegion(f.Region) {
 		errs["region"] = "Pick one of the listed regions."
 	}
+	if !flyapi.ValidSize(f.Size) {
+		errs["size"] = "Pick one of the listed sizes."
+	}
 	if len(errs) > 0 {
 		s.renderLaunchForm(c, http.StatusUnprocessableEntity, f, errs)
 		return
 	}
-	spec := flyapi.LaunchSpec{Image: f.Image, Region: f.Region}
+	spec := flyapi.LaunchSpec{Image: f.Image, Region: f.Region, Size: f.Size}
 	st, err := s.launcher.Start(c.Request.Context(), f.Name, spec)
 	switch {
 	case err == nil, errors.Is(err, flyapi.ErrLaunchInProgress):

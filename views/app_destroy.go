@@ -9,18 +9,12 @@ import (
 	"github.com/flydash/dashboard/flyapi"
 )
 
-type destroyPage struct {
-	layout
-	App     string
-	Message string
-}
-
 // destroyApp destroys an app and its machines, once the person has typed
 // the app's name to confirm.
 func (s *server) destroyApp(c *gin.Context) {
 	name := c.Param("name")
 	if !flyapi.ValidAppName(name) {
-		s.fail(c, http.StatusNotFound, "No such app", "There is no app named "+truncateInput(name)+".")
+		s.failNoApp(c, http.StatusNotFound, "No such app", "There is no app named "+truncateInput(name)+".")
 		return
 	}
 	if confirm := strings.TrimSpace(c.PostForm("confirm")); confirm != name {
@@ -28,8 +22,7 @@ func (s *server) destroyApp(c *gin.Context) {
 		if confirm != "" {
 			msg = "You typed " + truncateInput(confirm) + ", not " + name + ". Nothing was destroyed."
 		}
-		p := destroyPage{layout: s.layout(c, "Destroy "+name+"?"), App: name, Message: msg}
-		s.render(c, http.StatusUnprocessableEntity, "app_destroy", p)
+		s.renderDestroy(c, http.StatusUnprocessableEntity, name, msg)
 		return
 	}
 	if err := s.fly.DestroyApp(c.Request.Context(), name); err != nil {
@@ -39,6 +32,6 @@ func (s *server) destroyApp(c *gin.Context) {
 	}
 	s.launcher.Forget(name)
 	s.log.Info("destroyed app", "app", name)
-	s.flash(c, "Destroyed "+name+" and its machines.")
+	s.flash(c, "Destroyed "+name+", its machines, volumes and addresses.")
 	c.Redirect(http.StatusSeeOther, "/")
 }

@@ -35,10 +35,10 @@ type launchStep struct {
 func (s *server) showLaunch(c *gin.Context) {
 	name := c.Param("name")
 	if !flyapi.ValidAppName(name) {
-		s.fail(c, http.StatusNotFound, "No such app", "There is no app named "+truncateInput(name)+".")
+		s.failNoApp(c, http.StatusNotFound, "No such app", "There is no app named "+truncateInput(name)+".")
 		return
 	}
-	st, err := s.launcher.Progress(c.Request.Context(), name, askedSpec(c.Query("image"), c.Query("region")))
+	st, err := s.launcher.Progress(c.Request.Context(), name, askedSpec(c.Query("image"), c.Query("region"), c.Query("size")))
 	if s.launchGone(c, name, err) {
 		return
 	}
@@ -60,15 +60,19 @@ func (s *server) showLaunch(c *gin.Context) {
 func (s *server) retryLaunch(c *gin.Context) {
 	name := c.Param("name")
 	if !flyapi.ValidAppName(name) {
-		s.fail(c, http.StatusNotFound, "No such app", "There is no app named "+truncateInput(name)+".")
+		s.failNoApp(c, http.StatusNotFound, "No such app", "There is no app named "+truncateInput(name)+".")
 		return
 	}
 	image, region := strings.TrimSpace(c.PostForm("image")), strings.TrimSpace(c.PostForm("region"))
-	if !validImage(image) || !knownRegion(region) {
-		s.fail(c, http.StatusUnprocessableEntity, "Cannot retry the launch", "The retry needs an image reference and one of the listed regions; start again from the launch form.")
+	size := strings.TrimSpace(c.PostForm("size"))
+	if size == "" {
+		size = flyapi.DefaultSize
+	}
+	if !validImage(image) || !knownRegion(region) || !flyapi.ValidSize(size) {
+		s.fail(c, http.StatusUnprocessableEntity, "Cannot retry the launch", "The retry needs an image reference, one of the listed regions and sizes; start again from the launch form.")
 		return
 	}
-	spec := flyapi.LaunchSpec{Image: image, Region: region}
+	spec := flyapi.LaunchSpec{Image: image, Region: region, Size: size}
 	st, err := s.launcher.Resume(c.Request.Context(), name, spec)
 	if s.launchGone(c, name, err) {
 		return
@@ -93,7 +97,7 @@ func (s *server) launchGone(c *gin.Context, name string, err error) bool {
 		// Its machines were not launched here: the app page shows them.
 		c.Redirect(http.StatusSeeOther, "/apps/"+url.PathEscape(name))
 	case errors.Is(err, flyapi.ErrNotFound), errors.Is(err, flyapi.ErrForbidden):
-		s.fail(c, http.StatusNotFound, "No launch of "+name, "There is no app named "+name+" in this organization. Launch it from the launch form.")
+		s.failNoApp(c, http.StatusNotFound, "No launch of "+name, "There is no app named "+name+" in this organization. Launch it from the launch form.")
 	default:
 		return false
 	}
@@ -103,7 +107,10 @@ func (s *server) launchGone(c *gin.Context, name string, err error) bool {
 // renderLaunch draws the steps, and for a stopped launch the retry and
 // destroy forms.
 func (s *server) renderLaunch(c *gin.Context, status int, st flyapi.LaunchState) {
-	f := launchForm{Name: st.App, Image: st.Spec.Image, Region: st.Spec.Region}
+	f := launchForm{Name: st.App, Image: st.Spec.Image, Region: st.Spec.Region, Size: st.Spec.Size}
+	if f.Size == "" {
+		f.Size = flyapi.DefaultSize
+	}
 	if f.Image == "" {
 		f.Image = defaultImage
 	}
@@ -154,6 +161,9 @@ func launchURL(name string, spec flyapi.LaunchSpec) string {
 	if spec.Region != "" {
 		q.Set("region", spec.Region)
 	}
+	if spec.Size != "" {
+		q.Set("size", spec.Size)
+	}
 	u := "/apps/" + url.PathEscape(name) + "/launch"
 	if len(q) > 0 {
 		u += "?" + q.Encode()
@@ -161,10 +171,13 @@ func launchURL(name string, spec flyapi.LaunchSpec) string {
 	return u
 }
 
-// askedSpec keeps the URL's image and region only when they are what the
-// form would accept.
-func askedSpec(image, region string) flyapi.LaunchSpec {
+// askedSpec keeps the URL's image, region and size only when they are what
+// the form would accept.
+func askedSpec(image, region, size string) flyapi.LaunchSpec {
 	var spec flyapi.LaunchSpec
+	if flyapi.ValidSize(size) {
+		spec.Size = size
+	}
 	if validImage(image) {
 		spec.Image = image
 	}

@@ -14,9 +14,16 @@ import (
 func TestLaunchAndDestroy(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, stackOptions{})
-	form := url.Values{"name": {"hello-e2e"}, "image": {"flyio/hellofly:latest"}, "region": {"ams"}}
+	// The form offers Fly's presets with shared-cpu-1x chosen.
+	_, newForm, _ := s.get(t, "/apps/new")
+	for _, want := range []string{`<option value="shared-cpu-1x" selected>shared-cpu-1x · 1 shared vCPU, 256 MB</option>`, `<option value="performance-2x" >performance-2x · 2 performance vCPUs, 4 GB</option>`} {
+		if !strings.Contains(newForm, want) {
+			t.Errorf("the launch form lacks %s", want)
+		}
+	}
+	form := url.Values{"name": {"hello-e2e"}, "image": {"flyio/hellofly:latest"}, "region": {"ams"}, "size": {"performance-2x"}}
 
-	const progress = "/apps/hello-e2e/launch?image=flyio%2Fhellofly%3Alatest&region=ams"
+	const progress = "/apps/hello-e2e/launch?image=flyio%2Fhellofly%3Alatest&region=ams&size=performance-2x"
 	status, _, hdr := s.post(t, "/apps", form)
 	if status != http.StatusSeeOther || hdr.Get("Location") != progress {
 		t.Fatalf("POST /apps: %d to %q, want 303 to the progress page", status, hdr.Get("Location"))
@@ -67,6 +74,8 @@ func TestLaunchAndDestroy(t *testing.T) {
 		found = true
 		if len(a.Machines) != 1 || a.Machines[0].Region != "ams" || a.Machines[0].Image != "flyio/hellofly:latest" {
 			t.Errorf("machines of the launched app: %+v", a.Machines)
+		} else if m := a.Machines[0]; m.CPUKind != "performance" || m.CPUs != 2 || m.MemoryMB != 4096 {
+			t.Errorf("the launched machine is %s %d CPUs %d MB, want the performance-2x asked for (performance, 2, 4096)", m.CPUKind, m.CPUs, m.MemoryMB)
 		}
 		if len(a.IPs) != 2 {
 			t.Errorf("launched app has %d addresses, want a v6 and a shared v4", len(a.IPs))
@@ -119,6 +128,7 @@ func TestLaunchRejectsBadInput(t *testing.T) {
 		{"too long", url.Values{"name": {strings.Repeat("a", 64)}, "region": {"ams"}}, 422, "at most 63"},
 		{"unknown region", url.Values{"name": {"ok-name"}, "region": {"xxx"}}, 422, "Pick one of the listed regions"},
 		{"bad image", url.Values{"name": {"ok-name"}, "region": {"ams"}, "image": {"evil image\n"}}, 422, "image reference"},
+		{"unknown size", url.Values{"name": {"ok-name"}, "region": {"ams"}, "size": {"a100-80gb"}}, 422, "Pick one of the listed sizes"},
 		{"taken name", url.Values{"name": {"storefront"}, "region": {"ams"}}, 422, "already taken"},
 		{"other org's name", url.Values{"name": {"not-yours"}, "region": {"ams"}}, 422, "already taken"},
 	}
@@ -180,7 +190,7 @@ func TestLaunchStoppedAndRetried(t *testing.T) {
 	for _, want := range []string{
 		`class="step done"`, `class="step failed"`, "Assign public addresses",
 		"This step did not complete", `action="/apps/half-made/launch"`, `id="retry-image" name="image" value="nginx:latest"`,
-		`name="region" value="fra"`, `action="/apps/half-made/destroy"`,
+		`name="region" value="fra"`, `href="/apps/half-made/destroy"`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("stopped launch page lacks %s", want)
@@ -193,7 +203,7 @@ func TestLaunchStoppedAndRetried(t *testing.T) {
 		t.Errorf("retry with an unknown region: %d, want 422", status)
 	}
 	status, _, hdr := s.post(t, "/apps/half-made/launch", url.Values{"image": {"nginx:latest"}, "region": {"fra"}})
-	if status != http.StatusSeeOther || hdr.Get("Location") != "/apps/half-made/launch?image=nginx%3Alatest&region=fra" {
+	if status != http.StatusSeeOther || hdr.Get("Location") != "/apps/half-made/launch?image=nginx%3Alatest&region=fra&size=shared-cpu-1x" {
 		t.Fatalf("retry: %d to %q", status, hdr.Get("Location"))
 	}
 	deadline := time.Now().Add(2 * time.Minute)

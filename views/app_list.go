@@ -17,6 +17,7 @@ import (
 	"github.com/flydash/dashboard/charts"
 	"github.com/flydash/dashboard/flyapi"
 	"github.com/flydash/dashboard/health"
+	"github.com/flydash/dashboard/internal/units"
 	"github.com/flydash/dashboard/promql"
 )
 
@@ -103,7 +104,7 @@ type sparkCell struct {
 type sparkColumn struct {
 	col    promql.Column
 	title  string
-	unit   charts.Unit
+	unit   units.Unit
 	metric health.Metric
 	http   bool
 	// floor is the least top of the sparkline's scale: the threshold that
@@ -115,18 +116,18 @@ type sparkColumn struct {
 }
 
 var sparkColumns = []sparkColumn{
-	{promql.ColRequests, "Requests", charts.UnitReqPerSec, "", true, 0,
+	{promql.ColRequests, "Requests", units.ReqPerSec, "", true, 0,
 		func(a promql.AppOverview) []float64 { return a.Requests },
-		func(r promql.Recent) float64 { return r.Requests }, health.Rate},
-	{promql.ColErrorRate, "5xx", charts.UnitPercent, health.MetricErrors, true, health.ErrorShareDegraded,
+		func(r promql.Recent) float64 { return r.Requests }, units.FloorRate},
+	{promql.ColErrorRate, "5xx", units.Percent, health.MetricErrors, true, health.ErrorShareDegraded,
 		func(a promql.AppOverview) []float64 { return a.ErrorRate },
-		func(r promql.Recent) float64 { return r.ErrorRate }, health.Percent},
-	{promql.ColLatency, "p95", charts.UnitSeconds, health.MetricLatency, true, health.P95Degraded.Seconds(),
+		func(r promql.Recent) float64 { return r.ErrorRate }, units.FloorPercent},
+	{promql.ColLatency, "p95", units.Seconds, health.MetricLatency, true, health.P95Degraded.Seconds(),
 		func(a promql.AppOverview) []float64 { return a.Latency },
-		func(r promql.Recent) float64 { return r.Latency }, health.Seconds},
-	{promql.ColCPU, "CPU", charts.UnitPercent, health.MetricCPU, false, 100,
+		func(r promql.Recent) float64 { return r.Latency }, units.FloorSeconds},
+	{promql.ColCPU, "CPU", units.Percent, health.MetricCPU, false, 100,
 		func(a promql.AppOverview) []float64 { return a.CPU },
-		func(r promql.Recent) float64 { return r.CPU }, health.Percent},
+		func(r promql.Recent) float64 { return r.CPU }, units.FloorPercent},
 }
 
 // listApps shows the org's apps, each with its verdict and sparklines. The

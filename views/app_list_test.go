@@ -112,7 +112,9 @@ func parseList(t testing.TB, body string) []listRow {
 			if td := find(tr, func(n *html.Node) bool { return n.Data == "td" && hasClass(n, "machines") }); td != nil {
 				r.Machines = strings.Join(strings.Fields(text(td)), " ")
 			}
-			r.Destroy = find(tr, func(n *html.Node) bool { return n.Data == "form" && attr(n, "action") == "/apps/"+r.Name+"/destroy" }) != nil
+			r.Destroy = find(tr, func(n *html.Node) bool {
+				return (n.Data == "form" && attr(n, "action") == "/apps/"+r.Name+"/destroy") || (n.Data == "a" && attr(n, "href") == "/apps/"+r.Name+"/destroy")
+			}) != nil
 			rows = append(rows, r)
 		}
 	}
@@ -253,8 +255,9 @@ func testListVerdicts(t *testing.T, s *stack) {
 		t.Errorf("queue-worker regions %v, want iad ord", r.Regions)
 	}
 	for _, r := range rows {
-		if r.Host != r.Name+".fly.dev" || !r.Destroy || r.Href != "/apps/"+r.Name {
-			t.Errorf("%s: host %q, destroy form %v, link %q", r.Name, r.Host, r.Destroy, r.Href)
+		// Destroy lives one step away, on the app's page, not on every row.
+		if r.Host != r.Name+".fly.dev" || r.Destroy || r.Href != "/apps/"+r.Name {
+			t.Errorf("%s: host %q, destroy control on the row %v, link %q", r.Name, r.Host, r.Destroy, r.Href)
 		}
 	}
 
@@ -398,7 +401,7 @@ func TestListWithoutPrometheus(t *testing.T) {
 		if r.Sparks != 0 || len(r.Empty) != 4 || r.Empty[0] != "unavailable" || r.EmptyWhy[0] != "Requests: "+seeAbove {
 			t.Errorf("%s: %d sparklines, empty cells %q %q", r.Name, r.Sparks, r.Empty, r.EmptyWhy)
 		}
-		if r.Status != "Unknown" || !strings.HasPrefix(r.Reason, "metrics unavailable") || !r.Destroy {
+		if r.Status != "Unknown" || !strings.HasPrefix(r.Reason, "metrics unavailable") || r.Destroy {
 			t.Errorf("%s: %s %q, destroy %v", r.Name, r.Status, r.Reason, r.Destroy)
 		}
 	}

@@ -52,7 +52,7 @@ type machineEvent struct {
 func (s *server) showApp(c *gin.Context) {
 	name := c.Param("name")
 	if !flyapi.ValidAppName(name) {
-		s.fail(c, http.StatusNotFound, "No such app", "There is no app named "+truncateInput(name)+": app names use "+flyapi.AppNameRule+".")
+		s.failNoApp(c, http.StatusNotFound, "No such app", "There is no app named "+truncateInput(name)+": app names use "+flyapi.AppNameRule+".")
 		return
 	}
 	view, err := parseView(c.Request.URL.Query(), s.now())
@@ -85,7 +85,7 @@ func (s *server) showApp(c *gin.Context) {
 
 	switch {
 	case errors.Is(appErr, flyapi.ErrNotFound), errors.Is(appErr, flyapi.ErrForbidden):
-		s.fail(c, http.StatusNotFound, "No such app", "There is no app named "+name+" in "+s.org+".")
+		s.failNoApp(c, http.StatusNotFound, "No such app", "There is no app named "+name+" in "+s.org+".")
 		return
 	case appErr != nil:
 		// Fly is down or slow: the charts may still answer.
@@ -125,7 +125,10 @@ func (s *server) showApp(c *gin.Context) {
 	panels := make([]panel, len(results))
 	for i, res := range results {
 		panels[i] = newPanel(res, name, q)
-		panels[i].Grafana = grafanaURL(app)
+		if !s.demo {
+			// A simulated org's id means nothing to fly-metrics.net.
+			panels[i].Grafana = grafanaURL(app)
+		}
 	}
 	s.streamAppPage(c, &p, panels, len(promql.Catalog()), func(i int, pn *panel) {
 		var pr *promql.Result
@@ -159,9 +162,10 @@ func (s *server) drawPanel(p *panel, res promql.Result, prev *promql.Result, req
 		}
 		return
 	}
-	c := buildChart("c-"+string(res.Query.ID), res, prev, req.Compare, markers)
+	c := buildChart("c-"+string(res.Query.ID), res, prev, req.Compare, markers, req.Machines)
 	decorate(&c, res, req, q)
-	p.Note = volumeNote(res, req.Machines)
+	meanPrevious(&c, req.Compare)
+	p.Volumes, p.Note = volumeTable(res, req.Machines)
 	svg, err := renderInline(c)
 	if err != nil {
 		s.log.Error("render chart", "chart", res.Query.ID, "err", err)

@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flydash/dashboard/charts"
 	"github.com/flydash/dashboard/flysim/fleet"
+	"github.com/flydash/dashboard/internal/units"
 	"github.com/flydash/dashboard/promql"
 )
 
@@ -335,8 +335,8 @@ func TestCSVMatchesSVG(t *testing.T) {
 	q := "from=" + to.Add(-5*time.Minute).Format(time.RFC3339) + "&to=" + to.Format(time.RFC3339)
 	for _, c := range []struct {
 		slug string
-		unit charts.Unit
-	}{{"region-requests", charts.UnitReqPerSec}, {"latency", charts.UnitSeconds}, {"memory", charts.UnitBytes}} {
+		unit units.Unit
+	}{{"region-requests", units.ReqPerSec}, {"latency", units.Seconds}, {"memory", units.Bytes}} {
 		_, svg, _ := s.get(t, "/apps/storefront/charts/"+c.slug+".svg?"+q)
 		_, csvBody, _ := s.get(t, "/apps/storefront/charts/"+c.slug+".csv?"+q)
 		rows, err := csv.NewReader(strings.NewReader(csvBody)).ReadAll()
@@ -357,7 +357,7 @@ func TestCSVMatchesSVG(t *testing.T) {
 				want := name + ": —"
 				if row[j+1] != "" {
 					v, _ := strconv.ParseFloat(row[j+1], 64)
-					want = name + ": " + charts.FormatValue(v, c.unit)
+					want = name + ": " + units.Format(v, c.unit)
 				}
 				if !strings.Contains(title, want) {
 					t.Errorf("%s at %s: the SVG says %q, the CSV %q", c.slug, row[0], title, want)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"math"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 
 	"github.com/flydash/dashboard/charts"
 	"github.com/flydash/dashboard/flyapi"
+	"github.com/flydash/dashboard/internal/units"
 	"github.com/flydash/dashboard/promql"
 )
 
@@ -107,7 +107,7 @@ func (s *server) oneChartMachines(c *gin.Context, name string, id promql.ChartID
 	if prev != nil {
 		pr = &prev[0]
 	}
-	chart := buildChart("chart", cur[0], pr, v.Compare, eventMarkers(name, ms.list, c.Request.URL.Query()))
+	chart := buildChart("chart", cur[0], pr, v.Compare, eventMarkers(name, ms.list, c.Request.URL.Query()), ms.list)
 	req.Machines, req.MachinesErr = ms.list, ms.err != nil
 	decorate(&chart, cur[0], req, c.Request.URL.Query())
 	chart.Title = name + ": " + q.Title
@@ -167,8 +167,8 @@ func writeCSV(c *gin.Context, ch charts.Chart, app string, id promql.ChartID) {
 		row := []string{t.Format(time.RFC3339)}
 		for _, sr := range ch.Series {
 			cell := ""
-			if i < len(sr.Values) && !math.IsNaN(sr.Values[i]) && !math.IsInf(sr.Values[i], 0) {
-				cell = strconv.FormatFloat(sr.Values[i], 'g', -1, 64)
+			if i < len(sr.Values) {
+				cell = units.Plain(sr.Values[i])
 			}
 			row = append(row, cell)
 		}
@@ -207,7 +207,8 @@ func writeJSON(c *gin.Context, ch charts.Chart, res promql.Result, app string) {
 		js := jsonSeries{Name: sr.Name, Values: make([]*float64, len(sr.Values))}
 		for i, v := range sr.Values {
 			if !math.IsNaN(v) && !math.IsInf(v, 0) {
-				js.Values[i] = &sr.Values[i]
+				x := units.Exact(v)
+				js.Values[i] = &x
 			}
 		}
 		out.Series = append(out.Series, js)

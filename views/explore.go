@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/go-echarts/go-echarts/v2/opts"
 
 	"github.com/flydash/dashboard/charts"
+	"github.com/flydash/dashboard/flyapi"
 	"github.com/flydash/dashboard/promql"
 )
 
@@ -61,6 +63,12 @@ type explorePage struct {
 // zoom, tooltips and legend toggles.
 func (s *server) showExplore(c *gin.Context) {
 	name, id := c.Param("name"), promql.ChartID(c.Param("chart"))
+	if id == mapChart && flyapi.ValidAppName(name) {
+		// The map has no interactive view: its panel on the app page is it.
+		u := url.URL{Path: "/apps/" + name, RawQuery: c.Request.URL.RawQuery, Fragment: "map"}
+		c.Redirect(http.StatusSeeOther, u.String())
+		return
+	}
 	chart, res, status, msg, machines := s.oneChartMachines(c, name, id)
 	if status != http.StatusOK && status < 500 {
 		s.fail(c, status, "Chart unavailable", msg)
@@ -141,7 +149,7 @@ func markersWithin(ms []charts.Marker, from, to time.Time) []charts.Marker {
 // what ECharts would take as formatter callbacks travels as data and
 // explore.js supplies the functions.
 type exploreData struct {
-	// Unit names how values read (charts.Unit: "req/s", "s", "%", "bytes",
+	// Unit names how values read (units.Unit: "req/s", "s", "%", "bytes",
 	// "ratio" or ""): explore.js formats axis labels and tooltips with it.
 	Unit string `json:"unit"`
 	// Option is the ECharts option, built with go-echarts, in light colours.

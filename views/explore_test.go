@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/flydash/dashboard/charts"
+	"github.com/flydash/dashboard/internal/units"
 )
 
 // The explore tests that choose whether ECharts is bundled run before any
@@ -359,7 +360,7 @@ func TestExploreRangeLinksStayOnExplore(t *testing.T) {
 func TestExploreDataBlockCannotCloseItsScript(t *testing.T) {
 	t.Parallel()
 	hostile := `</script><script>alert(1)</script><!--`
-	ch := charts.Chart{Unit: charts.UnitSeconds, Start: time.Unix(1_800_000_000, 0), Step: time.Minute,
+	ch := charts.Chart{Unit: units.Seconds, Start: time.Unix(1_800_000_000, 0), Step: time.Minute,
 		Series:  []charts.Series{{Name: hostile, Values: []float64{1, math.NaN(), 3}}},
 		Markers: []charts.Marker{{At: time.Unix(1_800_000_060, 0), Kind: "deploy", Label: hostile}}}
 	js, err := exploreJSON(ch)

@@ -24,8 +24,8 @@ func TestMachinesAPIFaults(t *testing.T) {
 		want    string
 	}{
 		{"5xx", flysim.Options{MachinesErrorRate: 1}, 0, "The Fly Machines API answered with an error (503). Fly said: service temporarily unavailable (injected fault)."},
-		{"hang", flysim.Options{MachinesFault: "hang"}, 700 * time.Millisecond, "The Fly Machines API did not answer within 0.7 s."},
-		{"slow", flysim.Options{MachinesLatency: 3 * time.Second}, 700 * time.Millisecond, "The Fly Machines API did not answer within 0.7 s."},
+		{"hang", flysim.Options{MachinesFault: "hang"}, 700 * time.Millisecond, "The Fly Machines API did not answer within 700 ms."},
+		{"slow", flysim.Options{MachinesLatency: 3 * time.Second}, 700 * time.Millisecond, "The Fly Machines API did not answer within 700 ms."},
 		{"garbage", flysim.Options{MachinesFault: "garbage"}, 0, "The Fly Machines API answered with something that is not an API response."},
 	}
 	for _, tc := range cases {
@@ -94,8 +94,8 @@ func TestPrometheusFaults(t *testing.T) {
 				t.Errorf("panels do not say %q", tc.want)
 			}
 			// The machines still show.
-			if !strings.Contains(body, `class="machines"`) {
-				t.Error("machines table missing while only Prometheus fails")
+			if !strings.Contains(body, `<ul class="machine-list">`) {
+				t.Error("machines list missing while only Prometheus fails")
 			}
 			// A standalone chart image still draws, with the reason.
 			status, svg, hdr := s.get(t, "/apps/storefront/charts/cpu.svg?range=1h")

@@ -129,16 +129,24 @@ func testFlyPages(t *testing.T, s *stack) {
 	if v := verdict(body); !strings.Contains(v, "CPU throttled") || !strings.Contains(v, "shared-cpu-1x out of burst balance") {
 		t.Errorf("%s: page verdict %q does not name the throttling", fleet.ThrottledApp, v)
 	}
+	// Use against the baseline on the CPU chart; throttled time, another
+	// measure, on its own chart.
 	quota := panelOf(t, body, "cpu-quota")
-	for _, want := range []string{"<figure>", " throttled</text>", ">baseline</text>", `class="l s`} {
+	for _, want := range []string{"<figure>", `class="l s`} {
 		if !strings.Contains(quota, want) {
-			t.Errorf("%s: CPU and quota panel lacks %q", fleet.ThrottledApp, want)
+			t.Errorf("%s: CPU throttled panel lacks %q", fleet.ThrottledApp, want)
 		}
+	}
+	if strings.Contains(quota, ">baseline</text>") {
+		t.Errorf("%s: the CPU throttled panel draws the baseline, a CPU use, on its time-throttled axis", fleet.ThrottledApp)
+	}
+	if !strings.Contains(panelOf(t, body, "cpu"), ">baseline</text>") {
+		t.Errorf("%s: the CPU panel has no baseline to read use against", fleet.ThrottledApp)
 	}
 	if !strings.Contains(panelOf(t, body, "cpu-balance"), "<figure>") {
 		t.Errorf("%s: no burst balance chart", fleet.ThrottledApp)
 	}
-	if !strings.Contains(body, "shared-cpu-1x<br><small class=\"muted\">512 MB") {
+	if !strings.Contains(body, `<span class="m-size" title="shared-cpu-1x, 512 MB">shared-cpu-1x <small class="muted">512 MB</small>`) {
 		t.Errorf("%s: the machines panel does not give the size as Fly names it", fleet.ThrottledApp)
 	}
 
@@ -155,10 +163,24 @@ func testFlyPages(t *testing.T, s *stack) {
 
 	body = get(fleet.VolumeFillingApp)
 	vol := panelOf(t, body, "volumes")
-	for _, want := range []string{`class="chart-note"`, "(pg_data at /data on ", "full in about 2 days at the last 6 h&#39;s rate", " in 24 h</text>"} {
+	for _, want := range []string{`class="chart-note"`, "full in about 2 days at the last 6 h&#39;s rate", " in 24 h</text>", `<table class="volumes">`} {
 		if !strings.Contains(vol, want) {
 			t.Errorf("%s: volumes panel lacks %q", fleet.VolumeFillingApp, want)
 		}
+	}
+	if n := strings.Count(vol, "full in about"); n != 1 {
+		t.Errorf("%s: the volumes panel says when a volume fills %d times, want once above its table", fleet.VolumeFillingApp, n)
+	}
+	// One table row per volume: name, mount, machine, size, use, full by.
+	app, _ := s.Sim.Sim.Fleet().App(fleet.VolumeFillingApp)
+	for _, v := range app.Volumes {
+		row := `<code>` + v.ID + `</code></small></th><td><code>/data</code></td><td><code>` + v.Region + "/" + v.AttachedMachine[:8] + `</code></td><td class="num">` + strconv.Itoa(v.SizeGB) + ` GB</td>`
+		if !strings.Contains(vol, row) {
+			t.Errorf("%s: no table row for volume %s: want %s", fleet.VolumeFillingApp, v.ID, row)
+		}
+	}
+	if n := strings.Count(vol, `<td class="warn">`); n != len(app.Volumes) {
+		t.Errorf("%s: %d volumes with a full-by date, want all %d", fleet.VolumeFillingApp, n, len(app.Volumes))
 	}
 	if c := panelOf(t, body, "concurrency"); !strings.Contains(c, "No HTTP service behind Fly&#39;s proxy, so no concurrency limits apply.") || strings.Contains(c, "Show PromQL") {
 		t.Errorf("%s: the concurrency panel of an app without HTTP is not one line", fleet.VolumeFillingApp)
@@ -170,7 +192,7 @@ func testFlyPages(t *testing.T, s *stack) {
 	}
 	doc, _ := html.Parse(strings.NewReader(body))
 	most := 0
-	for _, td := range findAll(doc, func(n *html.Node) bool { return n.Data == "td" && hasClass(n, "restarts") }) {
+	for _, td := range findAll(doc, func(n *html.Node) bool { return n.Data == "span" && hasClass(n, "restarts") }) {
 		if n, err := strconv.Atoi(strings.TrimPrefix(text(td), "≥ ")); err == nil {
 			most = max(most, n)
 		}
@@ -179,11 +201,26 @@ func testFlyPages(t *testing.T, s *stack) {
 	if most < 9 {
 		t.Errorf("%s: the looping machine shows %d restarts, want about a dozen", fleet.CrashLoopApp, most)
 	}
+	if n := strings.Count(body, `<span class="state looping">crash loop</span>`); n != 1 {
+		t.Errorf("%s: %d machines read as a crash loop, want the looping one alone", fleet.CrashLoopApp, n)
+	}
 
 	body = get(fleet.HealthyApp)
 	if v := panelOf(t, body, "volumes"); !strings.Contains(v, "No volumes are mounted") {
 		t.Errorf("%s: the volumes panel of an app without volumes is not one line saying so", fleet.HealthyApp)
 	}
+	// The simulated org has no Grafana at fly-metrics.net to open.
+	if strings.Contains(body, "fly-metrics.net") {
+		t.Errorf("%s: the simulated org links to Fly's Grafana, where its id means nothing", fleet.HealthyApp)
+	}
+}
+
+// TestGrafanaLinkForARealOrg: with a real org (Demo off), every panel
+// opens the app in Fly's Grafana under the org's numeric id.
+func TestGrafanaLinkForARealOrg(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{Configure: func(c *Config) { c.Demo = false }})
+	_, body, _ := s.get(t, "/apps/blog?range=1h")
 	org := s.Sim.Sim.Fleet().OrgNumericID()
 	if want := `href="https://fly-metrics.net/d/fly-app/fly-app?orgId=` + strconv.FormatInt(org, 10) + `&amp;var-app=blog"`; !strings.Contains(body, want) {
 		t.Errorf("no Grafana link %s", want)

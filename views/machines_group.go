@@ -3,6 +3,7 @@ package views
 import (
 	"math"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/flydash/dashboard/charts"
 	"github.com/flydash/dashboard/flyapi"
 	"github.com/flydash/dashboard/health"
+	"github.com/flydash/dashboard/internal/units"
 	"github.com/flydash/dashboard/promql"
 )
 
@@ -28,16 +30,22 @@ func chartSeries(sr promql.Series) (charts.Series, bool) {
 	switch sr.Labels["kind"] {
 	case promql.KindBaseline:
 		cs.Tone = "ref"
-	case promql.KindThrottled:
-		cs.Tone = "bad"
 	}
 	return cs, true
 }
 
-// decorate adds to a chart what its query cannot carry: the concurrency
+// decorate adds to a chart what its query cannot carry: links from a
+// cluster of markers to its time range, the concurrency
 // limits from each machine's service config, and the moments a limit was
 // reached as markers linking to the hour around them.
 func decorate(c *charts.Chart, res promql.Result, req chartRequest, q url.Values) {
+	c.Zoom = func(from, to time.Time) string {
+		// The app page takes no range under an hour: centre one on the span.
+		if d := to.Sub(from); d < time.Hour {
+			from, to = from.Add(-(time.Hour-d)/2), to.Add((time.Hour-d)/2)
+		}
+		return zoomRangeHref(req.App, from, to, q)
+	}
 	if res.Query.ID != promql.Concurrency || res.Err != nil {
 		return
 	}
@@ -105,7 +113,7 @@ func limitMarkers(app string, res promql.Result, q url.Values) []charts.Marker {
 		scale := w.Step.Seconds() / w.RateWindow().Seconds()
 		for _, r := range runs(sr.Values, func(v float64) bool { return v >= 0.5 }, 2) {
 			from, to := w.Start.Add(time.Duration(r.from)*w.Step), w.Start.Add(time.Duration(r.to)*w.Step)
-			label := what + " on " + who + ": about " + charts.FormatValue(math.Max(1, math.Round(r.sum*scale)), charts.UnitNone) + " times, " +
+			label := what + " on " + who + ": about " + units.Format(math.Max(1, math.Round(r.sum*scale)), units.None) + " times, " +
 				from.UTC().Format("Jan 2 15:04") + "–" + to.UTC().Format("15:04") + " UTC"
 			href := zoomHref(app, from, q)
 			if id := sr.Labels["instance"]; flyapi.ValidMachineID(id) {
@@ -165,6 +173,10 @@ func notApplicable(q promql.Query, req chartRequest) (string, bool) {
 		return "", false // the machines are unknown: say only that there is no data
 	}
 	switch q.ID {
+	case promql.CPUQuota:
+		if len(req.Machines) > 0 {
+			return "No machine was throttled in this range: each stayed within its CPU quota or burst balance.", true
+		}
 	case promql.Concurrency:
 		if !req.HTTP {
 			return "No HTTP service behind Fly's proxy, so no concurrency limits apply.", true
@@ -192,28 +204,72 @@ func notApplicable(q promql.Query, req chartRequest) (string, bool) {
 	return "", false
 }
 
-// volumeNote says when each filling volume would be full, in the verdict's
-// words: "vol_4ke1 (pg_data on iad/3d8d9e2c): 81% used, full in about 2 days
-// at the last 6 h's rate".
-func volumeNote(res promql.Result, machines []flyapi.Machine) string {
+// volumeRow is one line of the table beside the volumes chart.
+type volumeRow struct {
+	ID, Name, Mount, Machine string
+	Size, Used, FullBy       string
+	Filling                  bool
+}
+
+// volumeTable lists each volume with where it is mounted and when it would
+// be full, and volumeNote sums them up in one line: the soonest to fill.
+func volumeTable(res promql.Result, machines []flyapi.Machine) ([]volumeRow, string) {
 	if res.Query.ID != promql.Volumes || res.Err != nil {
-		return ""
+		return nil, ""
 	}
-	var notes []string
-	for _, v := range volumeSignals(res, machines) {
+	var rows []volumeRow
+	soonest, filling := time.Duration(-1), 0
+	signals := volumeSignals(res, machines)
+	for i, id := range volumeIDs(res) {
+		v := signals[i]
 		used := v.Used.Last()
 		if math.IsNaN(used) {
 			continue
 		}
-		text := v.Name + ": " + health.Percent(used) + " used"
-		if in, ok := v.FullIn(); ok && used < 100 {
-			text += ", " + health.FullInWords(in)
-		} else {
-			text += ", not filling at the last 6 h's rate"
+		r := volumeRow{ID: id, Name: "—", Mount: "—", Machine: "—", Size: "—", Used: units.FloorPercent(used), FullBy: "not filling"}
+		for _, m := range machines {
+			for _, mt := range m.Mounts {
+				if mt.Volume == id {
+					r.Name, r.Mount, r.Machine = mt.Name, mt.Path, m.Region+"/"+shortID(m.ID)
+					if mt.SizeGB > 0 {
+						r.Size = strconv.Itoa(mt.SizeGB) + " GB"
+					}
+				}
+			}
 		}
-		notes = append(notes, text)
+		if in, ok := v.FullIn(); ok && used < 100 {
+			r.Filling = true
+			r.FullBy = res.Window.End.Add(in).UTC().Format("Jan 2 15:04 UTC")
+			filling++
+			if soonest < 0 || in < soonest {
+				soonest = in
+			}
+		}
+		rows = append(rows, r)
 	}
-	return strings.Join(notes, "; ")
+	note := ""
+	switch {
+	case len(rows) == 0:
+	case filling == 0:
+		note = "No volume is filling at the last 6 h's rate."
+	case filling == 1:
+		note = "One volume filling: " + health.FullInWords(soonest) + "."
+	default:
+		note = strconv.Itoa(filling) + " volumes filling, the first " + health.FullInWords(soonest) + "."
+	}
+	return rows, note
+}
+
+// volumeIDs are the volumes of the chart's series, in volumeSignals' order.
+func volumeIDs(res promql.Result) []string {
+	var ids []string
+	for _, sr := range res.Series {
+		if !slices.Contains(ids, sr.Labels["id"]) {
+			ids = append(ids, sr.Labels["id"])
+		}
+	}
+	sort.Strings(ids)
+	return ids
 }
 
 // volumeSignals reads the volumes chart's series into the verdict's terms,

@@ -103,3 +103,18 @@ func TestGrafanaURL(t *testing.T) {
 		t.Errorf("a link %q without the org's id", got)
 	}
 }
+
+func TestImageTag(t *testing.T) {
+	t.Parallel()
+	for ref, want := range map[string]string{
+		"registry.fly.io/search-api:deployment-01J9ZK":                 "deployment-01J9ZK",
+		"registry.fly.io/search-api:deployment-01J9ZK@sha256:432bc64f": "deployment-01J9ZK",
+		"flyio/hellofly@sha256:0123456789abcdef0123":                   "@0123456789ab",
+		"nginx":                   "nginx",
+		"localhost:5000/app:1.27": "1.27",
+	} {
+		if got := imageTag(ref); got != want {
+			t.Errorf("imageTag(%q) = %q, want %q", ref, got, want)
+		}
+	}
+}

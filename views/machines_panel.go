@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/flydash/dashboard/flyapi"
+	"github.com/flydash/dashboard/health"
+	"github.com/flydash/dashboard/promql"
 )
 
 // machineRow is one line of the app page's Machines panel.
@@ -19,17 +21,48 @@ type machineRow struct {
 	// AtLeast says Fly's event list may be missing older ones.
 	Restarts int
 	AtLeast  bool
+	// Looping is set when the machine restarted as often as the verdict
+	// calls a crash loop within the last promql.CrashSpan of the range:
+	// its state then reads as the loop, not a green "started".
+	Looping       bool
+	RecentRestart int
+	// Release is what the machine runs: Fly's release version ("v6") and
+	// the image tag, the part of the reference that changes per deploy.
+	Version, Tag string
 }
 
 func machineRows(ms []flyapi.Machine, r timeRange) []machineRow {
 	out := make([]machineRow, 0, len(ms))
 	for _, m := range ms {
 		n, atLeast := restartsIn(m.Events, r.From, r.To)
+		recent, _ := restartsIn(m.Events, r.To.Add(-promql.CrashSpan), r.To)
 		label := m.SizeLabel()
 		name, mem, _ := strings.Cut(label, ", ")
-		out = append(out, machineRow{Machine: m, SizeLabel: label, SizeName: name, SizeMemory: mem, Restarts: n, AtLeast: atLeast})
+		row := machineRow{Machine: m, SizeLabel: label, SizeName: name, SizeMemory: mem, Restarts: n, AtLeast: atLeast,
+			Looping: float64(recent) >= health.CrashLoopRestarts, RecentRestart: recent, Tag: imageTag(m.Image)}
+		if v := m.Metadata["fly_release_version"]; v != "" {
+			row.Version = "v" + v
+		}
+		out = append(out, row)
 	}
 	return out
+}
+
+// imageTag is the part of an image reference that names a release: the tag
+// ("deployment-01J9…", "1.27"), a short digest, or the repository's last
+// element when the reference has neither.
+func imageTag(ref string) string {
+	ref, digest, _ := strings.Cut(ref, "@")
+	if i := strings.LastIndexByte(ref, '/'); i >= 0 {
+		ref = ref[i+1:]
+	}
+	if _, tag, ok := strings.Cut(ref, ":"); ok && tag != "" {
+		return tag
+	}
+	if _, hex, ok := strings.Cut(digest, ":"); ok && hex != "" {
+		return "@" + hex[:min(len(hex), 12)]
+	}
+	return ref
 }
 
 // restartsIn counts the starts that follow an exit (a crash, an OOM kill, a

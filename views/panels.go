@@ -10,6 +10,7 @@ import (
 
 	"github.com/flydash/dashboard/charts"
 	"github.com/flydash/dashboard/flyapi"
+	"github.com/flydash/dashboard/internal/units"
 	"github.com/flydash/dashboard/promql"
 )
 
@@ -31,6 +32,9 @@ type panel struct {
 	Compact bool
 	// Note is one line of findings over the chart ("full in about 2 days").
 	Note string
+	// Volumes is the volumes chart's table: each volume, where it is
+	// mounted, its size, use and when it would be full.
+	Volumes []volumeRow
 	// Grafana opens the app in Fly's managed Grafana; "" when unknown.
 	Grafana string
 }
@@ -110,13 +114,15 @@ func (s *server) chartData(ctx context.Context, req chartRequest, qs []promql.Qu
 }
 
 // buildChart turns a query result into a chart, with the previous period as
-// dashed lines and the machine events as markers.
-func buildChart(id string, res promql.Result, prev *promql.Result, compare string, markers []charts.Marker) charts.Chart {
+// dashed lines and the machine events as markers. Each machine's series
+// take the machine's place in machines as their colour slot, so a machine
+// has one colour on every chart of the page.
+func buildChart(id string, res promql.Result, prev *promql.Result, compare string, markers []charts.Marker, machines []flyapi.Machine) charts.Chart {
 	c := charts.Chart{
 		ID:      id,
 		Title:   res.Query.Title,
 		Desc:    res.Query.Desc,
-		Unit:    charts.Unit(res.Query.Unit),
+		Unit:    units.Unit(res.Query.Unit),
 		Start:   res.Window.Start,
 		End:     res.Window.End,
 		Step:    res.Window.Step,
@@ -124,14 +130,26 @@ func buildChart(id string, res promql.Result, prev *promql.Result, compare strin
 		Markers: markers,
 		Width:   chartWidth,
 	}
+	slot := func(sr promql.Series) int {
+		if id := sr.Labels["instance"]; id != "" {
+			for i, m := range machines {
+				if m.ID == id {
+					return i + 1
+				}
+			}
+		}
+		return 0
+	}
 	for _, sr := range res.Series {
 		if cs, ok := chartSeries(sr); ok {
+			cs.Slot = slot(sr)
 			c.Series = append(c.Series, cs)
 		}
 	}
 	if prev != nil && prev.Err == nil {
 		for _, sr := range prev.Series {
 			if cs, ok := chartSeries(sr); ok {
+				cs.Slot = slot(sr)
 				cs.Name += " (" + compare + " ago)"
 				cs.Dashed = true
 				c.Series = append(c.Series, cs)
@@ -272,13 +290,18 @@ func absDuration(d time.Duration) time.Duration {
 
 // zoomHref links to an hour around t, keeping the page's other choices.
 func zoomHref(app string, t time.Time, q url.Values) string {
+	return zoomRangeHref(app, t.Add(-30*time.Minute), t.Add(30*time.Minute), q)
+}
+
+// zoomRangeHref is the app page over [from, to], keeping the rest of q.
+func zoomRangeHref(app string, from, to time.Time, q url.Values) string {
 	v := url.Values{}
 	for k, vs := range q {
 		if k != "range" && k != "from" && k != "to" && k != "refresh" {
 			v[k] = vs
 		}
 	}
-	v.Set("from", t.Add(-30*time.Minute).UTC().Format(time.RFC3339))
-	v.Set("to", t.Add(30*time.Minute).UTC().Format(time.RFC3339))
+	v.Set("from", from.UTC().Format(time.RFC3339))
+	v.Set("to", to.UTC().Format(time.RFC3339))
 	return "/apps/" + url.PathEscape(app) + "?" + v.Encode()
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/flydash/dashboard/charts"
 	"github.com/flydash/dashboard/flyapi"
 	"github.com/flydash/dashboard/health"
+	"github.com/flydash/dashboard/internal/units"
 	"github.com/flydash/dashboard/promql"
 	flyregions "github.com/flydash/dashboard/regions"
 )
@@ -232,8 +233,8 @@ func (rm regionMap) title(r regionStats) string {
 	if math.IsNaN(r.Requests) {
 		b.WriteString("No requests at the end of this range")
 	} else {
-		b.WriteString(charts.FormatValue(r.Requests, charts.UnitReqPerSec) + " · p95 " + charts.FormatValue(r.P95, charts.UnitSeconds) +
-			" · 5xx " + charts.FormatValue(r.ErrShare, charts.UnitPercent))
+		b.WriteString(units.Format(r.Requests, units.ReqPerSec) + " · p95 " + units.Format(r.P95, units.Seconds) +
+			" · 5xx " + units.Format(r.ErrShare, units.Percent))
 	}
 	if r.Machines > 0 {
 		b.WriteString("\n" + machineCount(r))
@@ -265,14 +266,14 @@ func (rm regionMap) table() charts.Table {
 			machines = "—"
 		}
 		t.Rows = append(t.Rows, []string{name,
-			charts.FormatValue(r.Requests, charts.UnitReqPerSec),
-			charts.FormatValue(r.P95, charts.UnitSeconds),
-			charts.FormatValue(r.ErrShare, charts.UnitPercent),
+			units.Format(r.Requests, units.ReqPerSec),
+			units.Format(r.P95, units.Seconds),
+			units.Format(r.ErrShare, units.Percent),
 			machines})
 	}
 	return t
 }
 
-func pct(v float64) string { return charts.FormatValue(v, charts.UnitPercent) }
+func pct(v float64) string { return units.Format(v, units.Percent) }
 
-func dur(d time.Duration) string { return charts.FormatValue(d.Seconds(), charts.UnitSeconds) }
+func dur(d time.Duration) string { return units.Format(d.Seconds(), units.Seconds) }

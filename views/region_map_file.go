@@ -16,6 +16,7 @@ import (
 
 	"github.com/flydash/dashboard/charts"
 	"github.com/flydash/dashboard/flyapi"
+	"github.com/flydash/dashboard/internal/units"
 	"github.com/flydash/dashboard/promql"
 )
 
@@ -76,7 +77,7 @@ func (s *server) mapPanelFor(w promql.Window, results []promql.Result, errs prom
 // image, or its numbers as CSV or JSON.
 func (s *server) showMapFile(c *gin.Context, name, ext string) {
 	if !flyapi.ValidAppName(name) {
-		s.fail(c, http.StatusNotFound, "Chart unavailable", "There is no app named "+truncateInput(name)+".")
+		s.failNoApp(c, http.StatusNotFound, "Chart unavailable", "There is no app named "+truncateInput(name)+".")
 		return
 	}
 	v, err := parseView(c.Request.URL.Query(), s.now())
@@ -102,7 +103,7 @@ func (s *server) showMapFile(c *gin.Context, name, ext string) {
 	res := s.prom.Run(ctx, name, promql.MapQueries(), w, 0)
 	<-done
 	if errors.Is(machinesErr, flyapi.ErrNotFound) || errors.Is(machinesErr, flyapi.ErrForbidden) {
-		s.fail(c, http.StatusNotFound, "Chart unavailable", "There is no app named "+name+" in "+s.org+".")
+		s.failNoApp(c, http.StatusNotFound, "Chart unavailable", "There is no app named "+name+" in "+s.org+".")
 		return
 	}
 	rm := newRegionMap(w, res[0], res[1], res[2], machines, machinesErr)
@@ -132,7 +133,7 @@ func writeMapCSV(c *gin.Context, rm regionMap, app string) {
 	for _, r := range rm.Regions {
 		lat, lon := "", ""
 		if r.Located {
-			lat, lon = strconv.FormatFloat(r.Lat, 'f', -1, 64), strconv.FormatFloat(r.Lon, 'f', -1, 64)
+			lat, lon = units.Plain(r.Lat), units.Plain(r.Lon)
 		}
 		machines := strconv.Itoa(r.Machines)
 		if rm.MachinesErr != "" {
@@ -145,12 +146,7 @@ func writeMapCSV(c *gin.Context, rm regionMap, app string) {
 	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 }
 
-func csvFloat(v float64) string {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return ""
-	}
-	return strconv.FormatFloat(v, 'g', -1, 64)
-}
+func csvFloat(v float64) string { return units.Plain(v) }
 
 type jsonMapRegion struct {
 	Region     string   `json:"region"`
@@ -213,5 +209,6 @@ func jsonFloat(v float64) *float64 {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return nil
 	}
+	v = units.Exact(v)
 	return &v
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/flydash/dashboard/charts"
 	"github.com/flydash/dashboard/flysim/fleet"
+	"github.com/flydash/dashboard/internal/units"
 	flyregions "github.com/flydash/dashboard/regions"
 )
 
@@ -107,8 +108,8 @@ func TestRegionMapSlowRegion(t *testing.T) {
 	for _, r := range after.Regions {
 		row := regexp.MustCompile(`<th scope="row">` + r.Region + ` \([^<]*\)</th><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>`).FindStringSubmatch(section)
 		want := []string{
-			charts.FormatValue(*r.Requests, charts.UnitReqPerSec), charts.FormatValue(*r.P95, charts.UnitSeconds),
-			charts.FormatValue(*r.ErrShare, charts.UnitPercent), strconv.Itoa(*r.Machines),
+			units.Format(*r.Requests, units.ReqPerSec), units.Format(*r.P95, units.Seconds),
+			units.Format(*r.ErrShare, units.Percent), strconv.Itoa(*r.Machines),
 		}
 		if row == nil {
 			t.Errorf("no table row for %s", r.Region)

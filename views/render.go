@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/flydash/dashboard/flyapi"
 )
 
 //go:embed templates/*.html
@@ -50,7 +52,6 @@ var funcs = template.FuncMap{
 	"join":        strings.Join,
 	"lower":       strings.ToLower,
 	"add":         func(a, b int) int { return a + b },
-	"shortImage":  shortImage,
 	"rfc3339nano": func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) },
 	"logTime":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000") },
 	// Log links of the app page's machines and events (logs_href.go).
@@ -104,15 +105,31 @@ type errorPage struct {
 	Message string
 	// Retry is a link that may work now (the same URL, usually).
 	Retry string
-	Back  string
+	// Back leads to where the person was: the app, at its default range,
+	// for anything under /apps/{name}; the list otherwise.
+	Back, BackTo string
 }
 
+// fail answers with an error page linking back to the app the URL names.
 func (s *server) fail(c *gin.Context, status int, heading, message string) {
-	p := errorPage{layout: s.layout(c, heading), Status: status, Heading: heading, Message: message, Back: "/"}
-	if status >= 500 || status == http.StatusGatewayTimeout {
+	p := errorPage{layout: s.layout(c, heading), Status: status, Heading: heading, Message: message, Back: "/", BackTo: "apps"}
+	if name := c.Param("name"); flyapi.ValidAppName(name) {
+		p.Back, p.BackTo = "/apps/"+name, name
+	}
+	s.failWith(c, p)
+}
+
+// failNoApp is fail for a URL naming an app that does not exist: back to
+// the list, never to the missing app.
+func (s *server) failNoApp(c *gin.Context, status int, heading, message string) {
+	s.failWith(c, errorPage{layout: s.layout(c, heading), Status: status, Heading: heading, Message: message, Back: "/", BackTo: "apps"})
+}
+
+func (s *server) failWith(c *gin.Context, p errorPage) {
+	if p.Status >= 500 || p.Status == http.StatusGatewayTimeout {
 		p.Retry = c.Request.URL.RequestURI()
 	}
-	s.render(c, status, "error", p)
+	s.render(c, p.Status, "error", p)
 }
 
 func (s *server) layout(c *gin.Context, title string) layout {
@@ -156,16 +173,4 @@ func ago(t time.Time) string {
 		return fmt.Sprintf("%dh ago", int(d.Hours()))
 	}
 	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
-}
-
-// shortImage keeps an image reference readable in a narrow column: the
-// repository's last part and the tag, without the registry.
-func shortImage(ref string) string {
-	if i := strings.LastIndexByte(ref, '/'); i >= 0 {
-		ref = ref[i+1:]
-	}
-	if len(ref) > 32 {
-		ref = ref[:31] + "…"
-	}
-	return ref
 }

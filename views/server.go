@@ -149,6 +149,7 @@ func (s *server) routes() http.Handler {
 	r.GET("/apps/:name", s.admit, s.showApp)
 	r.GET("/apps/:name/launch", s.showLaunch)
 	r.POST("/apps/:name/launch", s.retryLaunch)
+	r.GET("/apps/:name/destroy", s.confirmDestroy)
 	r.POST("/apps/:name/destroy", s.destroyApp)
 	r.GET("/apps/:name/logs", s.admit, s.showLogs)
 	r.GET("/apps/:name/charts/:file", s.admit, s.showChartFile)

@@ -159,7 +159,7 @@ func TestListWithMachinesAPIHanging(t *testing.T) {
 			t.Errorf("%s: machines cell %q, want unknown", r.Name, r.Machines)
 		}
 	}
-	if n := strings.Count(body, "The Fly Machines API did not answer within 0.7 s."); n != 1 {
+	if n := strings.Count(body, "The Fly Machines API did not answer within 700 ms."); n != 1 {
 		t.Errorf("the cause appears %d times, want once", n)
 	}
 	if !strings.Contains(body, "machine counts, launching and destroying are unavailable") {
@@ -196,7 +196,7 @@ func TestMachinesAPIWords(t *testing.T) {
 		if status != http.StatusOK {
 			t.Fatalf("app page: %d", status)
 		}
-		if n := strings.Count(body, "did not answer within 0.7 s"); n != 1 {
+		if n := strings.Count(body, "did not answer within 700 ms"); n != 1 {
 			t.Errorf("the cause appears %d times, want once (a notice at the top)", n)
 		}
 		if strings.Contains(body, "0 machines") {

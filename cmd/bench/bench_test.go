@@ -119,8 +119,8 @@ func TestFloorRound(t *testing.T) {
 }
 
 // TestWeightParts: the page weight counts every chart the page draws (both
-// groups but the volumes, which the app lacks, and the region map) and no
-// script.
+// groups but the volumes, which the app lacks, and the throttled time, which
+// it never had, plus the region map) and no script.
 func TestWeightParts(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -133,7 +133,7 @@ func TestWeightParts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := len(promql.Catalog()) + len(promql.MachinesCatalog()) - 1 + 1
+	want := len(promql.Catalog()) + len(promql.MachinesCatalog()) - 2 + 1
 	if w.charts != want {
 		t.Errorf("%d SVGs on the page, want %d", w.charts, want)
 	}

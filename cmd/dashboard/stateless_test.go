@@ -279,7 +279,7 @@ func TestTwoMachines(t *testing.T) {
 	// ...b shows it stopped at the same step, with retry and destroy...
 	status, body, _ = onB.get(t, "/apps/retried/launch?image=nginx%3Alatest&region=ams")
 	if status != http.StatusOK || !strings.Contains(body, `class="step failed"`) || !strings.Contains(body, "Assign public addresses") ||
-		!strings.Contains(body, `action="/apps/retried/launch"`) || !strings.Contains(body, `action="/apps/retried/destroy"`) {
+		!strings.Contains(body, `action="/apps/retried/launch"`) || !strings.Contains(body, `href="/apps/retried/destroy"`) {
 		t.Fatalf("the failed launch seen from b: %d\n%s", status, body)
 	}
 	// ...and the retry from b, once Fly answers again, finishes it.

@@ -22,7 +22,7 @@
   var unit = data.unit || '';
   var darkQuery = window.matchMedia ? window.matchMedia('(prefers-color-scheme: dark)') : null;
 
-  // --- Values, as charts.FormatValue writes them on the SVG charts. ---
+  // --- Values, as units.Format writes them on the SVG charts. ---
 
   function decimals(a) {
     if (a >= 100 || a === 0) return 0;
@@ -82,6 +82,8 @@
         return bytes(v);
       case 'req/s':
         return si(v) + ' req/s';
+      case 'B/s':
+        return si(v).replace(/([kMG]?)$/, ' $1B/s');
       case '':
         return si(v);
       default:
@@ -110,6 +112,11 @@
   // charts do: 0.3 s, 0.6 s, 0.9 s, 1.2 s rather than 900 ms next to 1.2 s.
   function axisFormat(max) {
     switch (unit) {
+      case 'B/s':
+        if (max >= 1e9) return function (v) { return sig3(v / 1e9) + ' GB/s'; };
+        if (max >= 1e6) return function (v) { return sig3(v / 1e6) + ' MB/s'; };
+        if (max >= 1e3) return function (v) { return sig3(v / 1e3) + ' kB/s'; };
+        return function (v) { return sig3(v) + ' B/s'; };
       case 's':
         if (max >= 1) return function (v) { return v === 0 ? '0 s' : sig3(v) + ' s'; };
         if (max >= 1e-3) return function (v) { return sig3(v * 1e3) + ' ms'; };
