@@ -19,6 +19,7 @@ type Mount struct {
 	Volume string // vol_...
 	Name   string
 	Path   string
+	SizeGB int // the volume's size when the machine's config says it
 }
 
 // Fly's proxy applies these to a service that sets no concurrency block
@@ -55,7 +56,7 @@ func fromFlyConfig(out *Machine, cfg *fly.MachineConfig) {
 		break
 	}
 	for _, m := range cfg.Mounts {
-		out.Mounts = append(out.Mounts, Mount{Volume: m.Volume, Name: m.Name, Path: m.Path})
+		out.Mounts = append(out.Mounts, Mount{Volume: m.Volume, Name: m.Name, Path: m.Path, SizeGB: m.SizeGb})
 	}
 }
 

@@ -1,6 +1,7 @@
 package promql
 
 import (
+	"math"
 	"strings"
 	"time"
 )
@@ -66,9 +67,11 @@ var flyOverviewQueries = map[Column]struct {
 	},
 	ColLimits: {
 		Query{Slug: "overview-limits", Title: "Hard limit reached", Unit: "",
-			Desc: "Times per second the busiest machine was at its service's hard concurrency limit."},
+			Desc: "Times per second each machine was at its service's hard concurrency limit."},
+		// Per machine, only where it hit: the verdict names every machine
+		// at its limit, and the others cost nothing.
 		func(b builder) string {
-			return `max by (app) (sum by (app, instance) (rate(` + b.rangeSel(hardLimitCount) + `)))`
+			return `sum by (app, instance, region) (rate(` + b.rangeSel(hardLimitCount) + `)) > 0`
 		},
 	},
 	ColVolumes: {
@@ -101,7 +104,8 @@ var flyOverviewQueries = map[Column]struct {
 // the overview's grid (one value per point; nil means no series).
 type FlyOverview struct {
 	Throttled, ThrottledVCPUs, ThrottledBalance []float64
-	HardLimitHits                               []float64
+	HardLimitHits                               []float64 // the busiest machine's, point by point
+	HardLimits                                  []MachineOverview
 	Memory                                      []float64
 	Volumes                                     []VolumeOverview
 	Crashes                                     []CrashOverview
@@ -111,6 +115,12 @@ type FlyOverview struct {
 type VolumeOverview struct {
 	ID, Region       string
 	Used, Projection []float64
+}
+
+// MachineOverview is one machine's series of a column.
+type MachineOverview struct {
+	Instance, Region string
+	Values           []float64
 }
 
 // CrashOverview is one machine that exited non-zero within CrashSpan.
@@ -134,7 +144,18 @@ func (r *AppOverview) addFly(col Column, labels map[string]string, values []floa
 			f.Throttled = values
 		}
 	case ColLimits:
-		f.HardLimitHits = values
+		f.HardLimits = append(f.HardLimits, MachineOverview{labels["instance"], labels["region"], values})
+		if f.HardLimitHits == nil {
+			f.HardLimitHits = make([]float64, len(values))
+			for i := range f.HardLimitHits {
+				f.HardLimitHits[i] = math.NaN()
+			}
+		}
+		for i, v := range values {
+			if i < len(f.HardLimitHits) && !math.IsNaN(v) && (math.IsNaN(f.HardLimitHits[i]) || v > f.HardLimitHits[i]) {
+				f.HardLimitHits[i] = v
+			}
+		}
 	case ColVolumes:
 		v := f.volume(labels["id"], labels["region"])
 		if kind == KindProjection {

@@ -15,6 +15,7 @@ import (
 	"github.com/flydash/dashboard/flyapi"
 	"github.com/flydash/dashboard/health"
 	"github.com/flydash/dashboard/promql"
+	"github.com/flydash/dashboard/signals"
 )
 
 type appPage struct {
@@ -35,8 +36,10 @@ type appPage struct {
 	RangeNav      rangeNav
 	Compare       string
 	RefreshKey    string
-	// Verdict is the list's verdict, judged from this page's own panels.
-	Verdict health.Verdict
+	// Verdict is the list's verdict, judged from the same timeline;
+	// Findings are its sections, each with its fix.
+	Verdict  health.Verdict
+	Findings []findingView
 }
 
 type machineEvent struct {
@@ -69,9 +72,17 @@ func (s *server) showApp(c *gin.Context) {
 		appErr, machinesErr error
 		machines            []flyapi.Machine
 		mapErrs             promql.Result
+		timeline            promql.Overview
+		timelineErr         error
 	)
 	req := chartRequest{App: name, Range: view.Range, Compare: view.Compare}
-	wg.Add(3)
+	wg.Add(4)
+	// The verdict reads the list's fixed timeline for this app, so both
+	// pages give one "since" whatever their ranges.
+	go func() {
+		defer wg.Done()
+		timeline, timelineErr = s.prom.OverviewOf(ctx, promql.TimelineWindow(view.Range.To), name, promql.Columns())
+	}()
 	go func() { defer wg.Done(); app, appErr = s.fly.GetApp(ctx, name) }()
 	go func() { defer wg.Done(); machines, machinesErr = s.fly.Machines(ctx, name) }()
 	go func() { defer wg.Done(); mapErrs = s.regionErrors(ctx, req) }()
@@ -103,7 +114,8 @@ func (s *server) showApp(c *gin.Context) {
 		s.fail(c, http.StatusBadRequest, "That link does not describe a view", winErr.Error())
 		return
 	}
-	p.Verdict = pageVerdict(window, results, machines, machinesErr, view.Range)
+	p.Verdict = s.appVerdict(timeline, timelineErr, name, machines, machinesErr, view.Range)
+	p.Findings = findingViews(name, p.Verdict, machines)
 	q := c.Request.URL.Query()
 	markers := eventMarkers(name, machines, q)
 	created := appCreated(machines)
@@ -129,6 +141,18 @@ func (s *server) showApp(c *gin.Context) {
 		}
 		return pn
 	})
+}
+
+// appVerdict judges the app from its row of the timeline overview and its
+// machines.
+func (s *server) appVerdict(tl promql.Overview, tlErr error, name string, machines []flyapi.Machine, machinesErr error, r timeRange) health.Verdict {
+	if tlErr != nil {
+		s.log.Warn("timeline", "app", name, "err", tlErr)
+		return health.Verdict{Status: health.Unknown, Reason: "the timeline could not be read: " + explainQuery(tlErr)}
+	}
+	row, _ := tl.App(name)
+	sig := signals.FromOverview(tl, row, len(machines), r.Absolute())
+	return health.Judge(signals.WithMachines(sig, machines, machinesErr))
 }
 
 func (s *server) buildPanel(res promql.Result, prev *promql.Result, req chartRequest, markers []charts.Marker, created time.Time, q url.Values) panel {

@@ -12,6 +12,7 @@ import (
 	"github.com/flydash/dashboard/flyapi"
 	"github.com/flydash/dashboard/health"
 	"github.com/flydash/dashboard/promql"
+	"github.com/flydash/dashboard/signals"
 )
 
 // The app page's "Machines" group: CPU quota, concurrency limits, volumes
@@ -68,7 +69,7 @@ func limitGroups(ms []flyapi.Machine) []limitGroup {
 		if m.Concurrency == nil {
 			continue
 		}
-		name := m.Region + "/" + shortID(m.ID)
+		name := m.Region + "/" + signals.ShortID(m.ID)
 		found := false
 		for i := range out {
 			if out[i].limits == *m.Concurrency {
@@ -99,7 +100,7 @@ func limitMarkers(app string, res promql.Result, q url.Values) []charts.Marker {
 		if sr.Labels["kind"] == promql.KindHardHits {
 			kind, what = "limit", "Hard limit reached"
 		}
-		who := sr.Labels["region"] + "/" + shortID(sr.Labels["instance"])
+		who := sr.Labels["region"] + "/" + signals.ShortID(sr.Labels["instance"])
 		// Each point is an increase() over the rate window, which is longer
 		// than the step: scaled by step/window, the points add up.
 		scale := w.Step.Seconds() / w.RateWindow().Seconds()
@@ -142,13 +143,6 @@ func constant(n, v int) []float64 {
 		out[i] = float64(v)
 	}
 	return out
-}
-
-func shortID(id string) string {
-	if len(id) > 8 {
-		return id[:8]
-	}
-	return id
 }
 
 const noHTTPService = "This app has no public HTTP service, so there is no traffic to chart."
@@ -247,7 +241,7 @@ func volumeName(id string, machines []flyapi.Machine) string {
 			if mt.Volume == id {
 				name := id
 				if mt.Name != "" {
-					name += " (" + mt.Name + " at " + mt.Path + " on " + m.Region + "/" + shortID(m.ID) + ")"
+					name += " (" + mt.Name + " at " + mt.Path + " on " + m.Region + "/" + signals.ShortID(m.ID) + ")"
 				}
 				return name
 			}
