@@ -46,6 +46,10 @@ type Options struct {
 	Jitter                           time.Duration
 	PromErrorRate, MachinesErrorRate float64
 	PromFault, MachinesFault         string
+	// PromTimeout caps a query's evaluation; zero is the engine's default.
+	// Tests on a loaded machine raise it, so only the dashboard's own
+	// deadline can end a wait.
+	PromTimeout time.Duration
 	// MachinesMiddleware, if set, wraps the Machines API behind the fault
 	// injection: tests use it to check every response against Fly's spec.
 	MachinesMiddleware func(http.Handler) http.Handler
@@ -106,7 +110,7 @@ func New(o Options) (*Sim, error) {
 
 	machines := http.NewServeMux()
 	s.routeMachines(machines)
-	prom := s.promRouter(newPromHandler(o.Org, s.fleet, o.Now))
+	prom := s.promRouter(newPromHandler(o.Org, s.fleet, o.Now, o.PromTimeout))
 
 	var machinesAuthed http.Handler = requireAuth(machinesAPI, machines)
 	if o.MachinesMiddleware != nil {

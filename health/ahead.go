@@ -147,6 +147,6 @@ func p95Change(s Signals) (Finding, bool) {
 		}
 	}
 	factor := s.P95 / before
-	text := "p95 " + Seconds(s.P95) + ", " + strconv.FormatFloat(math.Floor(factor*10)/10, 'f', 1, 64) + "x since " + cause
+	text := "p95 " + Seconds(s.P95) + ", " + strconv.FormatFloat(math.Floor(factor*10+1e-9)/10, 'f', 1, 64) + "x since " + cause
 	return Finding{Kind: KindChange, Metric: MetricLatency, Status: Healthy, Text: text, timed: true, Since: when, Severity: factor / ChangeFactor}, true
 }

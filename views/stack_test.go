@@ -40,12 +40,19 @@ type stackOptions struct {
 	FlyURL, PromURL string
 	// Configure lets a test adjust the views configuration.
 	Configure func(*Config)
+	// CacheTTL, when set, replaces the query cache's freshness (one step).
+	CacheTTL func(step time.Duration) time.Duration
 }
 
 func newStack(t testing.TB, o stackOptions) *stack {
 	t.Helper()
 	ctx := context.Background()
 	o.Sim.Addr = "127.0.0.1:0"
+	if o.Sim.PromTimeout == 0 {
+		// The timeline's 24 h for every app is flysim's heaviest query: on
+		// a loaded machine only the dashboard's deadline may end it.
+		o.Sim.PromTimeout = 5 * time.Minute
+	}
 	if o.Sim.StartDelay == 0 {
 		o.Sim.StartDelay = 50 * time.Millisecond
 	}
@@ -71,7 +78,7 @@ func newStack(t testing.TB, o stackOptions) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prom, err := promql.NewClient(promql.Config{URL: promURL + "/prometheus/" + org, AuthHeader: "Bearer test-token", Timeout: o.PromTimeout})
+	prom, err := promql.NewClient(promql.Config{URL: promURL + "/prometheus/" + org, AuthHeader: "Bearer test-token", Timeout: o.PromTimeout, CacheTTL: o.CacheTTL})
 	if err != nil {
 		t.Fatal(err)
 	}
