@@ -9,8 +9,10 @@ RUN go mod download
 # ECharts for the explore view is vendored under views/static/vendor/ and
 # embedded by the build: no npm stage, no network beyond Go modules.
 COPY . .
-# Static, reproducible, stripped: no libc needed at run time.
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/dashboard ./cmd/dashboard
+# Static, reproducible, stripped: no libc needed at run time. -tags nosim
+# leaves out the simulated org (and the Prometheus engine inside it): the
+# image always talks to Fly, and says so when FLY_API_TOKEN is missing.
+RUN CGO_ENABLED=0 go build -tags nosim -trimpath -ldflags="-s -w" -o /out/dashboard ./cmd/dashboard
 
 # ---- run --------------------------------------------------------------------
 # distroless/static has CA certificates (for api.machines.dev and

@@ -39,7 +39,7 @@ func BenchmarkRun(b *testing.B) {
 func runPage(b *testing.B, c *Client, w Window) {
 	for _, r := range c.Run(context.Background(), "web", Catalog(), w, 0) {
 		if r.Err != nil {
-			b.Fatalf("%s: %v", r.Query.Slug, r.Err)
+			b.Fatalf("%s: %v", r.Query.ID, r.Err)
 		}
 	}
 }

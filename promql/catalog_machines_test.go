@@ -12,21 +12,21 @@ func allQueries() []Query { return append(Catalog(), MachinesCatalog()...) }
 
 func TestMachinesCatalog(t *testing.T) {
 	t.Parallel()
-	var slugs []string
+	var ids []ChartID
 	for _, q := range MachinesCatalog() {
-		slugs = append(slugs, q.Slug)
-		if got, ok := Lookup(q.Slug); !ok || got != q {
-			t.Errorf("Lookup(%q) = %+v, %v; want the catalog entry", q.Slug, got, ok)
+		ids = append(ids, q.ID)
+		if got, ok := Lookup(q.ID); !ok || got != q {
+			t.Errorf("Lookup(%q) = %+v, %v; want the catalog entry", q.ID, got, ok)
 		}
-		if _, ok := specs[q.Slug]; !ok || q.Title == "" || q.Desc == "" {
-			t.Errorf("%s lacks a spec, title or description", q.Slug)
+		if e, ok := find(q.ID); !ok || e.build == nil || q.Title == "" || q.Desc == "" {
+			t.Errorf("%s lacks a spec, title or description", q.ID)
 		}
-		if slices.ContainsFunc(Catalog(), func(c Query) bool { return c.Slug == q.Slug }) {
-			t.Errorf("%s is in both groups", q.Slug)
+		if slices.ContainsFunc(Catalog(), func(c Query) bool { return c.ID == q.ID }) {
+			t.Errorf("%s is in both groups", q.ID)
 		}
 	}
-	if want := []string{"cpu-quota", "cpu-balance", "concurrency", "volumes", "data-out"}; !slices.Equal(slugs, want) {
-		t.Errorf("Machines group = %v, want %v", slugs, want)
+	if want := []ChartID{"cpu-quota", "cpu-balance", "concurrency", "volumes", "data-out"}; !slices.Equal(ids, want) {
+		t.Errorf("Machines group = %v, want %v", ids, want)
 	}
 	// The projection looks back a fixed 6 h whatever the chart's step, and
 	// keeps the compare offset.

@@ -23,23 +23,23 @@ func testWindow(t testing.TB) Window {
 
 func TestCatalogOrderAndLookup(t *testing.T) {
 	t.Parallel()
-	var slugs []string
+	var ids []ChartID
 	for _, q := range Catalog() {
-		slugs = append(slugs, q.Slug)
-		got, ok := Lookup(q.Slug)
+		ids = append(ids, q.ID)
+		got, ok := Lookup(q.ID)
 		if !ok || got != q {
-			t.Errorf("Lookup(%q) = %+v, %v; want the catalog entry", q.Slug, got, ok)
+			t.Errorf("Lookup(%q) = %+v, %v; want the catalog entry", q.ID, got, ok)
 		}
-		if _, ok := specs[q.Slug]; !ok {
-			t.Errorf("%s has no query spec", q.Slug)
+		if e, ok := find(q.ID); !ok || e.build == nil || e.name == nil {
+			t.Errorf("%s has no query builder", q.ID)
 		}
 		if q.Title == "" || q.Desc == "" || q.Unit == "" {
-			t.Errorf("%s lacks a title, description or unit: %+v", q.Slug, q)
+			t.Errorf("%s lacks a title, description or unit: %+v", q.ID, q)
 		}
 	}
-	want := []string{"http-status", "latency", "region-latency", "region-requests", "cpu", "memory"}
-	if !slices.Equal(slugs, want) {
-		t.Errorf("catalog order = %v, want %v", slugs, want)
+	want := []ChartID{"http-status", "latency", "region-latency", "region-requests", "cpu", "memory"}
+	if !slices.Equal(ids, want) {
+		t.Errorf("catalog order = %v, want %v", ids, want)
 	}
 	if _, ok := Lookup("nope"); ok {
 		t.Error("Lookup of an unknown slug succeeded")
@@ -94,10 +94,10 @@ func TestPromQLRejectsHostileNames(t *testing.T) {
 		for _, q := range append(allQueries(), RegionErrors()) {
 			got, err := q.PromQL(name, w, 0)
 			if !errors.Is(err, ErrInvalidApp) {
-				t.Errorf("%s.PromQL(%q) = %q, %v; want ErrInvalidApp", q.Slug, name, got, err)
+				t.Errorf("%s.PromQL(%q) = %q, %v; want ErrInvalidApp", q.ID, name, got, err)
 			}
 			if got != "" {
-				t.Errorf("%s.PromQL(%q) returned a query along with the error", q.Slug, name)
+				t.Errorf("%s.PromQL(%q) returned a query along with the error", q.ID, name)
 			}
 		}
 	}
@@ -113,11 +113,11 @@ func TestPromQLSelectors(t *testing.T) {
 			for _, q := range append(allQueries(), RegionErrors()) {
 				text, err := q.PromQL(app, w, offset)
 				if err != nil {
-					t.Fatalf("%s.PromQL(%q, %s): %v", q.Slug, app, offset, err)
+					t.Fatalf("%s.PromQL(%q, %s): %v", q.ID, app, offset, err)
 				}
 				expr, err := promParser.ParseExpr(text)
 				if err != nil {
-					t.Fatalf("%s: Prometheus cannot parse %q: %v", q.Slug, text, err)
+					t.Fatalf("%s: Prometheus cannot parse %q: %v", q.ID, text, err)
 				}
 				selectors := 0
 				parser.Inspect(expr, func(node parser.Node, _ []parser.Node) error {
@@ -127,18 +127,18 @@ func TestPromQLSelectors(t *testing.T) {
 					}
 					selectors++
 					if !hasMatcher(vs.LabelMatchers, "app", app) {
-						t.Errorf("%s: selector %s is not limited to app %q", q.Slug, vs, app)
+						t.Errorf("%s: selector %s is not limited to app %q", q.ID, vs, app)
 					}
 					if vs.OriginalOffset != offset {
-						t.Errorf("%s: selector %s has offset %s, want %s", q.Slug, vs, vs.OriginalOffset, offset)
+						t.Errorf("%s: selector %s has offset %s, want %s", q.ID, vs, vs.OriginalOffset, offset)
 					}
 					return nil
 				})
 				if selectors == 0 {
-					t.Errorf("%s: no selector in %q", q.Slug, text)
+					t.Errorf("%s: no selector in %q", q.ID, text)
 				}
 				if offset == 0 && strings.Contains(text, "offset") {
-					t.Errorf("%s: offset rendered for zero: %q", q.Slug, text)
+					t.Errorf("%s: offset rendered for zero: %q", q.ID, text)
 				}
 			}
 		}
@@ -190,7 +190,7 @@ func TestPromQLBadInput(t *testing.T) {
 			t.Errorf("offset %s: err = %v, want ErrBadOffset", offset, err)
 		}
 	}
-	if _, err := (Query{Slug: "nope"}).PromQL("web", w, 0); !errors.Is(err, ErrUnknownQuery) {
+	if _, err := (Query{ID: "nope"}).PromQL("web", w, 0); !errors.Is(err, ErrUnknownQuery) {
 		t.Errorf("unknown query: err = %v", err)
 	}
 	if _, err := q.PromQL("web", Window{}, 0); !errors.Is(err, ErrBadWindow) {

@@ -183,13 +183,14 @@ func (c *Client) Run(ctx context.Context, app string, qs []Query, w Window, offs
 			continue
 		}
 		results[i].PromQL = text
+		e, _ := find(q.ID) // PromQL found it
 		wg.Go(func() {
 			a, err := c.rangeQuery(ctx, text, w)
 			if err != nil {
 				results[i].Err = err
 				return
 			}
-			results[i].Series = shape(q, specs[q.Slug], a.series)
+			results[i].Series = shape(q, e.querySpec, a.series)
 			results[i].Warnings = a.warnings
 		})
 	}

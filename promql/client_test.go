@@ -47,7 +47,7 @@ type wantSeries struct {
 func checkSeries(t *testing.T, r Result, from int, want []wantSeries) {
 	t.Helper()
 	if r.Err != nil {
-		t.Errorf("%s: %v (%s)", r.Query.Slug, r.Err, Explain(r.Err))
+		t.Errorf("%s: %v (%s)", r.Query.ID, r.Err, Explain(r.Err))
 		return
 	}
 	var names []string
@@ -59,20 +59,20 @@ func checkSeries(t *testing.T, r Result, from int, want []wantSeries) {
 		wantNames = append(wantNames, ws.name)
 	}
 	if !slices.Equal(names, wantNames) {
-		t.Errorf("%s: series %q, want %q", r.Query.Slug, names, wantNames)
+		t.Errorf("%s: series %q, want %q", r.Query.ID, names, wantNames)
 		return
 	}
 	for i, ws := range want {
 		s := r.Series[i]
 		if len(s.Values) != r.Window.Points() {
-			t.Errorf("%s %s: %d values for %d points", r.Query.Slug, s.Name, len(s.Values), r.Window.Points())
+			t.Errorf("%s %s: %d values for %d points", r.Query.ID, s.Name, len(s.Values), r.Window.Points())
 		}
 		if s.Limit != ws.limit {
-			t.Errorf("%s %s: Limit = %v, want %v", r.Query.Slug, s.Name, s.Limit, ws.limit)
+			t.Errorf("%s %s: Limit = %v, want %v", r.Query.ID, s.Name, s.Limit, ws.limit)
 		}
 		for j := from; j < len(s.Values); j++ {
 			if !near(s.Values[j], ws.value) {
-				t.Errorf("%s %s: value %g at %s, want %g", r.Query.Slug, s.Name, s.Values[j], r.Window.Time(j).Format(time.TimeOnly), ws.value)
+				t.Errorf("%s %s: value %g at %s, want %g", r.Query.ID, s.Name, s.Values[j], r.Window.Time(j).Format(time.TimeOnly), ws.value)
 				break
 			}
 		}
@@ -92,7 +92,7 @@ func TestRunCatalogOnVictoriaMetrics(t *testing.T) {
 	}
 	for i, r := range web {
 		if r.Query != Catalog()[i] || r.Window != w || r.PromQL == "" {
-			t.Errorf("result %d: query %s, window %s, promql %q", i, r.Query.Slug, r.Window, r.PromQL)
+			t.Errorf("result %d: query %s, window %s, promql %q", i, r.Query.ID, r.Window, r.PromQL)
 		}
 	}
 	checkSeries(t, web[0], 0, []wantSeries{{"2xx", 18, false}, {"3xx", 1, false}, {"4xx", 0.5, false}, {"5xx", 0.5, false}})
@@ -120,7 +120,7 @@ func TestRunCatalogOnVictoriaMetrics(t *testing.T) {
 	worker := c.Run(ctx, "worker", Catalog(), w, 0)
 	for _, r := range worker[:4] {
 		if r.Err != nil || len(r.Series) != 0 || !r.Query.HTTP {
-			t.Errorf("worker %s: %d series, err %v, HTTP %v; want no series from an HTTP query", r.Query.Slug, len(r.Series), r.Err, r.Query.HTTP)
+			t.Errorf("worker %s: %d series, err %v, HTTP %v; want no series from an HTTP query", r.Query.ID, len(r.Series), r.Err, r.Query.HTTP)
 		}
 	}
 	checkSeries(t, worker[4], 0, []wantSeries{{"fra/91852e4b", 20, false}, {"fra/e2865013", 10, false}})
@@ -199,7 +199,7 @@ func TestRunInvalidAppSendsNothing(t *testing.T) {
 	c := newClient(t, Config{URL: vm.URL})
 	for _, r := range c.Run(context.Background(), `web"} or vector(1`, Catalog(), fixtureWindow(t), 0) {
 		if !errors.Is(r.Err, ErrInvalidApp) || r.PromQL != "" || r.Series != nil {
-			t.Errorf("%s: err %v, promql %q", r.Query.Slug, r.Err, r.PromQL)
+			t.Errorf("%s: err %v, promql %q", r.Query.ID, r.Err, r.PromQL)
 		}
 	}
 	if s := c.Stats(); s.Upstream != 0 {

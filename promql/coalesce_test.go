@@ -76,14 +76,14 @@ func TestConcurrentRunsCoalesce(t *testing.T) {
 	for i := range callers {
 		for j, r := range results[i] {
 			if r.Err != nil || len(r.Series) == 0 {
-				t.Fatalf("caller %d %s: %v, %d series", i, r.Query.Slug, r.Err, len(r.Series))
+				t.Fatalf("caller %d %s: %v, %d series", i, r.Query.ID, r.Err, len(r.Series))
 			}
 			// Each caller owns its copy: changing it must not show elsewhere.
 			if i == 0 {
 				r.Series[0].Values[0] = -1
 				r.Series[0].Labels["x"] = "y"
 			} else if results[0][j].Series[0].Values[0] != -1 || r.Series[0].Values[0] == -1 || r.Series[0].Labels["x"] != "" {
-				t.Fatalf("caller %d %s shares its slices with caller 0", i, r.Query.Slug)
+				t.Fatalf("caller %d %s shares its slices with caller 0", i, r.Query.ID)
 			}
 		}
 	}
@@ -104,7 +104,7 @@ func TestCacheKeepsResultsForAStep(t *testing.T) {
 		t.Helper()
 		for _, r := range c.Run(ctx, "web", Catalog(), w, 0) {
 			if r.Err != nil {
-				t.Fatalf("%s: %v", r.Query.Slug, r.Err)
+				t.Fatalf("%s: %v", r.Query.ID, r.Err)
 			}
 		}
 	}

@@ -173,7 +173,7 @@ func TestPerQueryTimeout(t *testing.T) {
 	results := c.Run(context.Background(), "web", Catalog(), testWindow(t), 0)
 	for _, r := range results {
 		if !errors.Is(r.Err, ErrTimeout) || !errors.Is(r.Err, context.DeadlineExceeded) {
-			t.Errorf("%s: err = %v, want ErrTimeout", r.Query.Slug, r.Err)
+			t.Errorf("%s: err = %v, want ErrTimeout", r.Query.ID, r.Err)
 			continue
 		}
 		if got := Explain(r.Err); got != "Prometheus did not answer within 200 ms." {
@@ -238,10 +238,10 @@ func TestOneFailingQueryFailsOnlyItself(t *testing.T) {
 	c := newClient(t, Config{URL: srv.URL + target.Path, AuthHeader: secretHeader})
 	for _, r := range c.Run(context.Background(), "web", Catalog(), fixtureWindow(t), 0) {
 		switch {
-		case r.Query.Slug == "cpu" && !errors.Is(r.Err, ErrUnavailable):
+		case r.Query.ID == CPU && !errors.Is(r.Err, ErrUnavailable):
 			t.Errorf("cpu: err = %v, want ErrUnavailable", r.Err)
-		case r.Query.Slug != "cpu" && (r.Err != nil || len(r.Series) == 0):
-			t.Errorf("%s: err %v, %d series; want it unaffected", r.Query.Slug, r.Err, len(r.Series))
+		case r.Query.ID != CPU && (r.Err != nil || len(r.Series) == 0):
+			t.Errorf("%s: err %v, %d series; want it unaffected", r.Query.ID, r.Err, len(r.Series))
 		}
 	}
 	mu.Lock()

@@ -76,10 +76,10 @@ func TestFlysimStories(t *testing.T) {
 	c := flysimClient(t, srv, Config{})
 	start := srv.Sim.Fleet().Start()
 	ctx := context.Background()
-	query := func(slug string) Query {
-		q, ok := Lookup(slug)
+	query := func(id ChartID) Query {
+		q, ok := Lookup(id)
 		if !ok {
-			t.Fatalf("no %s query", slug)
+			t.Fatalf("no %s query", id)
 		}
 		return q
 	}
@@ -159,11 +159,11 @@ func TestFlysimStories(t *testing.T) {
 		for _, r := range c.Run(ctx, fleet.NoHTTPApp, Catalog(), w, 0) {
 			switch {
 			case r.Err != nil:
-				t.Errorf("%s: %v", r.Query.Slug, r.Err)
+				t.Errorf("%s: %v", r.Query.ID, r.Err)
 			case r.Query.HTTP && len(r.Series) != 0:
-				t.Errorf("%s: %d series for an app without HTTP", r.Query.Slug, len(r.Series))
+				t.Errorf("%s: %d series for an app without HTTP", r.Query.ID, len(r.Series))
 			case !r.Query.HTTP && len(r.Series) == 0:
-				t.Errorf("%s: no series", r.Query.Slug)
+				t.Errorf("%s: no series", r.Query.ID)
 			}
 		}
 	})
@@ -214,7 +214,7 @@ func TestFlysimFaults(t *testing.T) {
 			c := flysimClient(t, srv, tc.cfg)
 			for _, r := range c.Run(context.Background(), fleet.HealthyApp, Catalog(), w, 0) {
 				if !errors.Is(r.Err, tc.kind) || Explain(r.Err) != tc.explain {
-					t.Errorf("%s: %v (%q), want %q", r.Query.Slug, r.Err, Explain(r.Err), tc.explain)
+					t.Errorf("%s: %v (%q), want %q", r.Query.ID, r.Err, Explain(r.Err), tc.explain)
 				}
 			}
 		})
@@ -255,7 +255,7 @@ func TestFlysimIdenticalRunsSendOneQuery(t *testing.T) {
 		wg.Go(func() {
 			for _, r := range c.Run(context.Background(), fleet.HealthyApp, Catalog(), w, 0) {
 				if r.Err != nil {
-					t.Errorf("%s: %v", r.Query.Slug, r.Err)
+					t.Errorf("%s: %v", r.Query.ID, r.Err)
 				}
 			}
 		})

@@ -35,14 +35,14 @@ var overviewQueries = map[Column]struct {
 	build func(b builder) string
 }{
 	ColRequests: {
-		Query{Slug: "overview-requests", Title: "Requests", Unit: UnitReqPerSec, HTTP: true,
+		Query{ID: "overview-requests", Title: "Requests", Unit: UnitReqPerSec, HTTP: true,
 			Desc: "HTTP responses per second returned by Fly's edge."},
 		func(b builder) string {
 			return `sum by (app) (rate(` + b.rangeSel(edgeResponses) + `))`
 		},
 	},
 	ColErrorRate: {
-		Query{Slug: "overview-errors", Title: "5xx share", Unit: UnitPercent, HTTP: true,
+		Query{ID: "overview-errors", Title: "5xx share", Unit: UnitPercent, HTTP: true,
 			Desc: "Share of HTTP responses with a 5xx status, in percent."},
 		// An app that never returned a 5xx has no 5xx series at all; "or 0 *
 		// total" turns that absence into a 0% share wherever it has traffic.
@@ -53,7 +53,7 @@ var overviewQueries = map[Column]struct {
 		},
 	},
 	ColLatency: {
-		Query{Slug: "overview-latency", Title: "p95 response time", Unit: UnitSeconds, HTTP: true,
+		Query{ID: "overview-latency", Title: "p95 response time", Unit: UnitSeconds, HTTP: true,
 			Desc: "95th percentile HTTP response time at Fly's edge."},
 		// Both groupings in one query: the app-wide series carries no region
 		// label, so "or" keeps both sets apart.
@@ -64,7 +64,7 @@ var overviewQueries = map[Column]struct {
 		},
 	},
 	ColCPU: {
-		Query{Slug: "overview-cpu", Title: "CPU", Unit: UnitPercent,
+		Query{ID: "overview-cpu", Title: "CPU", Unit: UnitPercent,
 			Desc: "CPU use of each app's busiest machine, in percent of its vCPUs."},
 		func(b builder) string {
 			return `max by (app) (sum by (app, instance) (rate(` + b.rangeSel(instanceCPU, `mode!="idle"`, `mode!="steal"`) + `))` +
@@ -72,7 +72,7 @@ var overviewQueries = map[Column]struct {
 		},
 	},
 	ColMachines: {
-		Query{Slug: "overview-machines", Title: "Machines reporting", Unit: "",
+		Query{ID: "overview-machines", Title: "Machines reporting", Unit: "",
 			Desc: "Number of machines reporting metrics, per app and per app and region."},
 		// Per region too, so the list can show where an app runs without a
 		// Machines API call per app; "or" keeps both groupings apart, as in

@@ -49,7 +49,7 @@ var flyOverviewQueries = map[Column]struct {
 	build func(b builder) string
 }{
 	ColQuota: {
-		Query{Slug: "overview-quota", Title: "CPU throttled", Unit: UnitPercent,
+		Query{ID: "overview-quota", Title: "CPU throttled", Unit: UnitPercent,
 			Desc: "Share of time the most throttled machine spent throttled after its CPU quota ran out."},
 		// The vCPU count and balance are those of the machines throttled at
 		// that point, so the reason can say "shared-cpu-2x out of burst
@@ -66,7 +66,7 @@ var flyOverviewQueries = map[Column]struct {
 		},
 	},
 	ColLimits: {
-		Query{Slug: "overview-limits", Title: "Hard limit reached", Unit: "",
+		Query{ID: "overview-limits", Title: "Hard limit reached", Unit: "",
 			Desc: "Times per second each machine was at its service's hard concurrency limit."},
 		// Per machine, only where it hit: the verdict names every machine
 		// at its limit, and the others cost nothing.
@@ -75,7 +75,7 @@ var flyOverviewQueries = map[Column]struct {
 		},
 	},
 	ColVolumes: {
-		Query{Slug: "overview-volumes", Title: "Volume use", Unit: UnitPercent,
+		Query{ID: "overview-volumes", Title: "Volume use", Unit: UnitPercent,
 			Desc: "Share of each volume in use, and where it would be in 24 hours at the last 6 hours' rate."},
 		func(b builder) string {
 			return withKind(`max by (app, id) (`+b.sel(volumeUsedPct)+`)`, KindUsed) + "\nor\n" +
@@ -83,7 +83,7 @@ var flyOverviewQueries = map[Column]struct {
 		},
 	},
 	ColMemory: {
-		Query{Slug: "overview-memory", Title: "Memory and restarts", Unit: UnitPercent,
+		Query{ID: "overview-memory", Title: "Memory and restarts", Unit: UnitPercent,
 			Desc: "Memory use of the fullest machine, and restarts of machines that exited with a non-zero code."},
 		// A restart reboots the VM, so its /proc counters start again from
 		// zero: resets() counts restarts from the metrics alone. Only machines

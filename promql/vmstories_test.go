@@ -35,7 +35,7 @@ func checkStory(t *testing.T, app fleet.App, q promql.Query, w promql.Window, re
 	dataFrom := w.End.Add(-vmHistory).Add(w.RateWindow())
 	at := app.StoryTimes
 	switch {
-	case app.Name == fleet.IncidentApp && q.Slug == "http-status":
+	case app.Name == fleet.IncidentApp && q.ID == promql.HTTPStatus:
 		// 5xx are 60 times as frequent during the incident.
 		start, end := at["incident_start"], at["incident_end"]
 		r, ok := ratio("5xx", [2]time.Time{start.Add(5 * time.Minute), end}, [2]time.Time{start.Add(-2 * time.Hour), start.Add(-5 * time.Minute)})
@@ -43,7 +43,7 @@ func checkStory(t *testing.T, app fleet.App, q promql.Query, w promql.Window, re
 			t.Errorf("storefront's incident: 5xx only %.1f times as frequent as before it", r)
 		}
 		return ok
-	case app.Name == fleet.RegionalLatencyApp && q.Slug == "region-latency":
+	case app.Name == fleet.RegionalLatencyApp && q.ID == promql.RegionLatency:
 		// The slow region's latency is five times what it was; the others
 		// do not move.
 		from := at["regression_start"]
@@ -62,7 +62,7 @@ func checkStory(t *testing.T, app fleet.App, q promql.Query, w promql.Window, re
 			}
 		}
 		return checked
-	case app.Name == fleet.OOMApp && q.Slug == "memory":
+	case app.Name == fleet.OOMApp && q.ID == promql.Memory:
 		// The killed machine filled its memory before the kill and starts
 		// low again after the restart.
 		oom := at["oom"]
@@ -93,7 +93,7 @@ func checkStory(t *testing.T, app fleet.App, q promql.Query, w promql.Window, re
 				machineName(killed), 100*before/total, 100*after/total)
 		}
 		return true
-	case app.Name == fleet.DeployApp && q.Slug == "latency":
+	case app.Name == fleet.DeployApp && q.ID == promql.Latency:
 		// The deploy made every request 2.5 times as slow.
 		deploy := at["deploy"]
 		r, ok := ratio("p50", [2]time.Time{deploy.Add(15 * time.Minute), deploy.Add(2 * time.Hour)}, [2]time.Time{dataFrom, deploy.Add(-5 * time.Minute)})

@@ -43,15 +43,15 @@ func (env vmEnv) checkMachinesApp(t *testing.T, app fleet.App, span time.Duratio
 	for i, q := range qs {
 		res := got[i]
 		if res.Err != nil {
-			t.Errorf("%s: VictoriaMetrics rejected the query: %v\nPromQL: %s", q.Slug, res.Err, res.PromQL)
+			t.Errorf("%s: VictoriaMetrics rejected the query: %v\nPromQL: %s", q.ID, res.Err, res.PromQL)
 			continue
 		}
 		if want[i].Err != nil {
-			t.Errorf("%s: flysim rejected the query: %v", q.Slug, want[i].Err)
+			t.Errorf("%s: flysim rejected the query: %v", q.ID, want[i].Err)
 			continue
 		}
 		if len(res.Warnings) > 0 {
-			t.Errorf("%s: VictoriaMetrics warned: %v", q.Slug, res.Warnings)
+			t.Errorf("%s: VictoriaMetrics warned: %v", q.ID, res.Warnings)
 		}
 		checkMachinesShape(t, app, q, w, res)
 		checkMachinesStory(t, app, q, w, res)
@@ -59,8 +59,8 @@ func (env vmEnv) checkMachinesApp(t *testing.T, app fleet.App, span time.Duratio
 			w:       w,
 			settled: env.now.Add(-vmHistory).Add(w.RateWindow() + w.Step),
 			exits:   appExits(app, 0),
-			exact:   q.Slug == "cpu-balance",
-			events:  q.Slug == "concurrency" || q.Slug == "data-out",
+			exact:   q.ID == promql.CPUBalance,
+			events:  q.ID == promql.Concurrency || q.ID == promql.DataOut,
 		}, res.Series, want[i].Series)
 	}
 }
@@ -73,8 +73,8 @@ func checkMachinesShape(t *testing.T, app fleet.App, q promql.Query, w promql.Wi
 	running := runningMachines(app, w, 0)
 	shared := app.Machines[0].CPUKind == "shared"
 	var need []string
-	switch q.Slug {
-	case "cpu-quota":
+	switch q.ID {
+	case promql.CPUQuota:
 		for _, m := range running {
 			need = append(need, machineName(m)+" used")
 		}
@@ -93,7 +93,7 @@ func checkMachinesShape(t *testing.T, app fleet.App, q promql.Query, w promql.Wi
 				t.Errorf("%s: baseline %v (limit %v), want %v as a limit line", app.Name, lastOf(s.Values), s.Limit, baseline)
 			}
 		}
-	case "cpu-balance":
+	case promql.CPUBalance:
 		if !shared {
 			if len(res.Series) != 0 {
 				t.Errorf("%s: performance CPUs with a burst balance: %v", app.Name, names)
@@ -103,7 +103,7 @@ func checkMachinesShape(t *testing.T, app fleet.App, q promql.Query, w promql.Wi
 		for _, m := range running {
 			need = append(need, machineName(m))
 		}
-	case "concurrency":
+	case promql.Concurrency:
 		if !app.HTTP {
 			if len(res.Series) != 0 {
 				t.Errorf("%s: no HTTP service, yet concurrency %v", app.Name, names)
@@ -113,14 +113,14 @@ func checkMachinesShape(t *testing.T, app fleet.App, q promql.Query, w promql.Wi
 		for _, m := range running {
 			need = append(need, machineName(m))
 		}
-	case "volumes":
+	case promql.Volumes:
 		for _, v := range app.Volumes {
 			need = append(need, v.ID, v.ID+" in 24 h")
 		}
 		if len(app.Volumes) == 0 && len(res.Series) != 0 {
 			t.Errorf("%s: no volume, yet %v", app.Name, names)
 		}
-	case "data-out":
+	case promql.DataOut:
 		if !app.HTTP {
 			if len(res.Series) != 0 {
 				t.Errorf("%s: no HTTP service, yet data out %v", app.Name, names)
@@ -129,11 +129,11 @@ func checkMachinesShape(t *testing.T, app fleet.App, q promql.Query, w promql.Wi
 		}
 		need = appRegions(app)
 	default:
-		t.Fatalf("no expectation for the Machines query %q: add one to this suite", q.Slug)
+		t.Fatalf("no expectation for the Machines query %q: add one to this suite", q.ID)
 	}
 	for _, n := range need {
 		if !slices.Contains(names, n) {
-			t.Errorf("%s on %s: no series %q among %v\nPromQL: %s", q.Slug, app.Name, n, names, res.PromQL)
+			t.Errorf("%s on %s: no series %q among %v\nPromQL: %s", q.ID, app.Name, n, names, res.PromQL)
 		}
 	}
 }
@@ -146,19 +146,19 @@ func checkMachinesStory(t *testing.T, app fleet.App, q promql.Query, w promql.Wi
 		return m
 	}
 	switch {
-	case app.Name == fleet.ThrottledApp && q.Slug == "cpu-quota":
+	case app.Name == fleet.ThrottledApp && q.ID == promql.CPUQuota:
 		for _, s := range res.Series {
 			if strings.HasSuffix(s.Name, " throttled") && !(last30(s.Values) >= 10) {
 				t.Errorf("%s: %s only %.1f%% over the last 30 min, want >= 10%% after the peak", app.Name, s.Name, last30(s.Values))
 			}
 		}
-	case app.Name == fleet.ThrottledApp && q.Slug == "cpu-balance":
+	case app.Name == fleet.ThrottledApp && q.ID == promql.CPUBalance:
 		for _, s := range res.Series {
 			if b := lastOf(s.Values); !(b < 1) {
 				t.Errorf("%s: %s has %.1f s of burst balance after the peak, want none", app.Name, s.Name, b)
 			}
 		}
-	case app.Name == fleet.ConcurrencyApp && q.Slug == "concurrency":
+	case app.Name == fleet.ConcurrencyApp && q.ID == promql.Concurrency:
 		hits := 0.0
 		for _, s := range res.Series {
 			if s.Moments && s.Labels["kind"] == promql.KindHardHits {
@@ -168,7 +168,7 @@ func checkMachinesStory(t *testing.T, app fleet.App, q promql.Query, w promql.Wi
 		if !(hits > 0) {
 			t.Errorf("%s: no hard limit reached in the last 30 min at the peak", app.Name)
 		}
-	case app.Name == fleet.VolumeFillingApp && q.Slug == "volumes":
+	case app.Name == fleet.VolumeFillingApp && q.ID == promql.Volumes:
 		// 80% used, filling the rest in two days: 10 points a day.
 		used, proj := map[string]float64{}, map[string]float64{}
 		for _, s := range res.Series {

@@ -173,7 +173,7 @@ func (env vmEnv) checkApp(t *testing.T, app fleet.App, span, offset time.Duratio
 	got := env.vm.Run(ctx, app.Name, qs, w, offset)
 	want := env.sim.Run(ctx, app.Name, qs, w, offset)
 	for i, q := range qs {
-		t.Run(q.Slug, func(t *testing.T) {
+		t.Run(string(q.ID), func(t *testing.T) {
 			res := got[i]
 			if res.Err != nil {
 				t.Fatalf("VictoriaMetrics rejected the query: %v\nPromQL: %s", res.Err, res.PromQL)
@@ -192,7 +192,7 @@ func (env vmEnv) checkApp(t *testing.T, app fleet.App, span, offset time.Duratio
 				w:       w,
 				settled: env.now.Add(-vmHistory).Add(offset + w.RateWindow() + w.Step),
 				exits:   appExits(app, offset),
-				exact:   q.Slug == "memory",
+				exact:   q.ID == promql.Memory,
 				events:  q.Unit == promql.UnitReqPerSec,
 			}, res.Series, want[i].Series)
 		})
@@ -215,24 +215,24 @@ func checkShape(t *testing.T, app fleet.App, q promql.Query, w promql.Window, of
 	}
 	if q.HTTP && !app.HTTP {
 		if len(res.Series) != 0 {
-			t.Errorf("%s has no HTTP service, yet %s returned %v", app.Name, q.Slug, names)
+			t.Errorf("%s has no HTTP service, yet %s returned %v", app.Name, q.ID, names)
 		}
 		return
 	}
 	var want []string
-	switch q.Slug {
-	case "http-status":
+	switch q.ID {
+	case promql.HTTPStatus:
 		// Every HTTP app answers with codes of all four classes.
 		want = []string{"2xx", "3xx", "4xx", "5xx"}
-	case "latency":
+	case promql.Latency:
 		want = []string{"p50", "p95", "p99"}
-	case "region-latency", "region-requests", "region-errors":
+	case promql.RegionLatency, promql.RegionRequests, promql.Region5xx:
 		want = appRegions(app)
-	case "cpu":
+	case promql.CPU:
 		for _, m := range runningMachines(app, w, offset) {
 			want = append(want, machineName(m))
 		}
-	case "memory":
+	case promql.Memory:
 		sizes := map[int]bool{}
 		for _, m := range runningMachines(app, w, offset) {
 			want = append(want, machineName(m)+" used")
@@ -244,26 +244,26 @@ func checkShape(t *testing.T, app fleet.App, q promql.Query, w promql.Window, of
 			want = append(want, "total")
 		}
 	default:
-		t.Fatalf("no expectation for the canned query %q: add one to this suite", q.Slug)
+		t.Fatalf("no expectation for the canned query %q: add one to this suite", q.ID)
 	}
 	slices.Sort(want)
 	sorted := slices.Sorted(slices.Values(names))
 	if !slices.Equal(sorted, want) {
-		t.Errorf("%s on %s: series %v, want %v\nPromQL: %s", q.Slug, app.Name, sorted, want, res.PromQL)
+		t.Errorf("%s on %s: series %v, want %v\nPromQL: %s", q.ID, app.Name, sorted, want, res.PromQL)
 	}
 	for _, s := range res.Series {
 		if s.Labels["__name__"] != "" {
 			t.Errorf("series %q keeps a metric name", s.Name)
 		}
-		switch q.Slug {
-		case "cpu":
+		switch q.ID {
+		case promql.CPU:
 			for i, v := range s.Values {
 				if v < 0 || v > 100 {
 					t.Errorf("%s at %s: CPU %.2f%% outside 0..100", s.Name, w.Time(i).Format(time.TimeOnly), v)
 					break
 				}
 			}
-		case "memory":
+		case promql.Memory:
 			if s.Limit != (s.Labels["kind"] == "total") {
 				t.Errorf("series %q: Limit %v for kind %q", s.Name, s.Limit, s.Labels["kind"])
 			}

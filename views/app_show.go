@@ -129,17 +129,20 @@ func (s *server) showApp(c *gin.Context) {
 	}
 	// stream.go: the charts are drawn at once and sent as they are done;
 	// those past the traffic catalog form the Machines group.
-	s.streamAppPage(c, &p, len(results), len(promql.Catalog()), func(i int) panel {
+	panels := make([]panel, len(results))
+	for i, res := range results {
+		panels[i] = newPanel(res, name, q)
+		panels[i].Grafana = grafanaURL(app)
+	}
+	s.streamAppPage(c, &p, panels, len(promql.Catalog()), func(i int, pn *panel) {
 		var pr *promql.Result
 		if prev != nil {
 			pr = &prev[i]
 		}
-		pn := s.buildPanel(results[i], pr, req, markers, created, q)
-		pn.Grafana = grafanaURL(app)
+		s.drawPanel(pn, results[i], pr, req, markers, created, q)
 		if noticed[pn.Err] {
 			pn.Err = seeAbove
 		}
-		return pn
 	})
 }
 
@@ -155,32 +158,37 @@ func (s *server) appVerdict(tl promql.Overview, tlErr error, name string, machin
 	return health.Judge(signals.WithMachines(sig, machines, machinesErr))
 }
 
-func (s *server) buildPanel(res promql.Result, prev *promql.Result, req chartRequest, markers []charts.Marker, created time.Time, q url.Values) panel {
-	p := panel{Query: res.Query, PromQL: res.PromQL, Links: newChartLinks(req.App, res.Query.Slug, q)}
+// newPanel is a chart's panel before it is drawn: its title and links.
+func newPanel(res promql.Result, app string, q url.Values) panel {
+	return panel{Query: res.Query, PromQL: res.PromQL, Links: newChartLinks(app, res.Query.ID, q)}
+}
+
+// drawPanel fills in p from its query's result: the chart, or why there
+// is none.
+func (s *server) drawPanel(p *panel, res promql.Result, prev *promql.Result, req chartRequest, markers []charts.Marker, created time.Time, q url.Values) {
 	switch {
 	case res.Err != nil:
 		p.Err = explainQuery(res.Err)
-		s.log.Warn("query", "app", req.App, "chart", res.Query.Slug, "err", res.Err)
-		return p
+		s.log.Warn("query", "app", req.App, "chart", res.Query.ID, "err", res.Err)
+		return
 	case !hasData(res):
 		p.Empty = emptyReason(res.Query, req, created)
 		if why, ok := notApplicable(res.Query, req); ok {
 			p.Empty, p.Compact = why, true
 		}
-		return p
+		return
 	}
-	c := buildChart("c-"+res.Query.Slug, res, prev, req.Compare, markers)
+	c := buildChart("c-"+string(res.Query.ID), res, prev, req.Compare, markers)
 	decorate(&c, res, req, q)
 	p.Note = volumeNote(res, req.Machines)
 	svg, err := renderInline(c)
 	if err != nil {
-		s.log.Error("render chart", "chart", res.Query.Slug, "err", err)
-		p.Err = "This chart could not be drawn."
-		return p
+		s.log.Error("render chart", "chart", res.Query.ID, "err", err)
+		p.Err = chartFailed
+		return
 	}
 	p.SVG = svg
 	p.Table = newDataTable(c, p.Links)
-	return p
 }
 
 func anyHTTP(ms []flyapi.Machine) bool {

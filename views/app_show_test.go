@@ -170,37 +170,38 @@ func TestChartFiles(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, stackOptions{})
 	for _, q := range promql.Catalog() {
-		status, body, hdr := s.get(t, "/apps/storefront/charts/"+q.Slug+".svg?range=6h")
+		base := "/apps/storefront/charts/" + string(q.ID)
+		status, body, hdr := s.get(t, base+".svg?range=6h")
 		if status != http.StatusOK || hdr.Get("Content-Type") != "image/svg+xml; charset=utf-8" {
-			t.Fatalf("%s.svg: %d %s", q.Slug, status, hdr.Get("Content-Type"))
+			t.Fatalf("%s.svg: %d %s", q.ID, status, hdr.Get("Content-Type"))
 		}
 		if err := xmlWellFormed(body); err != nil {
-			t.Errorf("%s.svg is not well-formed XML: %v", q.Slug, err)
+			t.Errorf("%s.svg is not well-formed XML: %v", q.ID, err)
 		}
 		if !strings.Contains(body, "<title id=\"chart-t\">storefront: "+q.Title+"</title>") {
-			t.Errorf("%s.svg has no title naming the app and chart", q.Slug)
+			t.Errorf("%s.svg has no title naming the app and chart", q.ID)
 		}
 
-		status, csvBody, _ := s.get(t, "/apps/storefront/charts/"+q.Slug+".csv?range=6h")
+		status, csvBody, _ := s.get(t, base+".csv?range=6h")
 		if status != http.StatusOK {
-			t.Fatalf("%s.csv: %d", q.Slug, status)
+			t.Fatalf("%s.csv: %d", q.ID, status)
 		}
 		rows, err := csv.NewReader(strings.NewReader(csvBody)).ReadAll()
 		if err != nil {
-			t.Fatalf("%s.csv: %v", q.Slug, err)
+			t.Fatalf("%s.csv: %v", q.ID, err)
 		}
-		status, jsonBody, _ := s.get(t, "/apps/storefront/charts/"+q.Slug+".json?range=6h")
+		status, jsonBody, _ := s.get(t, base+".json?range=6h")
 		if status != http.StatusOK {
-			t.Fatalf("%s.json: %d", q.Slug, status)
+			t.Fatalf("%s.json: %d", q.ID, status)
 		}
 		var js jsonChart
 		if err := json.Unmarshal([]byte(jsonBody), &js); err != nil {
-			t.Fatalf("%s.json: %v", q.Slug, err)
+			t.Fatalf("%s.json: %v", q.ID, err)
 		}
-		compareCSVJSON(t, q.Slug, rows, js)
+		compareCSVJSON(t, string(q.ID), rows, js)
 		// 6 h at 720 px is a 1 minute step: 361 points, aligned.
 		if js.StepSecs != 60 || len(js.Timestamps) != 361 || js.Start.Unix()%60 != 0 {
-			t.Errorf("%s: step %vs, %d points from %v", q.Slug, js.StepSecs, len(js.Timestamps), js.Start)
+			t.Errorf("%s: step %vs, %d points from %v", q.ID, js.StepSecs, len(js.Timestamps), js.Start)
 		}
 	}
 }

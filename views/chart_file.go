@@ -27,16 +27,16 @@ func (s *server) showChartFile(c *gin.Context) {
 		s.fail(c, http.StatusNotFound, "No such chart", "Chart URLs end in .svg, .csv or .json.")
 		return
 	}
-	slug, ext := file[:dot], file[dot+1:]
+	id, ext := promql.ChartID(file[:dot]), file[dot+1:]
 	if ext != "svg" && ext != "csv" && ext != "json" {
 		s.fail(c, http.StatusNotFound, "No such chart", "Chart URLs end in .svg, .csv or .json.")
 		return
 	}
-	if slug == mapSlug {
+	if id == mapChart {
 		s.showMapFile(c, name, ext) // region_map_file.go
 		return
 	}
-	chart, res, status, msg := s.oneChart(c, name, slug)
+	chart, res, status, msg := s.oneChart(c, name, id)
 	if status != http.StatusOK {
 		if ext == "svg" && status >= 500 {
 			// An <img> cannot show an error page: draw the reason instead.
@@ -50,7 +50,7 @@ func (s *server) showChartFile(c *gin.Context) {
 	case "svg":
 		s.writeSVG(c, http.StatusOK, chart)
 	case "csv":
-		writeCSV(c, chart, name, slug)
+		writeCSV(c, chart, name, id)
 	case "json":
 		writeJSON(c, chart, res, name)
 	}
@@ -58,8 +58,8 @@ func (s *server) showChartFile(c *gin.Context) {
 
 // oneChart validates the request and runs one chart's query. A status other
 // than 200 comes with a message for the person.
-func (s *server) oneChart(c *gin.Context, name, slug string) (charts.Chart, promql.Result, int, string) {
-	ch, res, status, msg, _ := s.oneChartMachines(c, name, slug)
+func (s *server) oneChart(c *gin.Context, name string, id promql.ChartID) (charts.Chart, promql.Result, int, string) {
+	ch, res, status, msg, _ := s.oneChartMachines(c, name, id)
 	return ch, res, status, msg
 }
 
@@ -71,14 +71,14 @@ type chartMachines struct {
 }
 
 // oneChartMachines is oneChart, with the machines it fetched alongside.
-func (s *server) oneChartMachines(c *gin.Context, name, slug string) (charts.Chart, promql.Result, int, string, chartMachines) {
+func (s *server) oneChartMachines(c *gin.Context, name string, id promql.ChartID) (charts.Chart, promql.Result, int, string, chartMachines) {
 	var none chartMachines
-	q, ok := promql.Lookup(slug)
+	q, ok := promql.Lookup(id)
 	if !flyapi.ValidAppName(name) {
 		return charts.Chart{}, promql.Result{}, http.StatusNotFound, "There is no app named " + truncateInput(name) + ".", none
 	}
 	if !ok {
-		return charts.Chart{}, promql.Result{}, http.StatusNotFound, "There is no chart called " + truncateInput(slug) + ". Charts: " + slugList() + ".", none
+		return charts.Chart{}, promql.Result{}, http.StatusNotFound, "There is no chart called " + truncateInput(string(id)) + ". Charts: " + chartList() + ".", none
 	}
 	v, err := parseView(c.Request.URL.Query(), s.now())
 	if err != nil {
@@ -155,7 +155,7 @@ func chartTimes(ch charts.Chart) []time.Time {
 	return out
 }
 
-func writeCSV(c *gin.Context, ch charts.Chart, app, slug string) {
+func writeCSV(c *gin.Context, ch charts.Chart, app string, id promql.ChartID) {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	header := []string{"time"}
@@ -175,7 +175,7 @@ func writeCSV(c *gin.Context, ch charts.Chart, app, slug string) {
 		_ = w.Write(row)
 	}
 	w.Flush()
-	c.Header("Content-Disposition", `inline; filename="`+app+"-"+slug+`.csv"`)
+	c.Header("Content-Disposition", `inline; filename="`+app+"-"+string(id)+`.csv"`)
 	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 }
 
@@ -185,21 +185,21 @@ type jsonSeries struct {
 }
 
 type jsonChart struct {
-	App        string       `json:"app"`
-	Chart      string       `json:"chart"`
-	Title      string       `json:"title"`
-	Unit       string       `json:"unit"`
-	PromQL     string       `json:"promql"`
-	Start      time.Time    `json:"start"`
-	End        time.Time    `json:"end"`
-	StepSecs   float64      `json:"step_seconds"`
-	Timestamps []time.Time  `json:"timestamps"`
-	Series     []jsonSeries `json:"series"`
+	App        string         `json:"app"`
+	Chart      promql.ChartID `json:"chart"`
+	Title      string         `json:"title"`
+	Unit       string         `json:"unit"`
+	PromQL     string         `json:"promql"`
+	Start      time.Time      `json:"start"`
+	End        time.Time      `json:"end"`
+	StepSecs   float64        `json:"step_seconds"`
+	Timestamps []time.Time    `json:"timestamps"`
+	Series     []jsonSeries   `json:"series"`
 }
 
 func writeJSON(c *gin.Context, ch charts.Chart, res promql.Result, app string) {
 	out := jsonChart{
-		App: app, Chart: res.Query.Slug, Title: res.Query.Title, Unit: string(res.Query.Unit), PromQL: res.PromQL,
+		App: app, Chart: res.Query.ID, Title: res.Query.Title, Unit: string(res.Query.Unit), PromQL: res.PromQL,
 		Start: res.Window.Start.UTC(), End: res.Window.End.UTC(), StepSecs: res.Window.Step.Seconds(),
 		Timestamps: chartTimes(ch), Series: []jsonSeries{},
 	}
@@ -215,10 +215,10 @@ func writeJSON(c *gin.Context, ch charts.Chart, res promql.Result, app string) {
 	c.JSON(http.StatusOK, out)
 }
 
-func slugList() string {
+func chartList() string {
 	var s []string
 	for _, q := range append(promql.Catalog(), promql.MachinesCatalog()...) {
-		s = append(s, q.Slug)
+		s = append(s, string(q.ID))
 	}
 	return strings.Join(s, ", ")
 }

@@ -60,8 +60,8 @@ type explorePage struct {
 // queries, window and compare series) drawn by ECharts in the browser for
 // zoom, tooltips and legend toggles.
 func (s *server) showExplore(c *gin.Context) {
-	name, slug := c.Param("name"), c.Param("slug")
-	chart, res, status, msg, machines := s.oneChartMachines(c, name, slug)
+	name, id := c.Param("name"), promql.ChartID(c.Param("chart"))
+	chart, res, status, msg, machines := s.oneChartMachines(c, name, id)
 	if status != http.StatusOK && status < 500 {
 		s.fail(c, status, "Chart unavailable", msg)
 		return
@@ -77,7 +77,7 @@ func (s *server) showExplore(c *gin.Context) {
 		PromQL:  res.PromQL,
 		Range:   v.Range,
 		Compare: v.Compare,
-		Links:   newChartLinks(name, slug, q),
+		Links:   newChartLinks(name, id, q),
 	}
 	// A meta refresh would throw away the reader's zoom, so this page
 	// offers none.
@@ -106,7 +106,7 @@ func (s *server) showExplore(c *gin.Context) {
 	// Without its SVG the page still has the interactive chart and the
 	// links to the data, so a drawing failure is logged, not fatal.
 	if p.SVG, err = renderInline(chart); err != nil {
-		s.log.Error("render chart", "chart", slug, "err", err)
+		s.log.Error("render chart", "chart", id, "err", err)
 	}
 	p.Table = newDataTable(chart, p.Links)
 	if !echartsBundled {
@@ -117,7 +117,7 @@ func (s *server) showExplore(c *gin.Context) {
 	}
 	data, err := exploreJSON(chart)
 	if err != nil {
-		s.log.Error("explore: chart option", "chart", slug, "err", err)
+		s.log.Error("explore: chart option", "chart", id, "err", err)
 		p.Missing = "The interactive chart could not be built; the chart below is the same data."
 		s.render(c, http.StatusOK, "explore", p)
 		return

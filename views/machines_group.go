@@ -39,7 +39,7 @@ func chartSeries(sr promql.Series) (charts.Series, bool) {
 // limits from each machine's service config, and the moments a limit was
 // reached as markers linking to the hour around them.
 func decorate(c *charts.Chart, res promql.Result, req chartRequest, q url.Values) {
-	if res.Query.Slug != "concurrency" || res.Err != nil {
+	if res.Query.ID != promql.Concurrency || res.Err != nil {
 		return
 	}
 	n := res.Window.Points()
@@ -153,19 +153,19 @@ func notApplicable(q promql.Query, req chartRequest) (string, bool) {
 	if req.MachinesErr {
 		return "", false // the machines are unknown: say only that there is no data
 	}
-	switch q.Slug {
-	case "concurrency":
+	switch q.ID {
+	case promql.Concurrency:
 		if !req.HTTP {
 			return "No HTTP service behind Fly's proxy, so no concurrency limits apply.", true
 		}
-	case "volumes":
+	case promql.Volumes:
 		for _, m := range req.Machines {
 			if len(m.Mounts) > 0 {
 				return "", false
 			}
 		}
 		return "No volumes are mounted on this app's machines.", true
-	case "cpu-balance":
+	case promql.CPUBalance:
 		for _, m := range req.Machines {
 			if m.CPUKind != "performance" {
 				return "", false
@@ -185,7 +185,7 @@ func notApplicable(q promql.Query, req chartRequest) (string, bool) {
 // words: "vol_4ke1 (pg_data on iad/3d8d9e2c): 81% used, full in about 2 days
 // at the last 6 h's rate".
 func volumeNote(res promql.Result, machines []flyapi.Machine) string {
-	if res.Query.Slug != "volumes" || res.Err != nil {
+	if res.Query.ID != promql.Volumes || res.Err != nil {
 		return ""
 	}
 	var notes []string

@@ -36,6 +36,13 @@ type panel struct {
 	Grafana string
 }
 
+// mapAfter is the chart the region map follows on the app page: the map
+// reads requests by region and says where they fail and are slow.
+const mapAfter = promql.RegionRequests
+
+// MapFollows tells the template to put the region map after this panel.
+func (p panel) MapFollows() bool { return p.Query.ID == mapAfter }
+
 // dataTable is a chart's numbers for people who cannot see the chart: a
 // summary of about summaryRows rows, with the CSV for every point.
 type dataTable struct {

@@ -19,8 +19,9 @@ import (
 	"github.com/flydash/dashboard/promql"
 )
 
-// mapSlug is the region map's name among the chart URLs.
-const mapSlug = "map"
+// mapChart is the region map's name among the chart URLs. The map draws
+// promql's region queries together, so it is no query of its own.
+const mapChart promql.ChartID = "map"
 
 // mapPanel is the region map on the app page, or why it has none.
 type mapPanel struct {
@@ -44,15 +45,15 @@ func (s *server) regionErrors(ctx context.Context, req chartRequest) promql.Resu
 // mapPanelFor builds the page's map from the region charts' results, which
 // the page already has, the region-errors result and the machines.
 func (s *server) mapPanelFor(w promql.Window, results []promql.Result, errs promql.Result, machines []flyapi.Machine, machinesErr error, app string, q url.Values) mapPanel {
-	links := newChartLinks(app, mapSlug, q)
+	links := newChartLinks(app, mapChart, q)
 	links.Explore = ""
 	p := mapPanel{Links: links, PromQL: errs.PromQL}
 	var requests, latency promql.Result
 	for _, r := range results {
-		switch r.Query.Slug {
-		case "region-requests":
+		switch r.Query.ID {
+		case promql.RegionRequests:
 			requests = r
-		case "region-latency":
+		case promql.RegionLatency:
 			latency = r
 		}
 	}
@@ -140,7 +141,7 @@ func writeMapCSV(c *gin.Context, rm regionMap, app string) {
 		_ = w.Write([]string{r.Code, r.Name, lat, lon, csvFloat(r.Requests), csvFloat(r.P95), csvFloat(r.ErrShare), machines})
 	}
 	w.Flush()
-	c.Header("Content-Disposition", `inline; filename="`+app+"-"+mapSlug+`.csv"`)
+	c.Header("Content-Disposition", `inline; filename="`+app+"-"+string(mapChart)+`.csv"`)
 	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 }
 
@@ -167,7 +168,7 @@ type jsonMapRegion struct {
 
 type jsonMap struct {
 	App      string          `json:"app"`
-	Chart    string          `json:"chart"`
+	Chart    promql.ChartID  `json:"chart"`
 	Title    string          `json:"title"`
 	Start    time.Time       `json:"start"`
 	End      time.Time       `json:"end"`
@@ -182,7 +183,7 @@ type jsonMap struct {
 
 func writeMapJSON(c *gin.Context, rm regionMap, app string) {
 	out := jsonMap{
-		App: app, Chart: mapSlug, Title: mapTitle,
+		App: app, Chart: mapChart, Title: mapTitle,
 		Start: rm.Window.Start.UTC(), End: rm.Window.End.UTC(), StepSecs: rm.Window.Step.Seconds(),
 		From: rm.From.UTC(), To: rm.To.UTC(), ColourBy: "p95", PromQL: rm.PromQL[:], Regions: []jsonMapRegion{},
 	}

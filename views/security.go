@@ -21,7 +21,7 @@ const exploreCSP = "default-src 'none'; img-src 'self' data:; style-src 'self'; 
 // routeCSP loosens the policy per route pattern (gin's FullPath), so one
 // page's needs never weaken the others.
 var routeCSP = map[string]string{
-	"/apps/:name/explore/:slug": exploreCSP,
+	"/apps/:name/explore/:chart": exploreCSP,
 }
 
 // securityHeaders sets the headers every response carries. Handlers may

@@ -126,7 +126,7 @@ func TestExplorePolicyOnlyAddsScript(t *testing.T) {
 			t.Errorf("explore drops %s", d)
 		}
 	}
-	if routeCSP["/apps/:name/explore/:slug"] != exploreCSP || len(routeCSP) != 1 {
+	if routeCSP["/apps/:name/explore/:chart"] != exploreCSP || len(routeCSP) != 1 {
 		t.Errorf("only the explore route may have its own policy: %v", routeCSP)
 	}
 }

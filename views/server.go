@@ -138,7 +138,7 @@ func (s *server) routes() http.Handler {
 	r.POST("/apps/:name/launch", s.retryLaunch)
 	r.POST("/apps/:name/destroy", s.destroyApp)
 	r.GET("/apps/:name/charts/:file", s.admit, s.showChartFile)
-	r.GET("/apps/:name/explore/:slug", s.admit, s.showExplore)
+	r.GET("/apps/:name/explore/:chart", s.admit, s.showExplore)
 	return r
 }
 

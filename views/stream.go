@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"runtime"
+	"runtime/debug"
 	"sync"
 
 	"github.com/gin-gonic/gin"
@@ -35,27 +36,28 @@ func putPart(b *bytes.Buffer) {
 	}
 }
 
-// mapAfterSlug is the chart the region map follows, as in app_show.html's
-// "content".
-const mapAfterSlug = "region-requests"
-
 // partFailed replaces a part whose template failed once the page has
 // started: the rest of the page is still worth having.
 const partFailed = `<p class="panel error" role="alert">This part of the page could not be drawn.</p>`
 
-// streamAppPage sends the app page p with status 200. build(i) makes the
-// i-th of n panels; all are built at once and written in order, those from
-// split on under the Machines group's heading. p.Panels and p.MachinePanels
-// are filled as a side effect (the page in one piece, for the test that
-// holds both forms to the same bytes).
-func (s *server) streamAppPage(c *gin.Context, p *appPage, n, split int, build func(i int) panel) {
+// chartFailed is what a panel says when drawing its chart failed.
+const chartFailed = "This chart could not be drawn."
+
+// streamAppPage sends the app page p with status 200. draw(i, pn) fills in
+// the i-th of the panels (which come with their query and links); all are
+// drawn at once and written in order, those from split on under the
+// Machines group's heading. p.Panels and p.MachinePanels are filled as a
+// side effect (the page in one piece, for the test that holds both forms to
+// the same bytes).
+func (s *server) streamAppPage(c *gin.Context, p *appPage, panels []panel, split int, draw func(i int, pn *panel)) {
 	tmpl, ok := s.tmpl["app_show"]
 	if !ok {
 		s.log.Error("unknown template", "page", "app_show")
 		c.String(http.StatusInternalServerError, "internal error")
 		return
 	}
-	all := make([]panel, n)
+	n := len(panels)
+	all := append([]panel(nil), panels...)
 	defer func() { p.Panels, p.MachinePanels = all[:min(split, n)], all[min(split, n):] }()
 	parts := make([]*bytes.Buffer, n)
 	done := make([]chan struct{}, n)
@@ -73,13 +75,7 @@ func (s *server) streamAppPage(c *gin.Context, p *appPage, n, split int, build f
 			ahead <- struct{}{} // taken back once part i is sent
 			go func() {
 				defer close(done[i])
-				all[i] = build(i)
-				parts[i] = getPart()
-				if err := tmpl.ExecuteTemplate(parts[i], "panel", all[i]); err != nil {
-					s.log.Error("render", "page", "app_show", "chart", all[i].Query.Slug, "err", err)
-					parts[i].Reset()
-					parts[i].WriteString(partFailed)
-				}
+				parts[i] = s.drawPart(tmpl, &all[i], func(pn *panel) { draw(i, pn) })
 			}()
 		}
 	}()
@@ -130,12 +126,41 @@ func (s *server) streamAppPage(c *gin.Context, p *appPage, n, split int, build f
 		}
 		_, _ = c.Writer.Write(parts[i].Bytes())
 		sent(i)
-		if all[i].Query.Slug == mapAfterSlug {
+		if all[i].MapFollows() {
 			s.writePart(c, tmpl, "region_map", p.Map)
 		}
 	}
 	s.writePart(c, tmpl, "app_side", p)
 	s.writePart(c, tmpl, "layout_bottom", p.layout)
+}
+
+// drawPart draws one panel and renders it. The charts are drawn on
+// goroutines of their own, out of reach of the server's panic recovery,
+// where a panic would end the process: here it becomes an error in the
+// chart's own panel instead, and the rest of the page is unaffected.
+func (s *server) drawPart(tmpl *template.Template, pn *panel, draw func(*panel)) (b *bytes.Buffer) {
+	stub := *pn
+	b = getPart()
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("draw chart", "chart", stub.Query.ID, "panic", r, "stack", string(debug.Stack()))
+			*pn = stub
+			pn.Err = chartFailed
+			b.Reset()
+			s.renderPanel(tmpl, b, pn)
+		}
+	}()
+	draw(pn)
+	s.renderPanel(tmpl, b, pn)
+	return b
+}
+
+func (s *server) renderPanel(tmpl *template.Template, b *bytes.Buffer, pn *panel) {
+	if err := tmpl.ExecuteTemplate(b, "panel", pn); err != nil {
+		s.log.Error("render", "page", "app_show", "chart", pn.Query.ID, "err", err)
+		b.Reset()
+		b.WriteString(partFailed)
+	}
 }
 
 // writePart sends one more part of a page already started.

@@ -18,7 +18,7 @@ import (
 
 // streamFixture is an app page with every kind of panel: drawn (with a
 // data table), empty, failed, and the region map after region-requests.
-func streamFixture(t *testing.T) (*server, *appPage, []promql.Result) {
+func streamFixture(t testing.TB) (*server, *appPage, []promql.Result) {
 	t.Helper()
 	tmpl, err := loadTemplates()
 	if err != nil {
@@ -52,18 +52,30 @@ func streamFixture(t *testing.T) (*server, *appPage, []promql.Result) {
 	}
 	p := &appPage{layout: layout{Title: "shop", Org: "acme", Demo: true}}
 	p.App.Name = "shop"
-	p.Map = mapPanel{Err: "The region map could not be drawn: test.", Links: newChartLinks("shop", mapSlug, nil)}
+	p.Map = mapPanel{Err: "The region map could not be drawn: test.", Links: newChartLinks("shop", mapChart, nil)}
 	return s, p, results
 }
 
 // streamed runs streamAppPage on a recorder.
 func streamed(s *server, p *appPage, results []promql.Result) *httptest.ResponseRecorder {
+	return streamedWith(s, p, results, nil)
+}
+
+// streamedWith is streamed with before(i) called ahead of drawing panel i.
+func streamedWith(s *server, p *appPage, results []promql.Result, before func(i int)) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
 	c, _ := gin.CreateTestContext(rec)
 	c.Request = httptest.NewRequest(http.MethodGet, "/apps/shop", nil)
 	req := chartRequest{App: "shop", Range: timeRange{From: results[0].Window.Start, To: results[0].Window.End}, HTTP: true}
-	s.streamAppPage(c, p, len(results), len(promql.Catalog()), func(i int) panel {
-		return s.buildPanel(results[i], nil, req, nil, time.Time{}, nil)
+	panels := make([]panel, len(results))
+	for i, res := range results {
+		panels[i] = newPanel(res, "shop", nil)
+	}
+	s.streamAppPage(c, p, panels, len(promql.Catalog()), func(i int, pn *panel) {
+		if before != nil {
+			before(i)
+		}
+		s.drawPanel(pn, results[i], nil, req, nil, time.Time{}, nil)
 	})
 	return rec
 }
@@ -125,7 +137,7 @@ func TestStreamedPageTemplateErrors(t *testing.T) {
 		t.Errorf("head fails: status %d, body %.200q", rec.Code, rec.Body.String())
 	}
 
-	rec = streamed(broken(`{{define "panel"}}{{if eq .Query.Slug "cpu"}}{{.NoSuchField}}{{else}}<section id="{{.Query.Slug}}"></section>{{end}}{{end}}`), p, results)
+	rec = streamed(broken(`{{define "panel"}}{{if eq .Query.ID "cpu"}}{{.NoSuchField}}{{else}}<section id="{{.Query.ID}}"></section>{{end}}{{end}}`), p, results)
 	body := rec.Body.String()
 	if rec.Code != http.StatusOK {
 		t.Errorf("a chart fails: status %d", rec.Code)
@@ -138,5 +150,56 @@ func TestStreamedPageTemplateErrors(t *testing.T) {
 	}
 	if !strings.Contains(body, `id="machines-h"`) || !strings.HasSuffix(strings.TrimSpace(body), "</html>") {
 		t.Errorf("a chart fails: the page does not go on to its end: %.200q", body[len(body)-min(200, len(body)):])
+	}
+}
+
+// TestStreamedChartPanics: a chart whose drawing panics, on its own
+// goroutine, becomes an error in its own panel; the other charts and the
+// rest of the page are still sent, and the process lives to serve the
+// next page.
+func TestStreamedChartPanics(t *testing.T) {
+	t.Parallel()
+	s, p, results := streamFixture(t)
+	victim := -1
+	for i, r := range results {
+		if r.Err == nil && len(r.Series) > 0 {
+			victim = i
+			break
+		}
+	}
+	if victim < 0 {
+		t.Fatal("the fixture has no chart with data to break")
+	}
+	id := string(results[victim].Query.ID)
+	rec := streamedWith(s, p, results, func(i int) {
+		if i == victim {
+			var nilChart map[string][]float64
+			nilChart["values"] = nil // a nil map write: a runtime panic, as a drawing bug would raise
+		}
+	})
+	body := rec.Body.String()
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d, want 200 with the broken chart's panel saying so", rec.Code)
+	}
+	start := strings.Index(body, `<section class="panel chart" id="`+id+`"`)
+	if start < 0 {
+		t.Fatalf("the page has no panel for %s, whose drawing panicked", id)
+	}
+	own := body[start:]
+	own = own[:strings.Index(own, "</section>")]
+	if !strings.Contains(own, `role="alert"><p>`+chartFailed+`</p>`) || strings.Contains(own, "<figure>") {
+		t.Errorf("the %s panel does not say its chart could not be drawn:\n%s", id, own)
+	}
+	if !strings.Contains(own, `<h2 id="`+id+`-h">`) || !strings.Contains(own, results[victim].Query.Title) {
+		t.Errorf("the %s panel lost its title:\n%s", id, own)
+	}
+	if !strings.HasSuffix(strings.TrimSpace(body), "</html>") || !strings.Contains(body, `id="machines-h"`) {
+		t.Errorf("the page does not go on to its end after the panic: %.200q", body[len(body)-min(200, len(body)):])
+	}
+
+	// Every other chart drew as it does on a page without the panic.
+	clean := streamed(s, p, results).Body.String()
+	if got, want := strings.Count(body, "<figure><svg"), strings.Count(clean, "<figure><svg")-1; got != want {
+		t.Errorf("%d charts drawn beside the broken one, want %d", got, want)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/flydash/dashboard/promql"
 )
 
 // view is everything in a page's URL that decides what it shows, so every
@@ -90,7 +92,7 @@ func linkWith(u *url.URL, set map[string]string) string {
 	return u.Path + "?" + q.Encode()
 }
 
-func newChartLinks(app, slug string, q url.Values) chartLinks {
+func newChartLinks(app string, id promql.ChartID, q url.Values) chartLinks {
 	keep := url.Values{}
 	for _, k := range []string{"range", "from", "to", "compare"} {
 		if v := q.Get(k); v != "" {
@@ -101,7 +103,7 @@ func newChartLinks(app, slug string, q url.Values) chartLinks {
 	if len(keep) > 0 {
 		suffix = "?" + keep.Encode()
 	}
-	base := "/apps/" + url.PathEscape(app)
+	base, slug := "/apps/"+url.PathEscape(app), string(id)
 	return chartLinks{
 		SVG:     base + "/charts/" + slug + ".svg" + suffix,
 		CSV:     base + "/charts/" + slug + ".csv" + suffix,

@@ -135,7 +135,7 @@ func renderEChartsPage(w *bytes.Buffer, results []promql.Result, assetsHost stri
 	page.SetLayout(components.PageFlexLayout)
 	for _, res := range results {
 		if res.Err != nil {
-			return fmt.Errorf("%s: %w", res.Query.Slug, res.Err)
+			return fmt.Errorf("%s: %w", res.Query.ID, res.Err)
 		}
 		line := echarts.NewLine()
 		line.SetGlobalOptions(

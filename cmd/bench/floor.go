@@ -93,7 +93,7 @@ func (f *floorBench) window(ctx context.Context) (from, to time.Time, err error)
 		}
 		for _, res := range f.warm.Run(ctx, f.app, pageQueries(), w, 0) {
 			if res.Err != nil {
-				return from, to, fmt.Errorf("warming the replay proxy: %s: %w", res.Query.Slug, res.Err)
+				return from, to, fmt.Errorf("warming the replay proxy: %s: %w", res.Query.ID, res.Err)
 			}
 		}
 	}
@@ -166,10 +166,10 @@ func (f *floorBench) slowest(ctx context.Context) (time.Duration, string, error)
 		res := f.single.Run(ctx, f.app, []promql.Query{q}, w, 0)
 		d := time.Since(start)
 		if res[0].Err != nil {
-			return 0, "", fmt.Errorf("%s: %w", q.Slug, res[0].Err)
+			return 0, "", fmt.Errorf("%s: %w", q.ID, res[0].Err)
 		}
 		if d > worst {
-			worst, name = d, q.Slug
+			worst, name = d, string(q.ID)
 		}
 	}
 	start := time.Now()
@@ -201,7 +201,7 @@ func (f *floorBench) parallel(ctx context.Context) (time.Duration, error) {
 	start := time.Now()
 	for _, res := range f.single.Run(ctx, f.app, pageQueries(), w, 0) {
 		if res.Err != nil {
-			return 0, fmt.Errorf("%s: %w", res.Query.Slug, res.Err)
+			return 0, fmt.Errorf("%s: %w", res.Query.ID, res.Err)
 		}
 	}
 	return time.Since(start), nil

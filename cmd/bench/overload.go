@@ -30,7 +30,7 @@ func overloadPath(rng *rand.Rand) string {
 	app := storyApps[rng.IntN(len(storyApps))]
 	r := overloadRanges[rng.IntN(len(overloadRanges))]
 	catalog := promql.Catalog()
-	chart := catalog[rng.IntN(len(catalog))].Slug
+	chart := string(catalog[rng.IntN(len(catalog))].ID)
 	switch n := rng.IntN(10); {
 	case n < 3:
 		return "/?range=" + r

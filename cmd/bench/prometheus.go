@@ -50,7 +50,7 @@ func startPrometheus(ctx context.Context, s *stack, app, slug string, span time.
 			return nil, fmt.Errorf("%s is missing: install Debian's prometheus package (apt-get install prometheus)", bin)
 		}
 	}
-	q, ok := promql.Lookup(slug)
+	q, ok := promql.Lookup(promql.ChartID(slug))
 	if !ok {
 		return nil, fmt.Errorf("no canned query %q", slug)
 	}

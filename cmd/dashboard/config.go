@@ -25,6 +25,10 @@ const (
 	minSecretLen     = 32
 )
 
+// noSimulator is why a build without flysim (-tags nosim) will not start
+// without a token.
+const noSimulator = "FLY_API_TOKEN is not set, and this build has no simulated org: set FLY_API_TOKEN (fly tokens create org -o <org>) and FLY_ORG, or run `go run ./cmd/dashboard` for the simulated org"
+
 // passwordCost is bcrypt's cost for DASHBOARD_PASSWORD; tests lower it.
 var passwordCost = bcrypt.DefaultCost
 
@@ -125,6 +129,9 @@ func (c *config) loadUpstreams() error {
 	if c.Demo() {
 		if c.Org != "" || c.PrometheusURL != "" {
 			return errors.New("FLY_ORG or FLY_PROMETHEUS_URL is set but FLY_API_TOKEN is not: set FLY_API_TOKEN (fly tokens create org -o <org>), or unset them to use the simulated org")
+		}
+		if !simulated {
+			return errors.New(noSimulator)
 		}
 		return nil
 	}

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/pelletier/go-toml/v2"
+
+	"github.com/flydash/dashboard/flysim"
 )
 
 // Docker cannot run here, so these tests check what the image relies on:
@@ -169,7 +171,7 @@ func TestDockerfile(t *testing.T) {
 		t.Errorf("go build environment %q, want CGO_ENABLED=0 for a static binary", env)
 	}
 	joined := strings.Join(args, " ")
-	for _, want := range []string{"-trimpath", "-ldflags=-s -w", "./cmd/dashboard"} {
+	for _, want := range []string{"-tags nosim", "-trimpath", "-ldflags=-s -w", "./cmd/dashboard"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("go build %s lacks %s", joined, want)
 		}
@@ -251,10 +253,12 @@ func TestDockerfile(t *testing.T) {
 }
 
 // TestDockerBuildCommand runs the Dockerfile's own go build command line,
-// then starts the binary with the image's environment: without a password
-// it must refuse the public address in one line; with one it serves, and
-// stops cleanly on SIGTERM. Skipped with -short: a cold -trimpath build
-// compiles every dependency again.
+// checks the binary leaves out the simulated org and the Prometheus engine,
+// then starts it with the image's environment: without a token it must say
+// it needs one; without a password it must refuse the public address, in
+// one line each; with both it serves Fly (here flysim, as a real org would
+// be), and stops cleanly on SIGTERM. Skipped with -short: a cold -trimpath
+// build compiles every dependency again.
 func TestDockerBuildCommand(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the whole binary with the Dockerfile's flags")
@@ -275,6 +279,28 @@ func TestDockerBuildCommand(t *testing.T) {
 		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 
+	// The deployed binary carries neither flysim nor the engine it embeds:
+	// the packages the same flags build, and the modules the binary records.
+	list := exec.Command("go", append([]string{"list", "-deps"}, buildFlags(args)...)...)
+	list.Dir = repoRoot
+	list.Env = build.Env
+	deps, err := list.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps: %v\n%s", err, deps)
+	}
+	for _, pkg := range strings.Fields(string(deps)) {
+		if strings.HasPrefix(pkg, "github.com/flydash/dashboard/flysim") || pkg == "github.com/prometheus/prometheus/promql" {
+			t.Errorf("the deployed binary links %s", pkg)
+		}
+	}
+	mods, err := exec.Command("go", "version", "-m", bin).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go version -m: %v\n%s", err, mods)
+	}
+	if strings.Contains(string(mods), "github.com/prometheus/prometheus ") || strings.Contains(string(mods), "github.com/prometheus/prometheus\t") {
+		t.Errorf("the deployed binary records the Prometheus server module:\n%s", mods)
+	}
+
 	image := df.stages[len(df.stages)-1].env
 	imageEnv := func(extra ...string) []string {
 		// Only what the image sets: no inherited variables, and a working
@@ -287,10 +313,27 @@ func TestDockerBuildCommand(t *testing.T) {
 	}
 	empty := t.TempDir()
 
-	// No password: refused, in one line that says what to set.
+	// No token: the image has no simulated org to fall back on.
 	refuse := exec.Command(bin)
-	refuse.Env, refuse.Dir = imageEnv(), empty
+	refuse.Env, refuse.Dir = imageEnv("DASHBOARD_PASSWORD="+testPassword, "SESSION_SECRET="+sessionSecret), empty
 	out, err := refuse.CombinedOutput()
+	if err == nil {
+		t.Fatal("started without FLY_API_TOKEN")
+	}
+	if lines := strings.Split(strings.TrimSpace(string(out)), "\n"); len(lines) != 1 || !strings.Contains(lines[0], "set FLY_API_TOKEN") {
+		t.Errorf("refusal is not one line naming FLY_API_TOKEN:\n%s", out)
+	}
+
+	// A Fly org to serve: flysim on loopback, as a real org would be.
+	sim := startSim(t, flysim.Options{})
+	fly := realTokenEnv(sim, "", "FlyV1 fm2_deployed-image")
+	token := []string{"FLY_API_TOKEN=" + fly["FLY_API_TOKEN"], "FLY_ORG=" + fly["FLY_ORG"],
+		"FLY_FLAPS_BASE_URL=" + fly["FLY_FLAPS_BASE_URL"], "FLY_PROMETHEUS_URL=" + fly["FLY_PROMETHEUS_URL"]}
+
+	// No password: refused, in one line that says what to set.
+	refuse = exec.Command(bin)
+	refuse.Env, refuse.Dir = imageEnv(token...), empty
+	out, err = refuse.CombinedOutput()
 	if err == nil {
 		t.Fatalf("started on %s without a password", image["LISTEN_ADDR"])
 	}
@@ -301,7 +344,7 @@ func TestDockerBuildCommand(t *testing.T) {
 	// A password but no SESSION_SECRET: refused too, since Fly runs two
 	// machines and each would sign sessions with its own random key.
 	refuse = exec.Command(bin)
-	refuse.Env, refuse.Dir = imageEnv("DASHBOARD_PASSWORD="+testPassword), empty
+	refuse.Env, refuse.Dir = imageEnv(append(token, "DASHBOARD_PASSWORD="+testPassword)...), empty
 	out, err = refuse.CombinedOutput()
 	if err == nil {
 		t.Fatalf("started on %s with a password but no SESSION_SECRET", image["LISTEN_ADDR"])
@@ -316,7 +359,7 @@ func TestDockerBuildCommand(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	serve := exec.CommandContext(ctx, bin)
-	serve.Env = append(imageEnv("DASHBOARD_PASSWORD="+testPassword, "SESSION_SECRET="+sessionSecret), "LISTEN_ADDR="+net.JoinHostPort(host, "0"))
+	serve.Env = append(imageEnv(append(token, "DASHBOARD_PASSWORD="+testPassword, "SESSION_SECRET="+sessionSecret)...), "LISTEN_ADDR="+net.JoinHostPort(host, "0"))
 	serve.Dir = empty
 	stderr, _ := serve.StderrPipe()
 	if err := serve.Start(); err != nil {
@@ -365,4 +408,22 @@ func TestDockerBuildCommand(t *testing.T) {
 	if !strings.Contains(strings.Join(more, "\n"), "msg=stopped") {
 		t.Errorf("no clean stop logged:\n%s", strings.Join(more, "\n"))
 	}
+}
+
+// buildFlags keeps the go build arguments that choose what is built (tags
+// and the package), for go list.
+func buildFlags(args []string) []string {
+	var out []string
+	for i := 1; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "-tags" && i+1 < len(args):
+			out = append(out, a, args[i+1])
+			i++
+		case strings.HasPrefix(a, "-tags="), strings.HasPrefix(a, "./"):
+			out = append(out, a)
+		case a == "-o":
+			i++
+		}
+	}
+	return out
 }

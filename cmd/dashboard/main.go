@@ -26,7 +26,6 @@ import (
 	"github.com/superfly/fly-go/tokens"
 
 	"github.com/flydash/dashboard/flyapi"
-	"github.com/flydash/dashboard/flysim"
 	"github.com/flydash/dashboard/promql"
 	"github.com/flydash/dashboard/views"
 )
@@ -74,16 +73,11 @@ func run(ctx context.Context, getenv func(string) string, logw io.Writer, ready 
 
 	demo := cfg.Demo()
 	if demo {
-		// Not tied to ctx: pages in flight at shutdown still need it.
-		sim, err := flysim.Start(context.Background(), flysim.Options{Addr: "127.0.0.1:0"})
+		stopSim, err := startDemo(&cfg, log) // demo.go
 		if err != nil {
-			return fmt.Errorf("start the simulated org: %w", err)
+			return err
 		}
-		defer sim.Close()
-		cfg.Token, cfg.Org = "demo-token", sim.Sim.Fleet().Org()
-		cfg.FlapsBaseURL = sim.URL
-		cfg.PrometheusURL = sim.URL + "/prometheus/" + cfg.Org
-		log.Info("demo mode: simulated Fly org", "org", cfg.Org, "url", sim.URL)
+		defer stopSim()
 	}
 
 	fly, err := flyapi.New(ctx, flyapi.Config{Token: cfg.Token, Org: cfg.Org, BaseURL: cfg.FlapsBaseURL, Timeout: upstreamTimeout, ReadTimeout: pageTimeout})
