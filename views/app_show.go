@@ -129,12 +129,15 @@ func (s *server) showApp(c *gin.Context) {
 	}
 	// stream.go: the charts are drawn at once and sent as they are done;
 	// those past the traffic catalog form the Machines group.
+	// Evidence first: the charts proving the verdict's findings lead.
+	order, split := evidenceFirst(results, p.Verdict, len(promql.Catalog()))
+	results, prev = permute(results, order), permute(prev, order)
 	panels := make([]panel, len(results))
 	for i, res := range results {
 		panels[i] = newPanel(res, name, q)
 		panels[i].Grafana = grafanaURL(app)
 	}
-	s.streamAppPage(c, &p, panels, len(promql.Catalog()), func(i int, pn *panel) {
+	s.streamAppPage(c, &p, panels, split, func(i int, pn *panel) {
 		var pr *promql.Result
 		if prev != nil {
 			pr = &prev[i]

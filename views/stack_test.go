@@ -53,6 +53,10 @@ func newStack(t testing.TB, o stackOptions) *stack {
 		// a loaded machine only the dashboard's deadline may end it.
 		o.Sim.PromTimeout = 5 * time.Minute
 	}
+	if o.PromTimeout == 0 {
+		// Likewise the dashboard's own deadline, unless a test sets one.
+		o.PromTimeout = 2 * time.Minute
+	}
 	if o.Sim.StartDelay == 0 {
 		o.Sim.StartDelay = 50 * time.Millisecond
 	}
