@@ -429,7 +429,7 @@ func TestListEmptyOrg(t *testing.T) {
 }
 
 // TestListJustLaunched: an app launched a moment ago has no metrics yet;
-// the list says so instead of calling it Down.
+// the list says so instead of calling it Down or "No HTTP service".
 func TestListJustLaunched(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, stackOptions{Sim: flysim.Options{Apps: 1}})
@@ -445,9 +445,14 @@ func TestListJustLaunched(t *testing.T) {
 			t.Fatal("the launch did not finish")
 		}
 	}
-	r, ok := rowNamed(getList(t, s, "/"), "fresh-app")
+	_, body, _ := s.get(t, "/")
+	r, ok := rowNamed(parseList(t, body), "fresh-app")
 	if !ok {
 		t.Fatal("the launched app is not listed")
+	}
+	// It serves HTTP, or may: what kind of app it is cannot be told yet.
+	if cell := rowText(t, body, "fresh-app"); strings.Contains(cell, "No HTTP service") {
+		t.Errorf("a just-launched app reads %q; it is not known to have no HTTP service", cell)
 	}
 	if r.Status == "Down" || (r.Status == "Unknown" && r.Reason != "launched moments ago: no metrics yet") {
 		t.Errorf("a just-launched app: %s %q", r.Status, r.Reason)

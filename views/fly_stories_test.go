@@ -42,6 +42,10 @@ func TestFlyStories(t *testing.T) {
 	t.Run("list", func(t *testing.T) { testFlyList(t, s) })
 	t.Run("app pages", func(t *testing.T) { testFlyPages(t, s) })
 	t.Run("chart files", func(t *testing.T) { testFlyChartFiles(t, s) })
+	// One stack for these too: the timeline's day for every app is
+	// flysim's heaviest query.
+	t.Run("since on every view", func(t *testing.T) { testSinceOnEveryView(t, s) })
+	t.Run("answer first", func(t *testing.T) { testAnswerFirst(t, s) })
 }
 
 func testFlyList(t *testing.T, s *stack) {

@@ -40,12 +40,10 @@ func clockOf(s string) (int, bool) {
 	return (int(h[0]-'0')*10+int(h[1]-'0'))*60 + int(m[0]-'0')*10 + int(m[1]-'0'), true
 }
 
-// TestSinceOnEveryView: through flysim over HTTP, every app with a current
+// testSinceOnEveryView: through flysim over HTTP, every app with a current
 // finding gives the same "since" on the list at 1h, 6h, 24h and 7d and on
 // its page at 5m, 1h, 6h, 24h and 7d: all read one fixed timeline.
-func TestSinceOnEveryView(t *testing.T) {
-	t.Parallel()
-	s := newFlyStack(t)
+func testSinceOnEveryView(t *testing.T, s *stack) {
 	want := map[string][]string{}
 	for _, r := range getList(t, s, "/?range=1h") {
 		if m := sinceRE.FindAllString(r.Reason, -1); len(m) > 0 {
