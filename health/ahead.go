@@ -55,7 +55,12 @@ func oomAhead(s Signals, tl []Episode) (Finding, bool) {
 			kill = e
 		}
 	}
-	m := s.Fly.Memory
+	m, on := s.Fly.Memory, ""
+	for _, c := range s.Fly.Crashes {
+		if len(kill.Where) > 0 && c.Machine == kill.Where[0] && len(c.Memory.Values) > 0 {
+			m, on = c.Memory, " on "+c.Machine
+		}
+	}
 	if kill.Kind == KindNone || s.Unavailable.Memory || m.Step <= 0 {
 		return Finding{}, false
 	}
@@ -68,12 +73,12 @@ func oomAhead(s Signals, tl []Episode) (Finding, bool) {
 	if eta > OOMAheadWithin {
 		return Finding{}, false
 	}
-	text := "memory at " + Percent(last) + " and climbing since the OOM kill at " + clock(kill.Start) +
-		": at this rate out of memory in about " + minutes(eta.Round(time.Hour))
+	round := time.Hour
 	if eta < 2*time.Hour {
-		text = "memory at " + Percent(last) + " and climbing since the OOM kill at " + clock(kill.Start) +
-			": at this rate out of memory in about " + minutes(eta.Round(time.Minute))
+		round = time.Minute
 	}
+	text := "memory at " + Percent(last) + on + " and climbing since the OOM kill at " + clock(kill.Start) +
+		": at this rate out of memory in about " + minutes(eta.Round(round))
 	return Finding{Kind: KindOOMAhead, Metric: MetricMemory, Status: Warning, Text: text, timed: true,
 		Since: kill.Start, Where: kill.Where, Severity: OOMAheadWithin.Hours() / max(eta.Hours(), 0.1)}, true
 }

@@ -96,6 +96,9 @@ type CrashSignal struct {
 	ID       string // the machine's ID, for flyctl
 	Restarts Trend
 	ExitCode int
+	// Memory is the machine's memory use in percent, when known: after an
+	// OOM kill, the climb back is this machine's, not the fullest one's.
+	Memory Trend
 }
 
 // ExitOOM is the exit code of a process the kernel's OOM killer ended

@@ -34,6 +34,9 @@ const (
 	KindVCPUs    = "vcpus"
 	KindBalance  = "balance"
 	KindMemory   = "memory"
+	// KindMachineMemory is each machine's memory use (%), so the verdict
+	// can follow the machine an OOM kill hit as it climbs back.
+	KindMachineMemory = "machine memory"
 	KindRestarts = "restarts"
 	KindExitCode = "exit code"
 )
@@ -93,6 +96,7 @@ var flyOverviewQueries = map[Column]struct {
 			crashed := `max by (app, instance, region) (max_over_time(` + b.over(CrashSpan, instanceExit) + `)) > 0`
 			return strings.Join([]string{
 				withKind(`max by (app) (100 * (1 - sum by (app, instance) (`+b.sel(memAvailable)+`) / sum by (app, instance) (`+b.sel(memTotal)+`)))`, KindMemory),
+				withKind(`100 * (1 - sum by (app, instance, region) (`+b.sel(memAvailable)+`) / sum by (app, instance, region) (`+b.sel(memTotal)+`))`, KindMachineMemory),
 				withKind(`max by (app, instance, region) (resets(`+b.over(CrashSpan, instanceCPU, `mode="idle"`, `cpu_id="0"`)+`)) and on (app, instance) (`+crashed+`)`, KindRestarts),
 				withKind(crashed, KindExitCode),
 			}, "\nor\n")
@@ -106,6 +110,7 @@ type FlyOverview struct {
 	Throttled, ThrottledVCPUs, ThrottledBalance []float64
 	HardLimitHits                               []float64 // the busiest machine's, point by point
 	HardLimits                                  []MachineOverview
+	MachineMemory                               []MachineOverview
 	Memory                                      []float64
 	Volumes                                     []VolumeOverview
 	Crashes                                     []CrashOverview
@@ -167,6 +172,8 @@ func (r *AppOverview) addFly(col Column, labels map[string]string, values []floa
 		switch kind {
 		case KindMemory:
 			f.Memory = values
+		case KindMachineMemory:
+			f.MachineMemory = append(f.MachineMemory, MachineOverview{labels["instance"], labels["region"], values})
 		case KindRestarts, KindExitCode:
 			c := f.crash(labels["instance"], labels["region"])
 			if kind == KindRestarts {

@@ -116,7 +116,13 @@ func flyOf(w promql.Window, f promql.FlyOverview) health.FlySignals {
 		if math.IsNaN(code) {
 			code = 0
 		}
-		s.Crashes = append(s.Crashes, health.CrashSignal{Machine: Label(c.Region, c.Instance), ID: c.Instance, Restarts: trendOf(w, c.Restarts), ExitCode: int(code)})
+		cs := health.CrashSignal{Machine: Label(c.Region, c.Instance), ID: c.Instance, Restarts: trendOf(w, c.Restarts), ExitCode: int(code)}
+		for _, m := range f.MachineMemory {
+			if m.Instance == c.Instance {
+				cs.Memory = trendOf(w, m.Values)
+			}
+		}
+		s.Crashes = append(s.Crashes, cs)
 	}
 	return s
 }

@@ -5,9 +5,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/net/html"
 
+	"github.com/flydash/dashboard/flysim"
 	"github.com/flydash/dashboard/flysim/fleet"
 	"github.com/flydash/dashboard/promql"
 )
@@ -36,6 +38,19 @@ func testAnswerFirst(t *testing.T, s *stack) {
 			t.Errorf("%s: the app page's verdict and findings %q do not name %q", tc.app, page, tc.page)
 		}
 	}
+	// notify-api's crash loop, 45 min after it stopped: named on both.
+	after := flyNow.Add(45 * time.Minute)
+	later := newStack(t, stackOptions{
+		Sim:       flysim.Options{Start: flyNow, Now: func() time.Time { return after }},
+		Configure: func(c *Config) { c.Now = func() time.Time { return after } },
+	})
+	_, laterList, _ := later.get(t, "/")
+	if line := rowText(t, laterList, fleet.CrashLoopApp); !strings.Contains(line, "Recovered at ") || !strings.Contains(line, "crash loop on iad/") {
+		t.Errorf("%s after its crash loop: the list's row %q does not name it", fleet.CrashLoopApp, line)
+	}
+	if page := findingsText(t, later, fleet.CrashLoopApp); !strings.Contains(page, "Recovered at ") || !strings.Contains(page, "crash loop on iad/") {
+		t.Errorf("%s after its crash loop: the app page %q does not name it", fleet.CrashLoopApp, page)
+	}
 	// image-resizer's page names both the kill and the climb after it.
 	if page := findingsText(t, s, fleet.OOMApp); !strings.Contains(page, "OOM kill on ") {
 		t.Errorf("%s: the page %q does not name the OOM kill", fleet.OOMApp, page)
@@ -61,7 +76,7 @@ func testAnswerFirst(t *testing.T, s *stack) {
 	}
 	// A crash loop's proof is its machines' exits, in its section.
 	_, body, _ := s.get(t, "/apps/"+fleet.CrashLoopApp+"?range=6h")
-	if !regexp.MustCompile(`<ul class="exits">\s*<li>iad/[0-9a-f]{8}: \d+ restarts in the 24 h to \d\d:\d\d UTC; exit code 1 at`).MatchString(body) ||
+	if !regexp.MustCompile(`<ul class="exits">\s*<li>iad/[0-9a-f]{8}: \d+ restarts? in the 24 h to \d\d:\d\d UTC; exit code 1 at`).MatchString(body) ||
 		!strings.Contains(body, `<code class="cmd">fly machine status `) || !strings.Contains(body, `<code class="cmd">fly logs -i `) {
 		t.Errorf("%s: the crash loop's section lacks the machine's exits or the commands to look at it", fleet.CrashLoopApp)
 	}

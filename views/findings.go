@@ -69,10 +69,14 @@ func exitsOf(k health.Kind, where []string, machines []flyapi.Machine) []string 
 		}
 		to := m.Events[0].At
 		n, atLeast := signals.Restarts(m.Events, to.Add(-promql.TimelineSpan), to)
-		line := label + ": " + strconv.Itoa(n) + " restarts in the 24 h to " + to.UTC().Format("15:04") + " UTC"
-		if atLeast {
-			line = label + ": at least " + strconv.Itoa(n) + " restarts in the 24 h to " + to.UTC().Format("15:04") + " UTC"
+		count := strconv.Itoa(n) + " restart"
+		if n != 1 {
+			count += "s"
 		}
+		if atLeast {
+			count = "at least " + count
+		}
+		line := label + ": " + count + " in the 24 h to " + to.UTC().Format("15:04") + " UTC"
 		shown := 0
 		for _, e := range m.Events {
 			if e.Type != "exit" || shown == 3 {
