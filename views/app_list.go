@@ -212,7 +212,17 @@ func (s *server) listApps(c *gin.Context) {
 		s.log.Warn("list apps", "err", listErr)
 		apps = appsFromMetrics(tl, s.org)
 	}
-	p.noticeList(listErr, tl, p.Retry)
+	// One notice per cause, whichever of the two overviews met it.
+	noticed := tl
+	if tw != w {
+		noticed.Results = slices.Clone(tl.Results)
+		for i, col := range ov.Cols {
+			if ov.Results[i].Err != nil && tl.Err(col) == nil {
+				noticed.Results = append(noticed.Results, ov.Results[i])
+			}
+		}
+	}
+	p.noticeList(listErr, noticed, p.Retry)
 	if ovErr != nil {
 		// Only a window the builder refuses gets here, and NewWindow has
 		// already vetted it; say so rather than draw blank columns.

@@ -220,10 +220,11 @@ func testListVerdicts(t *testing.T, s *stack) {
 		{"queue-worker", health.Healthy, []string{"3 of 3 machines reporting", "CPU "}},
 		{"old-landing", health.Idle, []string{"req/s over the last 10 min"}},
 		{"blog", health.Healthy, []string{"req/s", "5xx", "p95"}},
-		// The OOM kill was over two hours ago and the machine came back;
-		// the deploy made billing-api slower, but under the thresholds.
-		{"image-resizer", health.Healthy, []string{"req/s"}},
-		{"billing-api", health.Healthy, []string{"req/s"}},
+		// The OOM kill was over two hours ago and the machine came back,
+		// its memory climbing toward the next; the deploy made billing-api
+		// slower, under the thresholds, and the list says since when.
+		{"image-resizer", health.Warning, []string{"climbing since the OOM kill at ", "out of memory in about "}},
+		{"billing-api", health.Healthy, []string{"x since ", "req/s"}},
 	})
 	// The regions come from the metrics, and match the machines'.
 	if r, _ := rowNamed(rows, "search-api"); !slices.Equal(r.Regions, []string{"iad", "nrt", "ord", "sjc", "syd"}) || r.Machines != "7" {

@@ -62,7 +62,7 @@ func testFlyList(t *testing.T, s *stack) {
 		{fleet.RegionalLatencyApp, health.Degraded, []string{" in syd"}},
 		{fleet.IncidentApp, health.Healthy, []string{"req/s"}},
 		{fleet.HealthyApp, health.Healthy, []string{"req/s"}},
-		{fleet.OOMApp, health.Healthy, []string{"req/s"}},
+		{fleet.OOMApp, health.Warning, []string{"out of memory in about "}},
 		{fleet.DeployApp, health.Healthy, []string{"req/s"}},
 		{fleet.IdleApp, health.Idle, []string{"req/s over the last 10 min"}},
 		{fleet.NoHTTPApp, health.Healthy, []string{"3 of 3 machines reporting"}},
