@@ -143,7 +143,7 @@ const listPagesApps = 120
 // TestListPages runs the paging checks on one org of 120 apps. It does not
 // run in parallel, for the reason TestListCostDoesNotGrowWithApps gives.
 func TestListPages(t *testing.T) {
-	s := newListStack(t, listPagesApps, time.Minute)
+	s := newListStack(t, listPagesApps, 4*time.Minute)
 	t.Run("pages and filter", func(t *testing.T) { testListPagesAndFilter(t, s) })
 	t.Run("links", func(t *testing.T) { testListPagerLinks(t, s) })
 }

@@ -99,8 +99,10 @@ func newStack(t testing.TB, o stackOptions) *stack {
 	t.Cleanup(srv.Close)
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{
-		Jar:           jar,
-		Timeout:       60 * time.Second,
+		Jar: jar,
+		// The list's day-long timeline for hundreds of apps is flysim's
+		// heaviest work; on a loaded machine it takes minutes.
+		Timeout:       5 * time.Minute,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	return &stack{Sim: sim, URL: srv.URL, Client: client, Logs: logs}
