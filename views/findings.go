@@ -3,6 +3,7 @@ package views
 import (
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/flydash/dashboard/flyapi"
 	"github.com/flydash/dashboard/health"
@@ -20,6 +21,10 @@ type findingView struct {
 	// Exits prove a crash loop or an OOM kill: each machine's restarts
 	// and last exits, from its events.
 	Exits []string
+	// Where and From are the machines or regions and the episode's start:
+	// what a link to the app's logs for this finding needs.
+	Where []string
+	From  time.Time
 }
 
 // findingViews are the verdict's findings, then the episodes that ended in
@@ -35,11 +40,13 @@ func findingViews(app string, v health.Verdict, machines []flyapi.Machine) []fin
 		if f.Kind == health.KindRecovered {
 			continue // said below, with the other episodes
 		}
-		out = append(out, findingView{Status: f.Status, Text: f.Text, Fixes: health.Fixes(app, f, fl), Exits: exitsOf(f.Kind, f.Where, machines)})
+		out = append(out, findingView{Status: f.Status, Text: f.Text, Fixes: health.Fixes(app, f, fl), Exits: exitsOf(f.Kind, f.Where, machines),
+			Where: f.Where, From: f.Since})
 	}
 	for _, e := range v.Ended {
 		f := health.Finding{Kind: e.Kind, Where: e.Where, IDs: idsOf(e.Where, machines)}
-		out = append(out, findingView{Status: e.Status, Text: e.Words(), Recovery: true, Fixes: health.Fixes(app, f, fl), Exits: exitsOf(e.Kind, e.Where, machines)})
+		out = append(out, findingView{Status: e.Status, Text: e.Words(), Recovery: true, Fixes: health.Fixes(app, f, fl), Exits: exitsOf(e.Kind, e.Where, machines),
+			Where: e.Where, From: e.Start})
 	}
 	return out
 }
