@@ -74,6 +74,13 @@ func testAnswerFirst(t *testing.T, s *stack) {
 			t.Errorf("%s: no command %q in its findings", tc.app, tc.cmd)
 		}
 	}
+	// The timeline strip puts storefront's incident on the day's axis,
+	// linking to its own stretch of time.
+	_, sf, _ := s.get(t, "/apps/"+fleet.IncidentApp+"?range=24h")
+	strip := regexp.MustCompile(`<figure class="timeline-strip">[\s\S]*?</figure>`).FindString(sf)
+	if !regexp.MustCompile(`<a href="/apps/storefront\?from=2026-11-20T12%3A00%3A00Z&amp;to=2026-11-20T13%3A10%3A00Z"><rect class="ep v-degraded"[^>]*><title>Recovered at 12:55 UTC: 5xx at 13% from 12:15 UTC</title>`).MatchString(strip) {
+		t.Errorf("%s: the timeline strip does not link the 5xx incident to its time:\n%s", fleet.IncidentApp, strip)
+	}
 	// A crash loop's proof is its machines' exits, in its section.
 	_, body, _ := s.get(t, "/apps/"+fleet.CrashLoopApp+"?range=6h")
 	if !regexp.MustCompile(`<ul class="exits">\s*<li>iad/[0-9a-f]{8}: \d+ restarts? in the 24 h to \d\d:\d\d UTC; exit code 1 at`).MatchString(body) ||

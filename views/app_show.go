@@ -40,6 +40,8 @@ type appPage struct {
 	// Findings are its sections, each with its fix.
 	Verdict  health.Verdict
 	Findings []findingView
+	// Strip is the verdict's episodes on the charts' time axis.
+	Strip []stripEpisode
 }
 
 type machineEvent struct {
@@ -116,6 +118,7 @@ func (s *server) showApp(c *gin.Context) {
 	}
 	p.Verdict = s.appVerdict(timeline, timelineErr, name, machines, machinesErr, view.Range)
 	p.Findings = findingViews(name, p.Verdict, machines)
+	p.Strip = timelineStrip(name, p.Verdict, view.Range)
 	q := c.Request.URL.Query()
 	markers := eventMarkers(name, machines, q)
 	created := appCreated(machines)
