@@ -31,14 +31,14 @@ const CrashSpan = 30 * time.Minute
 
 // Series kinds of the Fly-native columns.
 const (
-	KindVCPUs    = "vcpus"
-	KindBalance  = "balance"
-	KindMemory   = "memory"
+	KindVCPUs   = "vcpus"
+	KindBalance = "balance"
+	KindMemory  = "memory"
 	// KindMachineMemory is each machine's memory use (%), so the verdict
 	// can follow the machine an OOM kill hit as it climbs back.
 	KindMachineMemory = "machine memory"
-	KindRestarts = "restarts"
-	KindExitCode = "exit code"
+	KindRestarts      = "restarts"
+	KindExitCode      = "exit code"
 )
 
 func init() {
