@@ -16,10 +16,10 @@ import (
 //     one argument, the MB)
 //   - volumes extend: internal/command/volumes/extend.go (app, config,
 //     size/-s, auto-confirm; one argument, the volume ID)
-//   - machine status: internal/command/machine/status.go (app, config,
-//     display-config; the machine ID)
+//   - machine status: internal/command/machine/status.go (app, config;
+//     exactly one argument, the machine ID)
 //   - machine restart: internal/command/machine/restart.go (app, config,
-//     signal, time, force, skip-health-checks; the machine ID)
+//     signal/-s, time, force, skip-health-checks; machine IDs)
 //   - logs: internal/command/logs/logs.go (app, config, region/-r,
 //     instance/-i; no arguments)
 var flyctlFlags = map[string]struct {
@@ -30,8 +30,8 @@ var flyctlFlags = map[string]struct {
 	"scale count":     {set("--app", "-a", "--config", "--yes", "--max-per-region", "--region", "--process-group", "--with-new-volumes", "--from-snapshot"), 1},
 	"scale memory":    {set("--app", "-a", "--config", "--group"), 1},
 	"volumes extend":  {set("--app", "-a", "--config", "--size", "-s", "--auto-confirm"), 1},
-	"machine status":  {set("--app", "-a", "--config", "--display-config"), 1},
-	"machine restart": {set("--app", "-a", "--config", "--signal", "--time", "--force", "--skip-health-checks"), 1},
+	"machine status":  {set("--app", "-a", "--config"), 1},
+	"machine restart": {set("--app", "-a", "--config", "--signal", "-s", "--time", "--force", "--skip-health-checks"), 1},
 	"logs":            {set("--app", "-a", "--config", "--region", "-r", "--instance", "-i"), 0},
 }
 
