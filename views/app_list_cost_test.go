@@ -27,7 +27,7 @@ import (
 func TestListCostDoesNotGrowWithApps(t *testing.T) {
 	type cost struct{ machines, prom int64 }
 	measure := func(t *testing.T, apps int) cost {
-		s := newListStack(t, apps, 4*time.Minute)
+		s := newListStack(t, apps, 10*time.Minute)
 		m0, p0 := s.Sim.Sim.Counts()
 		start := time.Now()
 		window := "/?from=" + listNow.Add(-2*time.Minute).Format(time.RFC3339) + "&to=" + listNow.Format(time.RFC3339)

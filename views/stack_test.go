@@ -51,7 +51,7 @@ func newStack(t testing.TB, o stackOptions) *stack {
 	if o.Sim.PromTimeout == 0 {
 		// The timeline's 24 h for every app is flysim's heaviest query: on
 		// a loaded machine only the dashboard's deadline may end it.
-		o.Sim.PromTimeout = 5 * time.Minute
+		o.Sim.PromTimeout = 15 * time.Minute
 	}
 	if o.PromTimeout == 0 {
 		// Likewise the dashboard's own deadline, unless a test sets one.
