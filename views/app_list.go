@@ -139,8 +139,9 @@ var sparkColumns = []sparkColumn{
 }
 
 // listApps shows the org's apps, each with its verdict and sparklines. The
-// page costs one Machines API call (the listing carries machine_count) and
-// the overview's five by-app queries, whatever the number of apps.
+// page costs one Machines API call (the listing carries machine_count), the
+// timeline's nine by-app queries and the range's four sparkline ones,
+// whatever the number of apps.
 func (s *server) listApps(c *gin.Context) {
 	q := c.Request.URL.Query()
 	order := strings.TrimSpace(q.Get("sort"))
