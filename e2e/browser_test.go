@@ -86,7 +86,7 @@ func TestBrowser(t *testing.T) {
 			{fleet.RegionalLatencyApp, "Degraded", 4},
 			{fleet.HealthyApp, "Healthy", 4},
 			{fleet.IdleApp, "Idle", 4},
-			{fleet.NoHTTPApp, "No HTTP service", 1},
+			{fleet.NoHTTPApp, "Healthy", 1},
 		} {
 			r, ok := byApp[c.app]
 			switch {

@@ -35,7 +35,7 @@ func TestBrowserMachines(t *testing.T) {
 			{fleet.ThrottledApp, "Degraded", "shared-cpu-1x out of burst balance"},
 			{fleet.ConcurrencyApp, "Degraded", "at the hard concurrency limit"},
 			{fleet.CrashLoopApp, "Degraded", "crash loop on "},
-			{fleet.VolumeFillingApp, "No HTTP service", "full in about 2 days"},
+			{fleet.VolumeFillingApp, "Warning", "full in about 2 days"},
 		} {
 			r := byApp[c.app]
 			if r.Verdict != c.verdict || !strings.Contains(r.Reason, c.reason) {
@@ -76,6 +76,16 @@ func TestBrowserMachines(t *testing.T) {
 			t.Error("concurrency: no chart")
 		}
 		checkMachinesPanel(t, tb, "chat-gateway")
+		// The answer first: under the verdict, the finding in words with
+		// its flyctl command, readable and selectable without JavaScript,
+		// then the chart that proves it.
+		f := eval[findingReport](t, tb, findingScript)
+		if !strings.Contains(f.What, " at the hard concurrency limit since ") || !strings.HasPrefix(f.Command, "fly scale count ") || !f.Visible {
+			t.Errorf("chat-gateway: first finding %+v; want the limit, since when, and a visible fly scale count", f)
+		}
+		if f.FirstChart != "concurrency" || f.ChartsBelow {
+			t.Errorf("chat-gateway: the first chart is %q (below the findings: %v), want concurrency under them", f.FirstChart, !f.ChartsBelow)
+		}
 		tb.checkConsole(t, "chat-gateway")
 		tb.screenshot(t, "21-app-chat-gateway")
 	})
@@ -172,3 +182,25 @@ func checkMachinesPanel(t *testing.T, tb *tab, page string) {
 // CPUs without a volume and never throttled draws: every query of both
 // groups but the volumes and the throttled time, whose panels are one line.
 func chartsWithoutVolumes() int { return len(promql.Catalog()) + len(promql.MachinesCatalog()) - 2 }
+
+type findingReport struct {
+	What, Command, FirstChart string
+	Visible, ChartsBelow      bool
+}
+
+// findingScript reads the app page's first finding, its first command, and
+// the first chart; ChartsBelow is set when that chart is drawn above the
+// findings.
+const findingScript = `(() => {
+	const f = document.querySelector('section.findings .finding');
+	const code = f ? f.querySelector('code.cmd') : null;
+	const chart = document.querySelector('section.panel');
+	const r = code ? code.getBoundingClientRect() : {width: 0, height: 0};
+	return {
+		What: f ? f.querySelector('.what').textContent.trim() : '',
+		Command: code ? code.textContent.trim() : '',
+		Visible: r.width > 0 && r.height > 0,
+		FirstChart: chart ? chart.id : '',
+		ChartsBelow: !!(f && chart) && chart.getBoundingClientRect().top < f.getBoundingClientRect().bottom,
+	};
+})()`

@@ -47,25 +47,12 @@ func (t Trend) Last() float64 {
 	return math.NaN()
 }
 
-// Since is when the trailing run of points that satisfy ok began (gaps do
-// not break it); zero if the latest point with a value does not. before
-// reports that the run reaches back to the first point: it began earlier.
-func (t Trend) Since(ok func(float64) bool) (at time.Time, before bool) {
-	first := -1
-	for i := len(t.Values) - 1; i >= 0; i-- {
-		v := t.Values[i]
-		if !finite(v) {
-			continue
-		}
-		if !ok(v) {
-			break
-		}
-		first = i
+// final is the last point, NaN without one.
+func (t Trend) final() float64 {
+	if len(t.Values) == 0 {
+		return math.NaN()
 	}
-	if first < 0 {
-		return time.Time{}, false
-	}
-	return t.Start.Add(time.Duration(first) * t.Step), first == 0
+	return t.Values[len(t.Values)-1]
 }
 
 // FlySignals are an app's Fly-native numbers. A nil Trend means no series:
@@ -82,6 +69,9 @@ type FlySignals struct {
 	// its hard concurrency limit; HardLimitOn names it when known.
 	HardLimitHits Trend
 	HardLimitOn   string
+	// HardLimitMachines names every machine at its limit in the recent
+	// span, when known ("fra/30184eda"); HardLimitIDs are their IDs.
+	HardLimitMachines, HardLimitIDs []string
 	// Memory is the fullest machine's memory use in percent of its total.
 	Memory   Trend
 	MemoryOn string
@@ -92,9 +82,10 @@ type FlySignals struct {
 // VolumeSignal is one volume's use in percent and its projection: where the
 // use would be VolumeAhead later at the last 6 h's rate.
 type VolumeSignal struct {
-	Name       string
+	Name       string // the volume's ID
 	Used       Trend
 	Projection float64
+	SizeGB     int // 0 when unknown
 }
 
 // VolumeAhead is how far ahead VolumeSignal.Projection looks.
@@ -103,9 +94,31 @@ const VolumeAhead = 24 * time.Hour
 // CrashSignal is one machine that exited non-zero: Restarts is, at each
 // point, how many times it restarted within the 30 min before.
 type CrashSignal struct {
-	Machine  string
+	Machine  string // "iad/45aa8968"
+	ID       string // the machine's ID, for flyctl
 	Restarts Trend
 	ExitCode int
+	// Memory is the machine's memory use in percent, when known: after an
+	// OOM kill, the climb back is this machine's, not the fullest one's.
+	Memory Trend
+}
+
+// ExitOOM is the exit code of a process the kernel's OOM killer ended
+// (128 + SIGKILL), as Fly's machine events report it.
+const ExitOOM = 137
+
+// OOM reports whether the machine's last non-zero exit was an OOM kill.
+func (c CrashSignal) OOM() bool { return c.ExitCode == ExitOOM }
+
+// HardLimitWhere names the machines at their hard limit.
+func (f FlySignals) HardLimitWhere() []string {
+	if len(f.HardLimitMachines) > 0 {
+		return f.HardLimitMachines
+	}
+	if f.HardLimitOn != "" {
+		return []string{f.HardLimitOn}
+	}
+	return nil
 }
 
 // FullIn is how long until the volume is full at its recent rate; false
@@ -129,28 +142,30 @@ func flyFindings(s Signals) []Finding {
 	u := s.Unavailable
 	if !u.Quota {
 		if t := f.Throttled.Recent(); finite(t) && t >= ThrottledDegraded {
-			text := "CPU throttled " + units.FloorPercent(t) + " of " + spanWords(s) + since(f.Throttled, func(v float64) bool { return v >= ThrottledDegraded })
+			detail := " (" + units.FloorPercent(t) + " of " + spanWords(s) + ")"
 			size := f.ThrottledSize
 			if size == "" {
 				size = "shared CPU"
 			}
 			if b := f.ThrottledBalance; finite(b) && b < BalanceExhausted {
-				text += ": " + size + " out of burst balance"
+				detail += ": " + size + " out of burst balance"
 			} else {
-				text += ": " + size + " over its CPU quota"
+				detail += ": " + size + " over its CPU quota"
 			}
-			out = append(out, Finding{Metric: MetricCPU, Status: Degraded, Text: text, Severity: t / ThrottledDegraded, timed: true})
+			out = append(out, Finding{Kind: KindThrottled, Metric: MetricCPU, Status: Degraded, Text: "CPU throttled", detail: detail, Severity: t / ThrottledDegraded, timed: true, Size: f.ThrottledSize})
 		}
 	}
 	if !u.Limits {
 		// Rates times a span are seldom whole: count as a person would.
 		if h := math.Round(f.HardLimitHits.Recent() * recentSeconds(s)); finite(h) && h >= HardLimitHits {
+			where := f.HardLimitWhere()
 			on := "a machine"
-			if f.HardLimitOn != "" {
-				on = f.HardLimitOn
+			if len(where) > 0 {
+				on = strings.Join(where, " and ")
 			}
-			text := "at the hard concurrency limit on " + on + ": " + times(h) + " in " + spanWords(s) + since(f.HardLimitHits, func(v float64) bool { return v > 0 })
-			out = append(out, Finding{Metric: MetricConcurrency, Status: Degraded, Text: text, Severity: 1 + math.Log10(h), timed: true})
+			out = append(out, Finding{Kind: KindHardLimit, Metric: MetricConcurrency, Status: Degraded, Text: on + " at the hard concurrency limit",
+				detail: ": " + times(h) + " in " + spanWords(s), Severity: 1 + math.Log10(h), timed: true,
+				Where: where, IDs: f.HardLimitIDs})
 		}
 	}
 	if !u.Memory {
@@ -159,8 +174,8 @@ func flyFindings(s Signals) []Finding {
 			if f.MemoryOn != "" {
 				on = f.MemoryOn
 			}
-			text := "memory at " + units.FloorPercent(m) + " on " + on + since(f.Memory, func(v float64) bool { return v >= MemoryDegraded }) + ": OOM risk"
-			out = append(out, Finding{Metric: MetricMemory, Status: Degraded, Text: text, Severity: m / MemoryDegraded})
+			text := "memory at " + units.FloorPercent(m) + " on " + on
+			out = append(out, Finding{Kind: KindMemory, Metric: MetricMemory, Status: Degraded, Text: text, detail: ": OOM risk", Severity: m / MemoryDegraded})
 		}
 		if c, ok := crashFinding(s); ok {
 			out = append(out, c)
@@ -172,14 +187,16 @@ func flyFindings(s Signals) []Finding {
 			in, filling := v.FullIn()
 			switch {
 			case finite(used) && used >= VolumeDegraded:
-				text := "volume " + v.Name + " " + units.FloorPercent(used) + " full" + since(v.Used, func(x float64) bool { return x >= VolumeDegraded })
+				detail := ""
 				if filling && used < 100 {
-					text += ", " + FullInWords(in)
+					detail = ", " + FullInWords(in)
 				}
-				out = append(out, Finding{Metric: MetricVolume, Status: Degraded, Text: text, Severity: used / VolumeDegraded, timed: true})
+				out = append(out, Finding{Kind: KindVolume, Metric: MetricVolume, Status: Degraded, Text: "volume " + v.Name + " " + units.FloorPercent(used) + " full", detail: detail, Severity: used / VolumeDegraded, timed: true,
+					Where: []string{v.Name}, IDs: []string{v.Name}, SizeGB: v.SizeGB})
 			case filling && in <= VolumeFullSoon:
 				text := "volume " + v.Name + " " + units.FloorPercent(used) + " used, " + FullInWords(in)
-				out = append(out, Finding{Metric: MetricVolume, Status: Degraded, Text: text, Severity: VolumeFullSoon.Hours() / max(in.Hours(), 0.1), timed: true})
+				out = append(out, Finding{Kind: KindVolume, Metric: MetricVolume, Status: Degraded, Text: text, Severity: VolumeFullSoon.Hours() / max(in.Hours(), 0.1), timed: true,
+					Where: []string{v.Name}, IDs: []string{v.Name}, SizeGB: v.SizeGB})
 			}
 		}
 	}
@@ -192,17 +209,18 @@ func crashFinding(s Signals) (Finding, bool) {
 	if s.Unavailable.Memory {
 		return Finding{}, false
 	}
-	var names []string
+	var names, ids []string
 	worst, code := 0.0, 0
-	var trend Trend
 	for _, c := range s.Fly.Crashes {
-		r := c.Restarts.Last()
+		// The last point, not the last value: a loop that stopped has no
+		// series at the end, and is an episode, not a finding.
+		r := c.Restarts.final()
 		if !finite(r) || r < CrashLoopRestarts {
 			continue
 		}
-		names = append(names, c.Machine)
+		names, ids = append(names, c.Machine), append(ids, c.ID)
 		if r > worst {
-			worst, code, trend = r, c.ExitCode, c.Restarts
+			worst, code = r, c.ExitCode
 		}
 	}
 	if len(names) == 0 {
@@ -216,40 +234,50 @@ func crashFinding(s Signals) (Finding, bool) {
 	if len(names) > 1 {
 		on = count(len(names), "machine") + " (" + strings.Join(names, ", ") + ")"
 	}
-	text := "crash loop on " + on + since(trend, func(v float64) bool { return v >= 1 }) + ": " + strconv.Itoa(int(worst)) + " restarts in 30 min"
+	detail := ": " + strconv.Itoa(int(worst)) + " restarts in 30 min"
 	if code != 0 {
-		text += ", exit code " + strconv.Itoa(code)
+		detail += ", exit code " + strconv.Itoa(code)
 	}
-	return Finding{Metric: MetricMachines, Status: st, Text: text, Severity: worst / CrashLoopRestarts, timed: true}, true
+	return Finding{Kind: KindCrashLoop, Metric: MetricMachines, Status: st, Text: "crash loop on " + on, detail: detail, Severity: worst / CrashLoopRestarts, timed: true,
+		Where: names, IDs: ids}, true
 }
 
-// flyNotes are facts worth naming that change no status: a volume full
-// within a week.
-func flyNotes(s Signals) []string {
+// volumeWarnings are the volumes full within VolumeFullMention though
+// under every Degraded line: a Warning, a limit ahead. Volumes that read
+// alike (a Postgres cluster's, filling together) are named once: "3
+// volumes 80% used, full in about 2 days ...".
+func volumeWarnings(s Signals) []Finding {
 	if s.Unavailable.Volumes {
 		return nil
 	}
-	// Volumes that read alike (a Postgres cluster's, filling together) are
-	// named once: "3 volumes 80% used, full in about 2 days ...".
 	var order []string
-	names := map[string][]string{}
+	group := map[string][]VolumeSignal{}
 	for _, v := range s.Fly.Volumes {
 		in, filling := v.FullIn()
 		if used := v.Used.Last(); filling && in > VolumeFullSoon && in <= VolumeFullMention && used < VolumeDegraded {
 			what := units.FloorPercent(used) + " used, " + FullInWords(in)
-			if names[what] == nil {
+			if group[what] == nil {
 				order = append(order, what)
 			}
-			names[what] = append(names[what], v.Name)
+			group[what] = append(group[what], v)
 		}
 	}
-	var out []string
+	var out []Finding
 	for _, what := range order {
-		who := "volume " + names[what][0]
-		if n := len(names[what]); n > 1 {
-			who = count(n, "volume")
+		vs := group[what]
+		f := Finding{Kind: KindVolume, Metric: MetricVolume, Status: Warning, timed: true}
+		for _, v := range vs {
+			f.Where, f.IDs = append(f.Where, v.Name), append(f.IDs, v.Name)
+			f.SizeGB = max(f.SizeGB, v.SizeGB)
+			in, _ := v.FullIn()
+			f.Severity = max(f.Severity, VolumeFullMention.Hours()/max(in.Hours(), 0.1))
 		}
-		out = append(out, who+" "+what)
+		who := "volume " + vs[0].Name
+		if len(vs) > 1 {
+			who = count(len(vs), "volume")
+		}
+		f.Text = who + " " + what
+		out = append(out, f)
 	}
 	return out
 }
@@ -277,13 +305,6 @@ func reasonOf(findings []Finding, s Signals) string {
 	return strings.Join(parts, "; ")
 }
 
-func withNotes(reason string, notes []string) string {
-	if len(notes) == 0 {
-		return reason
-	}
-	return reason + "; " + strings.Join(notes, "; ")
-}
-
 // spanWords is "the last 10 min", or "the 10 min to Nov 20 14:05 UTC".
 func spanWords(s Signals) string {
 	if s.End.IsZero() {
@@ -293,24 +314,6 @@ func spanWords(s Signals) string {
 }
 
 func recentSeconds(s Signals) float64 { return s.Span.Seconds() }
-
-// since is " (since 14:20 UTC)" for the trailing run of t that satisfies
-// ok, " (since before 08:00 UTC)" when it fills the whole range, ""
-// otherwise.
-func since(t Trend, ok func(float64) bool) string {
-	at, before := t.Since(ok)
-	if at.IsZero() {
-		return ""
-	}
-	layout := "15:04"
-	if end := t.Start.Add(time.Duration(len(t.Values)-1) * t.Step); end.Sub(at) >= 24*time.Hour {
-		layout = "Jan 2 15:04"
-	}
-	if before {
-		return " (since before " + at.UTC().Format(layout) + " UTC)"
-	}
-	return " (since " + at.UTC().Format(layout) + " UTC)"
-}
 
 // FullInWords is "full in about 2 days at the last 6 h's rate".
 func FullInWords(d time.Duration) string {

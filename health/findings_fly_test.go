@@ -35,7 +35,7 @@ func TestFlyFindings(t *testing.T) {
 		{"throttled out of balance", func(s *Signals) {
 			s.Fly.Throttled = trend(0, 34, 20)
 			s.Fly.ThrottledSize, s.Fly.ThrottledBalance = "shared-cpu-1x", 0.02
-		}, Degraded, []string{"CPU throttled 34% of the last 10 min (since 13:20 UTC): shared-cpu-1x out of burst balance"}, MetricCPU},
+		}, Degraded, []string{"CPU throttled since 13:20 UTC (34% of the last 10 min): shared-cpu-1x out of burst balance"}, MetricCPU},
 		{"throttled just under the line", func(s *Signals) {
 			s.Fly.Throttled = trend(0, 9.9, 20)
 			s.Fly.ThrottledSize, s.Fly.ThrottledBalance = "shared-cpu-1x", 0
@@ -43,36 +43,36 @@ func TestFlyFindings(t *testing.T) {
 		{"throttled at the line with balance left", func(s *Signals) {
 			s.Fly.Throttled = trend(10, 10, 0)
 			s.Fly.ThrottledSize, s.Fly.ThrottledBalance = "shared-cpu-2x", 40
-		}, Degraded, []string{"CPU throttled 10% of the last 10 min (since before 13:00 UTC): shared-cpu-2x over its CPU quota"}, MetricCPU},
+		}, Degraded, []string{"CPU throttled for more than 60 min (10% of the last 10 min): shared-cpu-2x over its CPU quota"}, MetricCPU},
 		{"hard limit", func(s *Signals) {
 			s.Fly.HardLimitHits = trend(0, 0.1, 45) // 60 hits in 10 min
 			s.Fly.HardLimitOn = "iad/3d8d9e2c"
-		}, Degraded, []string{"at the hard concurrency limit on iad/3d8d9e2c: 60 times in the last 10 min (since 13:45 UTC)"}, MetricConcurrency},
+		}, Degraded, []string{"iad/3d8d9e2c at the hard concurrency limit since 13:45 UTC: 60 times in the last 10 min"}, MetricConcurrency},
 		{"hard limit once is enough", func(s *Signals) {
 			s.Fly.HardLimitHits = trend(0, 1.0/60, 60) // 1/60 per s on one of 10 points: 1 hit in 10 min
-		}, Degraded, []string{"at the hard concurrency limit on a machine: once in the last 10 min"}, MetricConcurrency},
+		}, Degraded, []string{"a machine at the hard concurrency limit since 14:00 UTC: once in the last 10 min"}, MetricConcurrency},
 		{"the hard limit is named before the latency it causes", func(s *Signals) {
 			s.P95 = 2.4
 			s.Fly.HardLimitHits = trend(0, 87.49, 0) // 52,494 in 10 min
-		}, Degraded, []string{"at the hard concurrency limit on a machine: about 52.5k times in the last 10 min (since before 13:00 UTC); p95 2.4 s over the last 10 min"}, MetricConcurrency},
+		}, Degraded, []string{"a machine at the hard concurrency limit for more than 60 min: about 52.5k times in the last 10 min; p95 2.4 s over the last 10 min"}, MetricConcurrency},
 		{"no hard limit hits", func(s *Signals) { s.Fly.HardLimitHits = trend(0, 0, 0) }, Healthy, []string{"34 req/s"}, ""},
 		{"memory at 95%", func(s *Signals) { s.Fly.Memory = trend(80, 96.4, 40) }, Degraded,
-			[]string{"memory at 96% on the fullest machine (since 13:40 UTC): OOM risk over the last 10 min"}, MetricMemory},
+			[]string{"memory at 96% on the fullest machine since 13:40 UTC: OOM risk over the last 10 min"}, MetricMemory},
 		{"memory at 94.9%", func(s *Signals) { s.Fly.Memory = trend(80, 94.9, 40) }, Healthy, []string{"34 req/s"}, ""},
 		{"volume at 90%", func(s *Signals) {
 			s.Fly.Volumes = []VolumeSignal{{Name: "vol_4ke1", Used: trend(89, 91, 30), Projection: 91.5}}
-		}, Degraded, []string{"volume vol_4ke1 91% full (since 13:30 UTC), full in about 18 days at the last 6 h's rate"}, MetricVolume},
+		}, Degraded, []string{"volume vol_4ke1 91% full since 13:30 UTC, full in about 18 days at the last 6 h's rate"}, MetricVolume},
 		{"volume full within 24 h", func(s *Signals) {
 			// 60% and 48 points a day: full in (100-60)/48 days = 20 h.
 			s.Fly.Volumes = []VolumeSignal{{Name: "vol_db", Used: trend(60, 60, 0), Projection: 108}}
 		}, Degraded, []string{"volume vol_db 60% used, full in about 20 h at the last 6 h's rate"}, MetricVolume},
-		{"volume full within a week is only named", func(s *Signals) {
+		{"volume full within a week is a Warning", func(s *Signals) {
 			// 80% and 10 points a day: full in 2 days.
 			s.Fly.Volumes = []VolumeSignal{{Name: "vol_pg", Used: trend(80, 80, 0), Projection: 90}}
-		}, Healthy, []string{"34 req/s, 0.2% 5xx, p95 190 ms; volume vol_pg 80% used, full in about 2 days at the last 6 h's rate"}, ""},
+		}, Warning, []string{"volume vol_pg 80% used, full in about 2 days at the last 6 h's rate; 34 req/s, 0.2% 5xx, p95 190 ms"}, MetricVolume},
 		{"volumes alike are named once", func(s *Signals) {
 			s.Fly.Volumes = []VolumeSignal{{Name: "vol_a", Used: trend(80, 80, 0), Projection: 90}, {Name: "vol_b", Used: trend(80, 80, 0), Projection: 90}}
-		}, Healthy, []string{"p95 190 ms; 2 volumes 80% used, full in about 2 days at the last 6 h's rate"}, ""},
+		}, Warning, []string{"2 volumes 80% used, full in about 2 days at the last 6 h's rate; 34 req/s"}, MetricVolume},
 		{"volume full in more than a week is not named", func(s *Signals) {
 			s.Fly.Volumes = []VolumeSignal{{Name: "vol_pg", Used: trend(50, 50, 0), Projection: 56}}
 		}, Healthy, []string{"34 req/s, 0.2% 5xx, p95 190 ms"}, ""},
@@ -81,18 +81,18 @@ func TestFlyFindings(t *testing.T) {
 		}, Healthy, []string{"34 req/s, 0.2% 5xx, p95 190 ms"}, ""},
 		{"crash loop on one of three machines", func(s *Signals) {
 			s.Fly.Crashes = []CrashSignal{{Machine: "ams/91852e6c", Restarts: trend(0, 7, 25), ExitCode: 1}}
-		}, Degraded, []string{"crash loop on ams/91852e6c (since 13:25 UTC): 7 restarts in 30 min, exit code 1"}, MetricMachines},
+		}, Degraded, []string{"crash loop on ams/91852e6c since 13:25 UTC: 7 restarts in 30 min, exit code 1"}, MetricMachines},
 		{"two restarts are not a loop", func(s *Signals) {
 			s.Fly.Crashes = []CrashSignal{{Machine: "ams/91852e6c", Restarts: trend(0, 2, 25), ExitCode: 1}}
 		}, Healthy, []string{"34 req/s"}, ""},
 		{"every machine crash-looping is Down", func(s *Signals) {
 			s.Machines, s.Reporting = 1, 1
 			s.Fly.Crashes = []CrashSignal{{Machine: "ams/91852e6c", Restarts: trend(0, 4, 25), ExitCode: 1}}
-		}, Down, []string{"crash loop on ams/91852e6c (since 13:25 UTC): 4 restarts in 30 min"}, MetricMachines},
+		}, Down, []string{"crash loop on ams/91852e6c since 13:25 UTC: 4 restarts in 30 min"}, MetricMachines},
 		{"crash loop with nothing reporting", func(s *Signals) {
 			s.Machines, s.Reporting = 1, 0
 			s.Fly.Crashes = []CrashSignal{{Machine: "ams/91852e6c", Restarts: trend(0, 5, 25), ExitCode: 1}}
-		}, Down, []string{"crash loop on ams/91852e6c (since 13:25 UTC): 5 restarts in 30 min, exit code 1; no machine reporting (1 machine)"}, MetricMachines},
+		}, Down, []string{"crash loop on ams/91852e6c since 13:25 UTC: 5 restarts in 30 min, exit code 1; no machine reporting (1 machine)"}, MetricMachines},
 		{"a failed Fly query makes the verdict Unknown", func(s *Signals) { s.Unavailable.Volumes = true }, Unknown,
 			[]string{"metrics unavailable: volumes"}, ""},
 		{"worst first: throttled 3.4× its line before 5xx at 2.4×", func(s *Signals) {
@@ -120,23 +120,6 @@ func TestFlyFindings(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestTrendSince(t *testing.T) {
-	t.Parallel()
-	tr := trend(0, 5, 30)
-	tr.Values[40] = math.NaN() // a gap does not end the run
-	at, before := tr.Since(func(v float64) bool { return v > 1 })
-	if want := t0.Add(30 * time.Minute); !at.Equal(want) || before {
-		t.Errorf("since %v (before %v), want %v", at, before, want)
-	}
-	tr.Values[60] = 0
-	if at, _ := tr.Since(func(v float64) bool { return v > 1 }); !at.IsZero() {
-		t.Errorf("since %v although the last point is under the line", at)
-	}
-	if r := tr.Recent(); math.Abs(r-4.5) > 1e-9 { // nine 5s and a 0
-		t.Errorf("recent %v, want 4.5", r)
 	}
 }
 

@@ -91,49 +91,6 @@ const (
 	MemoryDegraded = 95.0
 )
 
-// Status is the verdict's headline. The order of the constants is the list's
-// "worst first" order: what needs a person now comes first.
-type Status int
-
-const (
-	// Down: no machine is reporting although the app has machines, or most
-	// responses are 5xx.
-	Down Status = iota
-	// Degraded: serving, but failing or slow past a threshold.
-	Degraded
-	// Unknown: a query the verdict needs failed, so no verdict can be
-	// vouched for. It sorts before Healthy: look at it.
-	Unknown
-	// Healthy: traffic, and every check passed.
-	Healthy
-	// Idle: an HTTP service with next to no traffic.
-	Idle
-	// NoHTTP: no edge HTTP series at all; a worker, or a service that has
-	// never been reached through Fly's proxy.
-	NoHTTP
-)
-
-var statusNames = [...]string{"Down", "Degraded", "Unknown", "Healthy", "Idle", "No HTTP service"}
-var statusClasses = [...]string{"down", "degraded", "unknown", "healthy", "idle", "nohttp"}
-
-func (s Status) String() string {
-	if s < 0 || int(s) >= len(statusNames) {
-		return "Status(" + strconv.Itoa(int(s)) + ")"
-	}
-	return statusNames[s]
-}
-
-// Class is a lowercase token for the status, for CSS classes.
-func (s Status) Class() string {
-	if s < 0 || int(s) >= len(statusClasses) {
-		return "unknown"
-	}
-	return statusClasses[s]
-}
-
-// Statuses lists every status, worst first.
-func Statuses() []Status { return []Status{Down, Degraded, Unknown, Healthy, Idle, NoHTTP} }
-
 // Metric names what a finding is about, so a page can mark the matching
 // sparkline.
 type Metric string
@@ -179,10 +136,20 @@ type Signals struct {
 	// Fly holds the Fly-native signals: CPU quota, concurrency limits,
 	// volumes, crash loops, memory.
 	Fly FlySignals
+	// History is the HTTP numbers over the timeline's look-back; with
+	// Fly's trends it gives the episodes, and "since" their starts.
+	History History
+	// Deploys are when the app was deployed, when known (the Machines
+	// API's update events), so a change can be laid at a deploy's door.
+	Deploys []time.Time
+	// NoHTTP: the app defines no HTTP service (its machines say so);
+	// false when unknown, and the absence of edge series decides.
+	NoHTTP bool
 }
 
 // Finding is one crossed threshold.
 type Finding struct {
+	Kind   Kind
 	Metric Metric
 	Status Status
 	// Text is the finding in words, without the span ("5xx at 12%").
@@ -193,6 +160,21 @@ type Finding struct {
 	// timed: Text names its own span ("of the last 10 min"), so the
 	// reason does not add one.
 	timed bool
+	// detail follows "since" in Text: "crash loop on X since 14:05 UTC: 11
+	// restarts in 30 min".
+	detail string
+	// Since is the start of the finding's episode on the timeline; zero
+	// when the timeline does not show it. Before: it began earlier than
+	// the look-back.
+	Since  time.Time
+	Before bool
+	// Where names the machines, regions or volumes; IDs are the same
+	// machines' or volumes' IDs, for the fix. Size is the machines' size
+	// ("shared-cpu-1x"), SizeGB the volume's, when known.
+	Where  []string
+	IDs    []string
+	Size   string
+	SizeGB int
 }
 
 // Verdict is the judgement of one app.
@@ -200,11 +182,29 @@ type Verdict struct {
 	Status Status
 	// Reason says why, in words: "5xx at 12% over the last 10 min".
 	Reason string
-	// Findings are the thresholds crossed, most severe first; empty unless
-	// Down or Degraded.
+	// Findings are the thresholds crossed, worst first; Warning ones are
+	// limits ahead or recent recoveries, Healthy ones changes worth naming.
 	Findings []Finding
 	// Severity of the worst finding; 0 when there is none.
 	Severity float64
+	// Describe says what kind of app it is when that is not health: "No
+	// HTTP service", "no traffic yet".
+	Describe string
+	// Timeline is every episode in the look-back, oldest first; Ended are
+	// those over, latest first.
+	Timeline []Episode
+	Ended    []Episode
+}
+
+// Current are the findings of the status, without recoveries and changes.
+func (v Verdict) Current() []Finding {
+	var out []Finding
+	for _, f := range v.Findings {
+		if f.Kind != KindRecovered && f.Status < Healthy {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // Flags reports whether a finding concerns metric m, and how bad it is.
@@ -226,9 +226,54 @@ func Worse(a, b Verdict) bool {
 	return a.Severity > b.Severity
 }
 
-// Judge returns the verdict for s. Checks run from the most to the least
-// certain: machines, then failing requests, then slow ones, then CPU.
+// Judge returns the verdict for s: the state now, each finding dated by
+// its episode on the timeline, then what ended recently and what lies
+// ahead.
 func Judge(s Signals) Verdict {
+	tl := Timeline(s)
+	v := judgeNow(s, tl)
+	v.Timeline = tl
+	recent := recentStart(s)
+	for i := len(tl) - 1; i >= 0; i-- {
+		if e := tl[i]; !e.Ongoing && e.End.Before(recent) {
+			v.Ended = append(v.Ended, e)
+		}
+	}
+	return v
+}
+
+// recentStart is the first point the verdict averages: an episode ending
+// before it is over.
+func recentStart(s Signals) time.Time {
+	for _, t := range []Trend{s.History.Requests, s.Fly.Memory, s.History.CPU, s.Fly.Throttled} {
+		if len(t.Values) > 0 {
+			return t.at(max(t.From, 0))
+		}
+	}
+	return time.Time{}
+}
+
+// dated sets each finding's Since from its episode and says it in Text.
+func dated(findings []Finding, tl []Episode, recent time.Time) {
+	for i := range findings {
+		f := &findings[i]
+		where := ""
+		if f.Kind == KindRegionLatency && len(f.Where) > 0 {
+			where = f.Where[0]
+		}
+		if e, ok := episodeOf(tl, f.Kind, where, recent); ok {
+			f.Since, f.Before = e.Start, e.Before
+			f.Text += sinceWords(e)
+		}
+		f.Text += f.detail
+		f.detail = ""
+	}
+}
+
+// judgeNow judges the recent span. Checks run from the most to the least
+// certain: machines, then failing requests, then slow ones, then CPU.
+func judgeNow(s Signals, tl []Episode) Verdict {
+	recent := recentStart(s)
 	u := s.Unavailable
 	hasHTTP := !u.Requests && finite(s.Requests)
 	busy := hasHTTP && s.Requests >= IdleBelow
@@ -245,12 +290,15 @@ func Judge(s Signals) Verdict {
 		if hasHTTP && !busy {
 			return Verdict{Status: Idle, Reason: "no machine running and no traffic: stopped or scaled to zero"}
 		}
-		f := Finding{Metric: MetricMachines, Status: Down, Text: "no machine reporting", Severity: math.Inf(1)}
+		f := Finding{Kind: KindDown, Metric: MetricMachines, Status: Down, Text: "no machine reporting", Severity: math.Inf(1)}
 		reason := f.Text + " (" + count(s.Machines, "machine") + ")"
+		findings := []Finding{f}
 		if c, ok := crashFinding(s); ok {
-			reason = c.Text + "; " + reason
+			findings = append(findings, c)
+			dated(findings, tl, recent)
+			reason = findings[1].Text + "; " + reason
 		}
-		return Verdict{Status: Down, Reason: reason, Findings: []Finding{f}, Severity: f.Severity}
+		return Verdict{Status: Down, Reason: reason, Findings: findings, Severity: f.Severity}
 	}
 
 	var findings []Finding
@@ -259,7 +307,7 @@ func Judge(s Signals) Verdict {
 		if s.ErrorShare >= ErrorShareDown {
 			st = Down
 		}
-		findings = append(findings, Finding{Metric: MetricErrors, Status: st, Text: "5xx at " + units.FloorPercent(s.ErrorShare), Severity: s.ErrorShare / ErrorShareDegraded})
+		findings = append(findings, Finding{Kind: KindErrors, Metric: MetricErrors, Status: st, Text: "5xx at " + units.FloorPercent(s.ErrorShare), Severity: s.ErrorShare / ErrorShareDegraded})
 	}
 	if busy && !u.Latency {
 		if f, ok := latencyFinding(s.P95, s.P95ByRegion); ok {
@@ -267,24 +315,49 @@ func Judge(s Signals) Verdict {
 		}
 	}
 	if !u.CPU && finite(s.CPU) && s.CPU >= CPUDegraded {
-		findings = append(findings, Finding{Metric: MetricCPU, Status: Degraded, Text: "CPU at " + units.FloorPercent(s.CPU) + " on the busiest machine", Severity: s.CPU / CPUDegraded})
+		findings = append(findings, Finding{Kind: KindCPU, Metric: MetricCPU, Status: Degraded, Text: "CPU at " + units.FloorPercent(s.CPU) + " on the busiest machine", Severity: s.CPU / CPUDegraded})
 	}
 	findings = append(findings, flyFindings(s)...)
-	notes := flyNotes(s)
+	dated(findings, tl, recent)
+	ahead := append(volumeWarnings(s), aheadFindings(s, tl, recent)...)
 	if len(findings) > 0 {
-		slices.SortStableFunc(findings, func(a, b Finding) int {
-			switch {
-			case a.Status != b.Status:
-				return int(a.Status) - int(b.Status)
-			case a.Severity > b.Severity:
-				return -1
-			case a.Severity < b.Severity:
-				return 1
-			}
-			return 0
-		})
-		return Verdict{Status: findings[0].Status, Reason: withNotes(reasonOf(findings, s), notes), Findings: findings, Severity: findings[0].Severity}
+		// A change in p95 says nothing more once latency or what causes it
+		// is a finding of its own.
+		ahead = slices.DeleteFunc(ahead, func(f Finding) bool { return f.Kind == KindChange })
+		findings = append(findings, ahead...)
+		sortFindings(findings)
+		return Verdict{Status: findings[0].Status, Reason: reasonOf(findings, s), Findings: findings, Severity: findings[0].Severity}
 	}
+	base := judgeQuiet(s, hasHTTP, busy, reporting)
+	if len(ahead) == 0 || base.Status < Warning {
+		return base
+	}
+	sortFindings(ahead)
+	v := Verdict{Status: base.Status, Reason: reasonOf(ahead, s) + "; " + base.Reason, Findings: ahead, Describe: base.Describe}
+	if ahead[0].Status < base.Status {
+		v.Status, v.Severity = ahead[0].Status, ahead[0].Severity
+	}
+	return v
+}
+
+func sortFindings(findings []Finding) {
+	slices.SortStableFunc(findings, func(a, b Finding) int {
+		switch {
+		case a.Status != b.Status:
+			return int(a.Status) - int(b.Status)
+		case a.Severity > b.Severity:
+			return -1
+		case a.Severity < b.Severity:
+			return 1
+		}
+		return 0
+	})
+}
+
+// judgeQuiet is the verdict when nothing crossed a line.
+func judgeQuiet(s Signals, hasHTTP, busy, reporting bool) Verdict {
+	u := s.Unavailable
+	countUnknown := u.MachineCount
 
 	// Nothing crossed a threshold; that makes the app Healthy only if every
 	// check that would have run had its data. The 5xx and latency checks
@@ -303,12 +376,16 @@ func Judge(s Signals) Verdict {
 	switch {
 	case !hasHTTP && s.Machines == 0 && !countUnknown:
 		return Verdict{Status: Idle, Reason: "no machines"}
+	case !hasHTTP && s.JustLaunched && !s.NoHTTP:
+		// Its first request may not have come, or not been scraped: what
+		// kind of app it is cannot be told yet.
+		return Verdict{Status: Idle, Reason: "launched moments ago: " + noHTTPReason(s), Describe: DescribeNoTraffic}
 	case !hasHTTP:
-		return Verdict{Status: NoHTTP, Reason: withNotes(noHTTPReason(s), notes)}
+		return Verdict{Status: Healthy, Reason: noHTTPReason(s), Describe: DescribeNoHTTP}
 	case !busy:
-		return Verdict{Status: Idle, Reason: withNotes(units.FloorRate(s.Requests)+" "+over(s), notes)}
+		return Verdict{Status: Idle, Reason: units.FloorRate(s.Requests) + " " + over(s)}
 	}
-	return Verdict{Status: Healthy, Reason: withNotes(healthyReason(s), notes)}
+	return Verdict{Status: Healthy, Reason: healthyReason(s)}
 }
 
 // latencyFinding looks for slowness: a region far slower than the others
@@ -338,16 +415,16 @@ func latencyFinding(p95 float64, byRegion map[string]float64) (Finding, bool) {
 		typical := median(others)
 		if worstP95 >= RegionOutlierFloor.Seconds() && typical > 0 && worstP95 >= RegionOutlierFactor*typical {
 			factor := worstP95 / typical
-			return Finding{Metric: MetricLatency, Status: Degraded,
+			return Finding{Kind: KindRegionLatency, Where: []string{worst}, Metric: MetricLatency, Status: Degraded,
 				Text:     "p95 " + units.FloorSeconds(worstP95) + " in " + worst + ", " + strconv.FormatFloat(math.Round(factor), 'f', 0, 64) + "× the other regions",
 				Severity: math.Max(worstP95/threshold, factor/RegionOutlierFactor)}, true
 		}
 	}
 	if finite(p95) && p95 >= threshold {
-		return Finding{Metric: MetricLatency, Status: Degraded, Text: "p95 " + units.FloorSeconds(p95), Severity: p95 / threshold}, true
+		return Finding{Kind: KindLatency, Metric: MetricLatency, Status: Degraded, Text: "p95 " + units.FloorSeconds(p95), Severity: p95 / threshold}, true
 	}
 	if worst != "" && worstP95 >= threshold {
-		return Finding{Metric: MetricLatency, Status: Degraded, Text: "p95 " + units.FloorSeconds(worstP95) + " in " + worst, Severity: worstP95 / threshold}, true
+		return Finding{Kind: KindRegionLatency, Where: []string{worst}, Metric: MetricLatency, Status: Degraded, Text: "p95 " + units.FloorSeconds(worstP95) + " in " + worst, Severity: worstP95 / threshold}, true
 	}
 	return Finding{}, false
 }
@@ -389,36 +466,3 @@ func over(s Signals) string {
 	}
 	return "in the " + span + " to " + s.End.UTC().Format("Jan 2 15:04") + " UTC"
 }
-
-func minutes(d time.Duration) string {
-	switch {
-	case d <= 0:
-		return "moment"
-	case d < time.Minute:
-		return strconv.Itoa(int(d.Seconds())) + " s"
-	case d < 2*time.Hour:
-		return strconv.Itoa(int(d.Minutes())) + " min"
-	case d < 48*time.Hour:
-		return strconv.Itoa(int(d.Hours())) + " h"
-	}
-	return strconv.Itoa(int(d.Hours()/24)) + " days"
-}
-
-func count(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return strconv.Itoa(n) + " " + noun + "s"
-}
-
-func median(vs []float64) float64 {
-	s := slices.Clone(vs)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
-}
-
-func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

@@ -88,7 +88,7 @@ func TestJudge(t *testing.T) {
 		{"idle threshold", func(s *Signals) { s.Requests = IdleBelow }, Healthy, "0.05 req/s, 0.2% 5xx, p95 190 ms", ""},
 		{"no HTTP service", func(s *Signals) {
 			s.Requests, s.ErrorShare, s.P95, s.P95ByRegion, s.CPU = nan, nan, nan, nil, 31.8
-		}, NoHTTP, "3 of 3 machines reporting, CPU 31%", ""},
+		}, Healthy, "3 of 3 machines reporting, CPU 31%", ""},
 		{"no machines at all", func(s *Signals) {
 			s.Machines, s.Reporting, s.Requests, s.ErrorShare, s.P95, s.P95ByRegion, s.CPU = 0, nan, nan, nan, nan, nil, nan
 		}, Idle, "no machines", ""},
@@ -121,7 +121,7 @@ func TestJudge(t *testing.T) {
 			s.Machines, s.Requests, s.ErrorShare, s.P95, s.P95ByRegion, s.CPU = 0, nan, nan, nan, nil, 31.8
 			s.Reporting = 2
 			s.Unavailable.MachineCount = true
-		}, NoHTTP, "2 machines reporting, CPU 31%", ""},
+		}, Healthy, "2 machines reporting, CPU 31%", ""},
 		{"both upstreams missing", func(s *Signals) {
 			s.Machines, s.Reporting = 0, nan
 			s.Unavailable = Unavailable{Machines: true, Requests: true, Errors: true, Latency: true, CPU: true, MachineCount: true}
@@ -148,7 +148,7 @@ func TestJudge(t *testing.T) {
 					t.Errorf("no finding on %s: %+v", tc.wantFlag, v.Findings)
 				}
 			}
-			if (v.Status == Down || v.Status == Degraded) != (len(v.Findings) > 0) {
+			if (v.Status == Down || v.Status == Degraded || v.Status == Warning) != (len(v.Findings) > 0) {
 				t.Errorf("status %s with findings %+v", v.Status, v.Findings)
 			}
 		})
@@ -164,7 +164,9 @@ func TestWorstFirst(t *testing.T) {
 	apps := []app{
 		{"a-idle", Verdict{Status: Idle}},
 		{"b-healthy", Verdict{Status: Healthy}},
-		{"c-worker", Verdict{Status: NoHTTP}},
+		{"c-worker", Verdict{Status: Healthy, Describe: DescribeNoHTTP}},
+		{"i-volume-filling-worker", Judge(Signals{Machines: 3, Reporting: 3, Requests: nan, ErrorShare: nan, P95: nan, CPU: 4,
+			Fly: FlySignals{Volumes: []VolumeSignal{{Name: "vol_pg", Used: trend(80, 80, 0), Projection: 90}}}})},
 		{"d-slow", Judge(Signals{Machines: 1, Reporting: 1, Requests: 5, ErrorShare: 0, P95: 1.1, CPU: 5})},
 		{"e-failing", Judge(Signals{Machines: 1, Reporting: 1, Requests: 5, ErrorShare: 20, P95: 0.1, CPU: 5})},
 		{"f-down", Judge(Signals{Machines: 2, Reporting: 0, Requests: nan, ErrorShare: nan, P95: nan, CPU: nan})},
@@ -176,7 +178,7 @@ func TestWorstFirst(t *testing.T) {
 	for _, a := range apps {
 		got = append(got, a.name)
 	}
-	want := []string{"f-down", "e-failing", "d-slow", "g-unknown", "b-healthy", "h-healthy", "a-idle", "c-worker"}
+	want := []string{"f-down", "e-failing", "d-slow", "g-unknown", "i-volume-filling-worker", "b-healthy", "c-worker", "h-healthy", "a-idle"}
 	if !slices.Equal(got, want) {
 		t.Errorf("order %v, want %v", got, want)
 	}
@@ -191,8 +193,8 @@ func TestStatusNames(t *testing.T) {
 		}
 		seen[s.Class()] = true
 	}
-	if NoHTTP.String() != "No HTTP service" {
-		t.Errorf("NoHTTP = %q", NoHTTP.String())
+	if got := Warning.String(); got != "Warning" {
+		t.Errorf("Warning = %q", got)
 	}
 	if got := Status(42).String(); got != "Status(42)" {
 		t.Errorf("Status(42) = %q", got)

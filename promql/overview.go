@@ -3,6 +3,7 @@ package promql
 import (
 	"context"
 	"math"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -90,7 +91,9 @@ var overviewQueries = map[Column]struct {
 // the recent values a verdict needs.
 type Overview struct {
 	Window Window
-	// Results has one entry per column, in Columns() order, with the PromQL
+	// Cols are the columns asked for, in Columns() order.
+	Cols []Column
+	// Results has one entry per column, in Cols order, with the PromQL
 	// sent and, if that column failed, its error. Series are left empty: the
 	// per-app data is in Apps.
 	Results []Result
@@ -100,7 +103,7 @@ type Overview struct {
 
 // Err returns the error of one column, nil if it succeeded.
 func (o Overview) Err(col Column) error {
-	for i, c := range Columns() {
+	for i, c := range o.Cols {
 		if c == col && i < len(o.Results) {
 			return o.Results[i].Err
 		}
@@ -153,15 +156,26 @@ type Recent struct {
 // in parallel and through the same cache as Run. A failing query empties
 // only its column.
 func (c *Client) Overview(ctx context.Context, w Window) (Overview, error) {
+	return c.OverviewOf(ctx, w, "", Columns())
+}
+
+// OverviewOf runs the overview's queries for cols only, and for one app
+// when app is not "": the app page judges its app exactly as the list does.
+func (c *Client) OverviewOf(ctx context.Context, w Window, app string, cols []Column) (Overview, error) {
 	b, err := newBuilder(w, 0)
 	if err != nil {
 		return Overview{}, err
 	}
-	cols := Columns()
-	ov := Overview{Window: w, Results: make([]Result, len(cols))}
+	if app != "" {
+		if !ValidAppName(app) {
+			return Overview{}, ErrInvalidApp
+		}
+		b.matchers = []string{`app=` + quoteLabelValue(app)}
+	}
+	ov := Overview{Window: w, Cols: slices.Clone(cols), Results: make([]Result, len(cols))}
 	answers := make([]*answer, len(cols))
 	var wg sync.WaitGroup
-	for i, col := range cols {
+	for i, col := range ov.Cols {
 		oq := overviewQueries[col]
 		text := oq.build(b)
 		ov.Results[i] = Result{Query: oq.query, PromQL: text, Window: w}
@@ -183,7 +197,7 @@ func (c *Client) Overview(ctx context.Context, w Window) (Overview, error) {
 		}
 		return r
 	}
-	for i, col := range cols {
+	for i, col := range ov.Cols {
 		if answers[i] == nil {
 			continue
 		}

@@ -1,6 +1,7 @@
 package promql
 
 import (
+	"math"
 	"strings"
 	"time"
 
@@ -32,11 +33,14 @@ const CrashSpan = 30 * time.Minute
 
 // Series kinds of the Fly-native columns.
 const (
-	KindVCPUs    = "vcpus"
-	KindBalance  = "balance"
-	KindMemory   = "memory"
-	KindRestarts = "restarts"
-	KindExitCode = "exit code"
+	KindVCPUs   = "vcpus"
+	KindBalance = "balance"
+	KindMemory  = "memory"
+	// KindMachineMemory is each machine's memory use (%), so the verdict
+	// can follow the machine an OOM kill hit as it climbs back.
+	KindMachineMemory = "machine memory"
+	KindRestarts      = "restarts"
+	KindExitCode      = "exit code"
 )
 
 func init() {
@@ -68,9 +72,11 @@ var flyOverviewQueries = map[Column]struct {
 	},
 	ColLimits: {
 		Query{ID: "overview-limits", Title: "Hard limit reached", Unit: units.None,
-			Desc: "Times per second the busiest machine was at its service's hard concurrency limit."},
+			Desc: "Times per second each machine was at its service's hard concurrency limit."},
+		// Per machine, only where it hit: the verdict names every machine
+		// at its limit, and the others cost nothing.
 		func(b builder) string {
-			return `max by (app) (sum by (app, instance) (rate(` + b.rangeSel(hardLimitCount) + `)))`
+			return `sum by (app, instance, region) (rate(` + b.rangeSel(hardLimitCount) + `)) > 0`
 		},
 	},
 	ColVolumes: {
@@ -92,6 +98,7 @@ var flyOverviewQueries = map[Column]struct {
 			crashed := `max by (app, instance, region) (max_over_time(` + b.over(CrashSpan, instanceExit) + `)) > 0`
 			return strings.Join([]string{
 				withKind(`max by (app) (100 * (1 - sum by (app, instance) (`+b.sel(memAvailable)+`) / sum by (app, instance) (`+b.sel(memTotal)+`)))`, KindMemory),
+				withKind(`100 * (1 - sum by (app, instance, region) (`+b.sel(memAvailable)+`) / sum by (app, instance, region) (`+b.sel(memTotal)+`))`, KindMachineMemory),
 				withKind(`max by (app, instance, region) (resets(`+b.over(CrashSpan, instanceCPU, `mode="idle"`, `cpu_id="0"`)+`)) and on (app, instance) (`+crashed+`)`, KindRestarts),
 				withKind(crashed, KindExitCode),
 			}, "\nor\n")
@@ -103,7 +110,9 @@ var flyOverviewQueries = map[Column]struct {
 // the overview's grid (one value per point; nil means no series).
 type FlyOverview struct {
 	Throttled, ThrottledVCPUs, ThrottledBalance []float64
-	HardLimitHits                               []float64
+	HardLimitHits                               []float64 // the busiest machine's, point by point
+	HardLimits                                  []MachineOverview
+	MachineMemory                               []MachineOverview
 	Memory                                      []float64
 	Volumes                                     []VolumeOverview
 	Crashes                                     []CrashOverview
@@ -113,6 +122,12 @@ type FlyOverview struct {
 type VolumeOverview struct {
 	ID, Region       string
 	Used, Projection []float64
+}
+
+// MachineOverview is one machine's series of a column.
+type MachineOverview struct {
+	Instance, Region string
+	Values           []float64
 }
 
 // CrashOverview is one machine that exited non-zero within CrashSpan.
@@ -136,7 +151,18 @@ func (r *AppOverview) addFly(col Column, labels map[string]string, values []floa
 			f.Throttled = values
 		}
 	case ColLimits:
-		f.HardLimitHits = values
+		f.HardLimits = append(f.HardLimits, MachineOverview{labels["instance"], labels["region"], values})
+		if f.HardLimitHits == nil {
+			f.HardLimitHits = make([]float64, len(values))
+			for i := range f.HardLimitHits {
+				f.HardLimitHits[i] = math.NaN()
+			}
+		}
+		for i, v := range values {
+			if i < len(f.HardLimitHits) && !math.IsNaN(v) && (math.IsNaN(f.HardLimitHits[i]) || v > f.HardLimitHits[i]) {
+				f.HardLimitHits[i] = v
+			}
+		}
 	case ColVolumes:
 		v := f.volume(labels["id"], labels["region"])
 		if kind == KindProjection {
@@ -148,6 +174,8 @@ func (r *AppOverview) addFly(col Column, labels map[string]string, values []floa
 		switch kind {
 		case KindMemory:
 			f.Memory = values
+		case KindMachineMemory:
+			f.MachineMemory = append(f.MachineMemory, MachineOverview{labels["instance"], labels["region"], values})
 		case KindRestarts, KindExitCode:
 			c := f.crash(labels["instance"], labels["region"])
 			if kind == KindRestarts {

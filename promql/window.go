@@ -109,3 +109,17 @@ func (w Window) RateWindow() time.Duration {
 func (w Window) String() string {
 	return fmt.Sprintf("%s..%s step %s", w.Start.UTC().Format(time.RFC3339), w.End.UTC().Format(time.RFC3339), w.Step)
 }
+
+// Look-back and step of the timeline the verdict reads: fixed, whatever
+// range a page shows, so "since" reads the same on every view.
+const (
+	TimelineSpan = 24 * time.Hour
+	TimelineStep = 5 * time.Minute
+)
+
+// TimelineWindow is the verdict's window ending at end: TimelineSpan back
+// at TimelineStep, aligned so that views loaded within a step share it.
+func TimelineWindow(end time.Time) Window {
+	e := alignDown(end, TimelineStep)
+	return Window{Start: e.Add(-TimelineSpan), End: e, Step: TimelineStep}
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/flydash/dashboard/health"
 	"github.com/flydash/dashboard/internal/units"
 	"github.com/flydash/dashboard/promql"
+	"github.com/flydash/dashboard/signals"
 )
 
 // The list's sparklines: drawn this size in CSS pixels. The overview's step
@@ -115,6 +116,14 @@ type sparkColumn struct {
 	format func(float64) string
 }
 
+func sparkCols() []promql.Column {
+	out := make([]promql.Column, len(sparkColumns))
+	for i, c := range sparkColumns {
+		out[i] = c.col
+	}
+	return out
+}
+
 var sparkColumns = []sparkColumn{
 	{promql.ColRequests, "Requests", units.ReqPerSec, "", true, 0,
 		func(a promql.AppOverview) []float64 { return a.Requests },
@@ -131,8 +140,9 @@ var sparkColumns = []sparkColumn{
 }
 
 // listApps shows the org's apps, each with its verdict and sparklines. The
-// page costs one Machines API call (the listing carries machine_count) and
-// the overview's five by-app queries, whatever the number of apps.
+// page costs one Machines API call (the listing carries machine_count), the
+// timeline's nine by-app queries and the range's four sparkline ones,
+// whatever the number of apps.
 func (s *server) listApps(c *gin.Context) {
 	q := c.Request.URL.Query()
 	order := strings.TrimSpace(q.Get("sort"))
@@ -179,16 +189,42 @@ func (s *server) listApps(c *gin.Context) {
 		listErr error
 	)
 	wg.Go(func() { apps, listErr = s.fly.ListApps(ctx) })
-	ov, ovErr := s.prom.Overview(ctx, w)
+	// The verdicts read the fixed timeline, whatever the range; the
+	// sparklines read the range. One set of queries when they coincide.
+	tw := promql.TimelineWindow(view.Range.To)
+	var (
+		tl, ov       promql.Overview
+		tlErr, ovErr error
+	)
+	if tw != w {
+		wg.Go(func() { ov, ovErr = s.prom.OverviewOf(ctx, w, "", sparkCols()) })
+	}
+	tl, tlErr = s.prom.Overview(ctx, tw)
 	wg.Wait()
+	if tw == w {
+		ov, ovErr = tl, tlErr
+	}
+	if ovErr == nil {
+		ovErr = tlErr
+	}
 
 	p.Retry = c.Request.URL.RequestURI()
 	if listErr != nil {
 		p.Err = flyapi.Explain(listErr)
 		s.log.Warn("list apps", "err", listErr)
-		apps = appsFromMetrics(ov, s.org)
+		apps = appsFromMetrics(tl, s.org)
 	}
-	p.noticeList(listErr, ov, p.Retry)
+	// One notice per cause, whichever of the two overviews met it.
+	noticed := tl
+	if tw != w {
+		noticed.Results = slices.Clone(tl.Results)
+		for i, col := range ov.Cols {
+			if ov.Results[i].Err != nil && tl.Err(col) == nil {
+				noticed.Results = append(noticed.Results, ov.Results[i])
+			}
+		}
+	}
+	p.noticeList(listErr, noticed, p.Retry)
 	if ovErr != nil {
 		// Only a window the builder refuses gets here, and NewWindow has
 		// already vetted it; say so rather than draw blank columns.
@@ -197,7 +233,7 @@ func (s *server) listApps(c *gin.Context) {
 	}
 	for _, col := range sparkColumns {
 		lc := listColumn{Title: col.title, Unit: string(col.unit)}
-		if i := slices.Index(promql.Columns(), col.col); i < len(ov.Results) {
+		if i := slices.Index(ov.Cols, col.col); i >= 0 && i < len(ov.Results) {
 			lc.Desc = ov.Results[i].Query.Desc
 		}
 		if err := ov.Err(col.col); err != nil {
@@ -205,21 +241,21 @@ func (s *server) listApps(c *gin.Context) {
 		}
 		p.Columns = append(p.Columns, lc)
 	}
-	if err := ov.Err(promql.ColMachines); err != nil {
+	if err := tl.Err(promql.ColMachines); err != nil {
 		s.log.Warn("overview query", "column", string(promql.ColMachines), "err", err)
 	}
 
 	appLink := appLinkSuffix(q)
 	counts := map[health.Status]int{}
 	for _, a := range apps {
-		row, _ := ov.App(a.Name)
+		row, _ := tl.App(a.Name)
 		r := appRow{App: a, Href: "/apps/" + url.PathEscape(a.Name) + appLink, Reporting: -1, FromMetrics: listErr != nil}
-		sig := overviewSignals(ov, row, a.MachineCount, view.Range)
+		sig := signals.FromOverview(tl, row, a.MachineCount, view.Range.Absolute())
 		sig.Unavailable.MachineCount = r.FromMetrics
 		sig.JustLaunched = s.justLaunched(a.Name, sig.Span)
 		r.Verdict = health.Judge(sig)
-		r.Regions = reportingRegions(row)
-		if ov.Err(promql.ColMachines) == nil {
+		r.Regions = signals.Regions(row)
+		if tl.Err(promql.ColMachines) == nil {
 			if m := row.Recent.Machines; row.App != "" && !math.IsNaN(m) {
 				r.Reporting = int(m)
 			} else {
@@ -233,7 +269,12 @@ func (s *server) listApps(c *gin.Context) {
 	if order == sortHealth {
 		// The listing is sorted by name; a stable sort keeps that order
 		// among apps that are equally bad.
-		sort.SliceStable(p.Apps, func(i, j int) bool { return health.Worse(p.Apps[i].Verdict, p.Apps[j].Verdict) })
+		sort.SliceStable(p.Apps, func(i, j int) bool {
+			if health.Worse(p.Apps[i].Verdict, p.Apps[j].Verdict) || health.Worse(p.Apps[j].Verdict, p.Apps[i].Verdict) {
+				return health.Worse(p.Apps[i].Verdict, p.Apps[j].Verdict)
+			}
+			return p.Apps[i].Name < p.Apps[j].Name
+		})
 	} else {
 		sort.SliceStable(p.Apps, func(i, j int) bool { return p.Apps[i].Name < p.Apps[j].Name })
 	}
@@ -276,7 +317,7 @@ func (s *server) sparkCells(ov promql.Overview, row promql.AppOverview, v health
 			cell.Empty, cell.Why = "unavailable", col.title+": "+seeAbove
 			continue
 		}
-		if col.http && v.Status == health.NoHTTP {
+		if col.http && v.Describe == health.DescribeNoHTTP {
 			cell.Empty, cell.Why = "—", "This app has no public HTTP service, so there is no traffic to chart."
 			continue
 		}
@@ -331,4 +372,16 @@ func appLinkSuffix(q url.Values) string {
 		return ""
 	}
 	return "?" + keep.Encode()
+}
+
+// findingTone is the colour a cell takes when a finding is about it.
+func findingTone(v health.Verdict, m health.Metric) string {
+	st, ok := v.Flags(m)
+	switch {
+	case !ok:
+		return ""
+	case st == health.Down:
+		return "bad"
+	}
+	return "warn"
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/flydash/dashboard/flyapi"
 	"github.com/flydash/dashboard/health"
 	"github.com/flydash/dashboard/promql"
+	"github.com/flydash/dashboard/signals"
 )
 
 type appPage struct {
@@ -35,8 +36,12 @@ type appPage struct {
 	RangeNav      rangeNav
 	Compare       string
 	RefreshKey    string
-	// Verdict is the list's verdict, judged from this page's own panels.
-	Verdict health.Verdict
+	// Verdict is the list's verdict, judged from the same timeline;
+	// Findings are its sections, each with its fix.
+	Verdict  health.Verdict
+	Findings []findingView
+	// Strip is the verdict's episodes on the charts' time axis.
+	Strip []stripEpisode
 	// Excerpt is the lines before the range's last crash (logs_excerpt.go);
 	// excerpt waits for it, nil without a crash.
 	Excerpt *logsExcerpt
@@ -73,9 +78,17 @@ func (s *server) showApp(c *gin.Context) {
 		appErr, machinesErr error
 		machines            []flyapi.Machine
 		mapErrs             promql.Result
+		timeline            promql.Overview
+		timelineErr         error
 	)
 	req := chartRequest{App: name, Range: view.Range, Compare: view.Compare}
-	wg.Add(3)
+	wg.Add(4)
+	// The verdict reads the list's fixed timeline for this app, so both
+	// pages give one "since" whatever their ranges.
+	go func() {
+		defer wg.Done()
+		timeline, timelineErr = s.prom.OverviewOf(ctx, promql.TimelineWindow(view.Range.To), name, promql.Columns())
+	}()
 	go func() { defer wg.Done(); app, appErr = s.fly.GetApp(ctx, name) }()
 	go func() { defer wg.Done(); machines, machinesErr = s.fly.Machines(ctx, name) }()
 	go func() { defer wg.Done(); mapErrs = s.regionErrors(ctx, req) }()
@@ -108,7 +121,9 @@ func (s *server) showApp(c *gin.Context) {
 		return
 	}
 	p.excerpt = s.startExcerpt(ctx, name, machines, view.Range)
-	p.Verdict = pageVerdict(window, results, machines, machinesErr, view.Range)
+	p.Verdict = s.appVerdict(timeline, timelineErr, name, machines, machinesErr, view.Range)
+	p.Findings = findingViews(name, p.Verdict, machines)
+	p.Strip = timelineStrip(name, p.Verdict, view.Range)
 	q := c.Request.URL.Query()
 	markers := eventMarkers(name, machines, q)
 	created := appCreated(machines)
@@ -122,6 +137,9 @@ func (s *server) showApp(c *gin.Context) {
 	}
 	// stream.go: the charts are drawn at once and sent as they are done;
 	// those past the traffic catalog form the Machines group.
+	// Evidence first: the charts proving the verdict's findings lead.
+	order, split := evidenceFirst(results, p.Verdict, len(promql.Catalog()))
+	results, prev = permute(results, order), permute(prev, order)
 	panels := make([]panel, len(results))
 	for i, res := range results {
 		panels[i] = newPanel(res, name, q)
@@ -130,7 +148,7 @@ func (s *server) showApp(c *gin.Context) {
 			panels[i].Grafana = grafanaURL(app)
 		}
 	}
-	s.streamAppPage(c, &p, panels, len(promql.Catalog()), func(i int, pn *panel) {
+	s.streamAppPage(c, &p, panels, split, func(i int, pn *panel) {
 		var pr *promql.Result
 		if prev != nil {
 			pr = &prev[i]
@@ -140,6 +158,18 @@ func (s *server) showApp(c *gin.Context) {
 			pn.Err = seeAbove
 		}
 	})
+}
+
+// appVerdict judges the app from its row of the timeline overview and its
+// machines.
+func (s *server) appVerdict(tl promql.Overview, tlErr error, name string, machines []flyapi.Machine, machinesErr error, r timeRange) health.Verdict {
+	if tlErr != nil {
+		s.log.Warn("timeline", "app", name, "err", tlErr)
+		return health.Verdict{Status: health.Unknown, Reason: "the timeline could not be read: " + promql.Explain(tlErr)}
+	}
+	row, _ := tl.App(name)
+	sig := signals.FromOverview(tl, row, len(machines), r.Absolute())
+	return health.Judge(signals.WithMachines(sig, machines, machinesErr))
 }
 
 // newPanel is a chart's panel before it is drawn: its title and links.

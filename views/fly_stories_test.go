@@ -42,26 +42,30 @@ func TestFlyStories(t *testing.T) {
 	t.Run("list", func(t *testing.T) { testFlyList(t, s) })
 	t.Run("app pages", func(t *testing.T) { testFlyPages(t, s) })
 	t.Run("chart files", func(t *testing.T) { testFlyChartFiles(t, s) })
+	// One stack for these too: the timeline's day for every app is
+	// flysim's heaviest query.
+	t.Run("since on every view", func(t *testing.T) { testSinceOnEveryView(t, s) })
+	t.Run("answer first", func(t *testing.T) { testAnswerFirst(t, s) })
 }
 
 func testFlyList(t *testing.T, s *stack) {
 	_, body, _ := s.get(t, "/")
 	rows := parseList(t, body)
 	checkVerdicts(t, rows, []verdictCase{
-		{fleet.ThrottledApp, health.Degraded, []string{"CPU throttled ", "% of the last 10 min (since ", "shared-cpu-1x out of burst balance"}},
-		{fleet.ConcurrencyApp, health.Degraded, []string{"at the hard concurrency limit on a machine: ", " times in the last 10 min"}},
+		{fleet.ThrottledApp, health.Degraded, []string{"CPU throttled since ", "% of the last 10 min): shared-cpu-1x out of burst balance"}},
+		{fleet.ConcurrencyApp, health.Degraded, []string{" at the hard concurrency limit since ", " times in the last 10 min"}},
 		{fleet.CrashLoopApp, health.Degraded, []string{"crash loop on iad/", "restarts in 30 min, exit code 1"}},
-		// Full in two days is named without changing the status.
-		{fleet.VolumeFillingApp, health.NoHTTP, []string{"3 volumes 8", "% used, full in about 2 days at the last 6 h's rate"}},
+		// Full in two days: a limit ahead, a Warning.
+		{fleet.VolumeFillingApp, health.Warning, []string{"3 volumes 8", "% used, full in about 2 days at the last 6 h's rate"}},
 		// Today's stories, at this moment: the incident is over, the
 		// regression goes on.
 		{fleet.RegionalLatencyApp, health.Degraded, []string{" in syd"}},
 		{fleet.IncidentApp, health.Healthy, []string{"req/s"}},
 		{fleet.HealthyApp, health.Healthy, []string{"req/s"}},
-		{fleet.OOMApp, health.Healthy, []string{"req/s"}},
+		{fleet.OOMApp, health.Warning, []string{"out of memory in about "}},
 		{fleet.DeployApp, health.Healthy, []string{"req/s"}},
 		{fleet.IdleApp, health.Idle, []string{"req/s over the last 10 min"}},
-		{fleet.NoHTTPApp, health.NoHTTP, []string{"3 of 3 machines reporting"}},
+		{fleet.NoHTTPApp, health.Healthy, []string{"3 of 3 machines reporting"}},
 	})
 	// The matching column is marked: throttling on the CPU sparkline, the
 	// crash loop on the machines count; the healthy app's are not.
@@ -112,8 +116,9 @@ func testFlyPages(t *testing.T, s *stack) {
 		if status != http.StatusOK {
 			t.Fatalf("%s: %d", app, status)
 		}
-		if n := len(promql.Catalog()) + len(promql.MachinesCatalog()) + 1; p1-p0 > int64(n) { // and the region map's
-			t.Errorf("%s: the app page sent %d queries for %d panels and the map", app, p1-p0, n-1)
+		// The panels, the region map's one, and the timeline's columns.
+		if n := len(promql.Catalog()) + len(promql.MachinesCatalog()) + 1 + len(promql.Columns()); p1-p0 > int64(n) {
+			t.Errorf("%s: the app page sent %d queries, want at most %d", app, p1-p0, n)
 		}
 		return body
 	}
@@ -151,7 +156,7 @@ func testFlyPages(t *testing.T, s *stack) {
 	}
 
 	body = get(fleet.ConcurrencyApp)
-	if v := verdict(body); !strings.Contains(v, "at the hard concurrency limit on ") {
+	if v := verdict(body); !strings.Contains(v, "fra/") || !strings.Contains(v, "sin/") || !strings.Contains(v, " at the hard concurrency limit since ") {
 		t.Errorf("%s: page verdict %q does not name the limit", fleet.ConcurrencyApp, v)
 	}
 	conc := panelOf(t, body, "concurrency")

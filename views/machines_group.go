@@ -14,6 +14,7 @@ import (
 	"github.com/flydash/dashboard/health"
 	"github.com/flydash/dashboard/internal/units"
 	"github.com/flydash/dashboard/promql"
+	"github.com/flydash/dashboard/signals"
 )
 
 // The app page's "Machines" group: CPU quota, concurrency limits, volumes
@@ -76,7 +77,7 @@ func limitGroups(ms []flyapi.Machine) []limitGroup {
 		if m.Concurrency == nil {
 			continue
 		}
-		name := m.Region + "/" + shortID(m.ID)
+		name := m.Region + "/" + signals.ShortID(m.ID)
 		found := false
 		for i := range out {
 			if out[i].limits == *m.Concurrency {
@@ -107,7 +108,7 @@ func limitMarkers(app string, res promql.Result, q url.Values) []charts.Marker {
 		if sr.Labels["kind"] == promql.KindHardHits {
 			kind, what = "limit", "Hard limit reached"
 		}
-		who := sr.Labels["region"] + "/" + shortID(sr.Labels["instance"])
+		who := sr.Labels["region"] + "/" + signals.ShortID(sr.Labels["instance"])
 		// Each point is an increase() over the rate window, which is longer
 		// than the step: scaled by step/window, the points add up.
 		scale := w.Step.Seconds() / w.RateWindow().Seconds()
@@ -155,13 +156,6 @@ func constant(n, v int) []float64 {
 		out[i] = float64(v)
 	}
 	return out
-}
-
-func shortID(id string) string {
-	if len(id) > 8 {
-		return id[:8]
-	}
-	return id
 }
 
 const noHTTPService = "This app has no public HTTP service, so there is no traffic to chart."
@@ -219,9 +213,9 @@ func volumeTable(res promql.Result, machines []flyapi.Machine) ([]volumeRow, str
 	}
 	var rows []volumeRow
 	soonest, filling := time.Duration(-1), 0
-	signals := volumeSignals(res, machines)
+	vols := volumeSignals(res, machines)
 	for i, id := range volumeIDs(res) {
-		v := signals[i]
+		v := vols[i]
 		used := v.Used.Last()
 		if math.IsNaN(used) {
 			continue
@@ -230,7 +224,7 @@ func volumeTable(res promql.Result, machines []flyapi.Machine) ([]volumeRow, str
 		for _, m := range machines {
 			for _, mt := range m.Mounts {
 				if mt.Volume == id {
-					r.Name, r.Mount, r.Machine = mt.Name, mt.Path, m.Region+"/"+shortID(m.ID)
+					r.Name, r.Mount, r.Machine = mt.Name, mt.Path, m.Region+"/"+signals.ShortID(m.ID)
 					if mt.SizeGB > 0 {
 						r.Size = strconv.Itoa(mt.SizeGB) + " GB"
 					}
@@ -308,7 +302,7 @@ func volumeName(id string, machines []flyapi.Machine) string {
 			if mt.Volume == id {
 				name := id
 				if mt.Name != "" {
-					name += " (" + mt.Name + " at " + mt.Path + " on " + m.Region + "/" + shortID(m.ID) + ")"
+					name += " (" + mt.Name + " at " + mt.Path + " on " + m.Region + "/" + signals.ShortID(m.ID) + ")"
 				}
 				return name
 			}

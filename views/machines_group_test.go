@@ -4,10 +4,8 @@ import (
 	"math"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/flydash/dashboard/flyapi"
-	"github.com/flydash/dashboard/promql"
 )
 
 func TestLimitGroups(t *testing.T) {
@@ -34,63 +32,6 @@ func TestRuns(t *testing.T) {
 	want := []run{{from: 1, to: 4, sum: 12}, {from: 8, to: 8, sum: 2}}
 	if !slices.Equal(got, want) {
 		t.Errorf("runs %+v, want %+v", got, want)
-	}
-}
-
-func TestRestartsIn(t *testing.T) {
-	t.Parallel()
-	at := func(m int) time.Time { return time.Date(2026, 11, 20, 12, m, 0, 0, time.UTC) }
-	// Newest first, as Fly lists them: a launch, a crash and its restart,
-	// a deploy (update then start: not a restart), a second crash.
-	events := []flyapi.Event{
-		{Type: "start", At: at(50)}, {Type: "exit", ExitCode: 1, At: at(49)},
-		{Type: "start", At: at(31)}, {Type: "update", At: at(30)},
-		{Type: "start", At: at(21)}, {Type: "exit", ExitCode: 1, At: at(20)},
-		{Type: "start", At: at(1)}, {Type: "launch", At: at(0)},
-	}
-	if n, atLeast := restartsIn(events, at(0), at(59)); n != 2 || atLeast {
-		t.Errorf("%d restarts (at least %v), want 2 exactly", n, atLeast)
-	}
-	if n, _ := restartsIn(events, at(40), at(59)); n != 1 {
-		t.Errorf("%d restarts in the last 20 min, want 1", n)
-	}
-	// Fly kept only the latest events: the count is a floor.
-	if n, atLeast := restartsIn(events[:6], at(0), at(59)); n != 2 || !atLeast {
-		t.Errorf("%d restarts (at least %v) from a cut list, want at least 2", n, atLeast)
-	}
-}
-
-func TestMemoryShare(t *testing.T) {
-	t.Parallel()
-	series := []promql.Series{
-		{Labels: map[string]string{"kind": "used", "instance": "a", "region": "iad"}, Values: []float64{100, 200}},
-		{Labels: map[string]string{"kind": "used", "instance": "b", "region": "lhr"}, Values: []float64{240, 243}},
-		{Labels: map[string]string{"kind": "total"}, Values: []float64{256, 256}},
-	}
-	got, on := memoryShare(series, 2)
-	if math.Abs(got[0]-93.75) > 1e-9 || math.Abs(got[1]-243.0/256*100) > 1e-9 || on != "lhr/b" {
-		t.Errorf("memory %v on %q, want the fullest machine's share, lhr/b", got, on)
-	}
-}
-
-func TestCrashTrend(t *testing.T) {
-	t.Parallel()
-	start := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
-	w, err := promql.NewWindow(start, start.Add(time.Hour), 120)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var events []flyapi.Event
-	for m := 55; m >= 35; m -= 5 { // five crashes, newest first
-		events = append(events, flyapi.Event{Type: "start", At: start.Add(time.Duration(m)*time.Minute + 20*time.Second)},
-			flyapi.Event{Type: "exit", ExitCode: 1, At: start.Add(time.Duration(m) * time.Minute)})
-	}
-	c, ok := crashTrend(w, flyapi.Machine{ID: "91852e6c0000aa", Region: "ams", Events: events})
-	if !ok || c.Machine != "ams/91852e6c" || c.ExitCode != 1 || c.Restarts.Last() != 5 {
-		t.Errorf("crash trend %+v (%v), want 5 restarts in the last 30 min on ams/91852e6c", c, ok)
-	}
-	if _, ok := crashTrend(w, flyapi.Machine{Events: []flyapi.Event{{Type: "start", At: start}, {Type: "exit", ExitCode: 0, At: start}}}); ok {
-		t.Error("a clean exit is a crash")
 	}
 }
 

@@ -4,11 +4,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/flydash/dashboard/flyapi"
 	"github.com/flydash/dashboard/health"
 	"github.com/flydash/dashboard/promql"
+	"github.com/flydash/dashboard/signals"
 )
 
 // machineRow is one line of the app page's Machines panel.
@@ -34,8 +34,8 @@ type machineRow struct {
 func machineRows(ms []flyapi.Machine, r timeRange) []machineRow {
 	out := make([]machineRow, 0, len(ms))
 	for _, m := range ms {
-		n, atLeast := restartsIn(m.Events, r.From, r.To)
-		recent, _ := restartsIn(m.Events, r.To.Add(-promql.CrashSpan), r.To)
+		n, atLeast := signals.Restarts(m.Events, r.From, r.To)
+		recent, _ := signals.Restarts(m.Events, r.To.Add(-promql.CrashSpan), r.To)
 		label := m.SizeLabel()
 		name, mem, _ := strings.Cut(label, ", ")
 		row := machineRow{Machine: m, SizeLabel: label, SizeName: name, SizeMemory: mem, Restarts: n, AtLeast: atLeast,
@@ -63,27 +63,6 @@ func imageTag(ref string) string {
 		return "@" + hex[:min(len(hex), 12)]
 	}
 	return ref
-}
-
-// restartsIn counts the starts that follow an exit (a crash, an OOM kill, a
-// restart policy at work) within [from, to]; deploys and launches are not
-// restarts. Fly returns only a machine's latest events, so when the oldest
-// one kept is inside the range and is not the launch, the count is a floor.
-func restartsIn(events []flyapi.Event, from, to time.Time) (int, bool) {
-	n := 0
-	// Events come newest first; walk them oldest first.
-	for i := len(events) - 1; i > 0; i-- {
-		prev, e := events[i], events[i-1]
-		if e.Type == "start" && prev.Type == "exit" && !e.At.Before(from) && !e.At.After(to) {
-			n++
-		}
-	}
-	atLeast := false
-	if len(events) > 0 {
-		oldest := events[len(events)-1]
-		atLeast = n > 0 && oldest.Type != "launch" && oldest.At.After(from)
-	}
-	return n, atLeast
 }
 
 // grafanaURL opens the app in Fly's managed Grafana, the link flyctl's

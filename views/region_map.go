@@ -123,38 +123,16 @@ func newRegionMap(w promql.Window, requests, latency, errs promql.Result, machin
 	return rm
 }
 
-// judge colours each region with traffic by the verdict's own lines: by
-// 5xx share when some region is failing, else by p95. A region under the
-// verdict's idle rate is not judged: its quantiles rest on a handful of
-// requests.
+// judge colours the regions by health's lines (health.JudgeRegions).
 func (rm *regionMap) judge() {
-	busy := func(r regionStats) bool { return r.Requests >= health.IdleBelow }
-	p95s := map[string]float64{}
+	loads := make(map[string]health.RegionLoad, len(rm.Regions))
 	for _, r := range rm.Regions {
-		p95s[r.Code] = r.P95
-		if busy(r) && r.ErrShare >= health.ErrorShareDegraded {
-			rm.ByErrors = true
-		}
+		loads[r.Code] = health.RegionLoad{Requests: r.Requests, P95: r.P95, ErrorShare: r.ErrShare}
 	}
-	slow := health.SlowRegions(p95s)
+	byErrors, tones := health.JudgeRegions(loads)
+	rm.ByErrors = byErrors
 	for i := range rm.Regions {
-		r := &rm.Regions[i]
-		switch {
-		case !busy(*r):
-		case rm.ByErrors && r.ErrShare >= health.ErrorShareDegraded:
-			r.Tone = "bad"
-		case rm.ByErrors && r.ErrShare >= health.ErrorShareNoticeable:
-			r.Tone = "warn"
-		case rm.ByErrors && !math.IsNaN(r.ErrShare):
-			r.Tone = "ok"
-		case rm.ByErrors:
-		case slow[r.Code]:
-			r.Tone = "bad"
-		case r.P95 >= health.RegionOutlierFloor.Seconds():
-			r.Tone = "warn"
-		case !math.IsNaN(r.P95):
-			r.Tone = "ok"
-		}
+		rm.Regions[i].Tone = string(tones[rm.Regions[i].Code])
 	}
 }
 
@@ -277,3 +255,28 @@ func (rm regionMap) table() charts.Table {
 func pct(v float64) string { return units.Format(v, units.Percent) }
 
 func dur(d time.Duration) string { return units.Format(d.Seconds(), units.Seconds) }
+
+// shareOf is 100*part/total where there is traffic; a missing 5xx series
+// with traffic is a 0% share, as in the overview's query.
+func shareOf(part, total []float64) []float64 {
+	out := nanSlice(len(total))
+	for i, t := range total {
+		if math.IsNaN(t) || t <= 0 {
+			continue
+		}
+		p := part[i]
+		if math.IsNaN(p) {
+			p = 0
+		}
+		out[i] = 100 * p / t
+	}
+	return out
+}
+
+func nanSlice(n int) []float64 {
+	s := make([]float64, n)
+	for i := range s {
+		s[i] = math.NaN()
+	}
+	return s
+}

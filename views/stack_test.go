@@ -52,7 +52,9 @@ func newStack(t testing.TB, o stackOptions) *stack {
 	ctx := context.Background()
 	o.Sim.Addr = "127.0.0.1:0"
 	if o.Sim.QueryTimeout == 0 {
-		o.Sim.QueryTimeout = slowRunTimeout
+		// The timeline's 24 h for every app is flysim's heaviest query: on
+		// a loaded machine only the dashboard's deadline may end it.
+		o.Sim.QueryTimeout = 15 * time.Minute
 	}
 	if o.Sim.StartDelay == 0 {
 		o.Sim.StartDelay = 50 * time.Millisecond
@@ -106,8 +108,10 @@ func newStack(t testing.TB, o stackOptions) *stack {
 	t.Cleanup(srv.Close)
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{
-		Jar:           jar,
-		Timeout:       2 * slowRunTimeout,
+		Jar: jar,
+		// A guard against a hang, not a speed bound: the list's day-long
+		// timeline for hundreds of apps takes minutes on a loaded machine.
+		Timeout:       15 * time.Minute,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	return &stack{Sim: sim, URL: srv.URL, Client: client, Logs: logs}

@@ -130,9 +130,9 @@ func TestListWithMachinesAPIHanging(t *testing.T) {
 		t.Fatalf("list: %d", status)
 	}
 	// Listing from metrics asks Prometheus nothing more than the list's
-	// overview queries.
-	if _, prom := s.Sim.Sim.Counts(); prom != int64(len(promql.Columns())) {
-		t.Errorf("%d Prometheus queries, want the overview's %d", prom, len(promql.Columns()))
+	// overview queries: the timeline's and the range's sparklines'.
+	if _, prom := s.Sim.Sim.Counts(); prom != int64(len(promql.Columns())+len(sparkColumns)) {
+		t.Errorf("%d Prometheus queries, want the overview's %d", prom, len(promql.Columns())+len(sparkColumns))
 	}
 	rows := parseList(t, body)
 	// The same verdicts as with the Machines API up: every app here has

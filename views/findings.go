@@ -1,0 +1,165 @@
+package views
+
+import (
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/flydash/dashboard/flyapi"
+	"github.com/flydash/dashboard/health"
+	"github.com/flydash/dashboard/promql"
+	"github.com/flydash/dashboard/signals"
+)
+
+// findingView is one section under the app page's verdict: what, since
+// when, where, and the flyctl commands that address it.
+type findingView struct {
+	Status   health.Status
+	Text     string
+	Fixes    []health.Command
+	Recovery bool
+	// Exits prove a crash loop or an OOM kill: each machine's restarts
+	// and last exits, from its events.
+	Exits []string
+	// Where and From are the machines or regions and the episode's start:
+	// what a link to the app's logs for this finding needs.
+	Where []string
+	From  time.Time
+}
+
+// findingViews are the verdict's findings, then the episodes that ended in
+// the look-back, latest first.
+func findingViews(app string, v health.Verdict, machines []flyapi.Machine) []findingView {
+	fl := health.Fleet{InRegion: map[string]int{}}
+	for _, m := range machines {
+		fl.InRegion[m.Region]++
+		fl.MemoryMB = max(fl.MemoryMB, m.MemoryMB)
+	}
+	var out []findingView
+	for _, f := range v.Findings {
+		if f.Kind == health.KindRecovered {
+			continue // said below, with the other episodes
+		}
+		out = append(out, findingView{Status: f.Status, Text: f.Text, Fixes: health.Fixes(app, f, fl), Exits: exitsOf(f.Kind, f.Where, machines),
+			Where: f.Where, From: f.Since})
+	}
+	for _, e := range v.Ended {
+		f := health.Finding{Kind: e.Kind, Where: e.Where, IDs: idsOf(e.Where, machines)}
+		out = append(out, findingView{Status: e.Status, Text: e.Words(), Recovery: true, Fixes: health.Fixes(app, f, fl), Exits: exitsOf(e.Kind, e.Where, machines),
+			Where: e.Where, From: e.Start})
+	}
+	return out
+}
+
+// idsOf finds the machines named "iad/45aa8968" in where.
+func idsOf(where []string, machines []flyapi.Machine) []string {
+	var out []string
+	for _, m := range machines {
+		if slices.Contains(where, signals.Label(m.Region, m.ID)) {
+			out = append(out, m.ID)
+		}
+	}
+	return out
+}
+
+// exitsOf lists, for a crash loop or an OOM kill, each machine's restarts
+// over the day and its last three exits.
+func exitsOf(k health.Kind, where []string, machines []flyapi.Machine) []string {
+	if k != health.KindCrashLoop && k != health.KindOOMKill {
+		return nil
+	}
+	var out []string
+	for _, m := range machines {
+		label := signals.Label(m.Region, m.ID)
+		if !slices.Contains(where, label) || len(m.Events) == 0 {
+			continue
+		}
+		to := m.Events[0].At
+		n, atLeast := signals.Restarts(m.Events, to.Add(-promql.TimelineSpan), to)
+		count := strconv.Itoa(n) + " restart"
+		if n != 1 {
+			count += "s"
+		}
+		if atLeast {
+			count = "at least " + count
+		}
+		line := label + ": " + count + " in the 24 h to " + to.UTC().Format("15:04") + " UTC"
+		shown := 0
+		for _, e := range m.Events {
+			if e.Type != "exit" || shown == 3 {
+				continue
+			}
+			shown++
+			line += "; exit code " + strconv.Itoa(e.ExitCode)
+			if e.OOMKilled {
+				line += " (out of memory)"
+			}
+			line += " at " + e.At.UTC().Format("15:04:05")
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+// proofOf is the chart that proves each kind of finding; a crash loop's
+// proof is its machines' exits, listed in its section.
+var proofOf = map[health.Kind]promql.ChartID{
+	health.KindErrors:        promql.HTTPStatus,
+	health.KindLatency:       promql.Latency,
+	health.KindRegionLatency: promql.RegionLatency,
+	health.KindChange:        promql.Latency,
+	health.KindCPU:           promql.CPU,
+	health.KindThrottled:     promql.CPUQuota,
+	health.KindHardLimit:     promql.Concurrency,
+	health.KindVolume:        promql.Volumes,
+	health.KindMemory:        promql.Memory,
+	health.KindOOMKill:       promql.Memory,
+	health.KindOOMAhead:      promql.Memory,
+}
+
+// evidenceFirst is the order the page draws its charts in: the proof of
+// each finding, then of each episode that ended, then the rest as the
+// catalog has them. split is where the Machines group begins once the
+// proofs have left it.
+func evidenceFirst(results []promql.Result, v health.Verdict, split int) (order []int, newSplit int) {
+	var kinds []health.Kind
+	for _, f := range v.Findings {
+		kinds = append(kinds, f.Kind)
+	}
+	for _, e := range v.Ended {
+		kinds = append(kinds, e.Kind)
+	}
+	moved := map[int]bool{}
+	for _, k := range kinds {
+		id, ok := proofOf[k]
+		if !ok {
+			continue
+		}
+		for i, r := range results {
+			if r.Query.ID == id && !moved[i] {
+				moved[i] = true
+				order = append(order, i)
+				if i >= split {
+					split++
+				}
+			}
+		}
+	}
+	for i := range results {
+		if !moved[i] {
+			order = append(order, i)
+		}
+	}
+	return order, split
+}
+
+func permute[T any](s []T, order []int) []T {
+	if s == nil {
+		return nil
+	}
+	out := make([]T, len(order))
+	for to, from := range order {
+		out[to] = s[from]
+	}
+	return out
+}
