@@ -49,7 +49,7 @@ func TestBrowserPhone(t *testing.T) {
 		type tops struct{ Verdict, Machines, Chart, Page, Viewport float64 }
 		r := eval[tops](t, tb, `(() => {
 			const top = sel => { const e = document.querySelector(sel); return e ? e.getBoundingClientRect().top + window.scrollY : -1; };
-			return {Verdict: top('.app-verdict'), Machines: top('#machines-h'), Chart: top('main figure'),
+			return {Verdict: top('.app-verdict'), Machines: top('#machines-h'), Chart: top('.charts figure'),
 				Page: document.documentElement.scrollWidth, Viewport: window.innerWidth};
 		})()`)
 		if r.Verdict < 0 || r.Machines < 0 || r.Chart < 0 {

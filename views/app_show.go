@@ -122,8 +122,9 @@ func (s *server) showApp(c *gin.Context) {
 	}
 	p.excerpt = s.startExcerpt(ctx, name, machines, view.Range)
 	p.Verdict = s.appVerdict(timeline, timelineErr, name, machines, machinesErr, view.Range)
-	p.Findings = findingViews(name, p.Verdict, machines)
+	p.Findings = findingViews(name, p.Verdict, machines, view.Range.To)
 	p.Strip = timelineStrip(name, p.Verdict, view.Range)
+	p.placeExcerpt()
 	q := c.Request.URL.Query()
 	markers := eventMarkers(name, machines, q)
 	created := appCreated(machines)

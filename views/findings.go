@@ -14,6 +14,7 @@ import (
 // findingView is one section under the app page's verdict: what, since
 // when, where, and the flyctl commands that address it.
 type findingView struct {
+	Kind     health.Kind
 	Status   health.Status
 	Text     string
 	Fixes    []health.Command
@@ -25,11 +26,18 @@ type findingView struct {
 	// what a link to the app's logs for this finding needs.
 	Where []string
 	From  time.Time
+	// Logs opens the log lines of the finding's machines (or region) at
+	// its start: the why behind the what. Latest, for a finding that still
+	// holds, opens the same lines at the verdict's moment.
+	Logs, Latest string
+	// Excerpt is what the machine wrote before its last crash, inside the
+	// crash loop's or OOM kill's own section.
+	Excerpt *logsExcerpt
 }
 
 // findingViews are the verdict's findings, then the episodes that ended in
 // the look-back, latest first.
-func findingViews(app string, v health.Verdict, machines []flyapi.Machine) []findingView {
+func findingViews(app string, v health.Verdict, machines []flyapi.Machine, at time.Time) []findingView {
 	fl := health.Fleet{InRegion: map[string]int{}}
 	for _, m := range machines {
 		fl.InRegion[m.Region]++
@@ -40,15 +48,59 @@ func findingViews(app string, v health.Verdict, machines []flyapi.Machine) []fin
 		if f.Kind == health.KindRecovered {
 			continue // said below, with the other episodes
 		}
-		out = append(out, findingView{Status: f.Status, Text: f.Text, Fixes: health.Fixes(app, f, fl), Exits: exitsOf(f.Kind, f.Where, machines),
-			Where: f.Where, From: f.Since})
+		out = append(out, findingView{Kind: f.Kind, Status: f.Status, Text: f.Text, Fixes: health.Fixes(app, f, fl), Exits: exitsOf(f.Kind, f.Where, machines),
+			Where: f.Where, From: f.Since, Logs: findingLogs(app, f.Where, f.Since, machines), Latest: findingLogs(app, f.Where, at, machines)})
 	}
 	for _, e := range v.Ended {
 		f := health.Finding{Kind: e.Kind, Where: e.Where, IDs: idsOf(e.Where, machines)}
-		out = append(out, findingView{Status: e.Status, Text: e.Words(), Recovery: true, Fixes: health.Fixes(app, f, fl), Exits: exitsOf(e.Kind, e.Where, machines),
-			Where: e.Where, From: e.Start})
+		out = append(out, findingView{Kind: e.Kind, Status: e.Status, Text: e.Words(), Recovery: true, Fixes: health.Fixes(app, f, fl), Exits: exitsOf(e.Kind, e.Where, machines),
+			Where: e.Where, From: e.Start, Logs: findingLogs(app, e.Where, e.Start, machines)})
 	}
 	return out
+}
+
+// findingLogs links a finding to the log lines at its start: those of the
+// machines it names ("fra/30184eda"), of the machines mounting the volumes
+// it names, or of the one region it names; every machine's otherwise.
+func findingLogs(app string, where []string, from time.Time, machines []flyapi.Machine) string {
+	ids := idsOf(where, machines)
+	for _, m := range machines {
+		for _, mt := range m.Mounts {
+			if (slices.Contains(where, mt.Volume) || slices.Contains(where, mt.Name)) && !slices.Contains(ids, m.ID) {
+				ids = append(ids, m.ID)
+			}
+		}
+	}
+	region := ""
+	if len(ids) == 0 && len(where) == 1 && knownRegion(where[0]) {
+		region = where[0]
+	}
+	return logsHref(app, from, region, ids...)
+}
+
+// placeExcerpt puts the lines before the last crash inside the crash
+// loop's or OOM kill's section that names its machine. Only then does the
+// page wait for them before its top (read while the queries ran, bounded by
+// excerptTimeout): the evidence belongs with the claim. Otherwise they keep
+// their place beside the machines.
+func (p *appPage) placeExcerpt() {
+	if p.excerpt == nil {
+		return
+	}
+	for i, f := range p.Findings {
+		if f.Kind != health.KindCrashLoop && f.Kind != health.KindOOMKill {
+			continue
+		}
+		x := p.excerpt()
+		p.excerpt = nil
+		p.Excerpt = x
+		if x == nil || !slices.Contains(f.Where, signals.Label(x.Region, x.Machine)) {
+			return
+		}
+		x.InFinding = true
+		p.Findings[i].Excerpt = x
+		return
+	}
 }
 
 // idsOf finds the machines named "iad/45aa8968" in where.

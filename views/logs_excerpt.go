@@ -18,6 +18,9 @@ type logsExcerpt struct {
 	Lines           []logLine
 	Err             string // who failed and how
 	Href            string
+	// InFinding is set when a finding shows it (findings.go): the side
+	// column then leaves it out.
+	InFinding bool
 }
 
 const (
