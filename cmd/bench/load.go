@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,7 +17,7 @@ type loadRun struct {
 }
 
 // loadPages has n clients fetch next(client, i) for the i-th page of each
-// until ctx ends. A request cut off by the end of the run is not a page view.
+// until ctx ends, each honouring a 503's Retry-After. A request cut off by the end of the run is not a page view.
 func loadPages(ctx context.Context, client *http.Client, n int, next func(client, i int) string) loadRun {
 	var (
 		res           loadRun
@@ -30,12 +31,18 @@ func loadPages(ctx context.Context, client *http.Client, n int, next func(client
 			var mine []float64
 			for i := 0; ctx.Err() == nil; i++ {
 				t0 := time.Now()
-				status, _, _, err := fetch(ctx, client, next(c, i), nil)
+				status, _, hdr, err := fetch(ctx, client, next(c, i), nil)
 				if ctx.Err() != nil {
 					break
 				}
 				if err != nil || status != http.StatusOK {
 					failed.Add(1)
+					// A browser told to come back later waits, as the busy
+					// page says; a client that does not would measure its
+					// own loop of refusals.
+					if secs, _ := strconv.Atoi(hdr.Get("Retry-After")); status == http.StatusServiceUnavailable && secs > 0 {
+						sleep(ctx, time.Duration(secs)*time.Second)
+					}
 					continue
 				}
 				pages.Add(1)
