@@ -7,27 +7,37 @@ package health
 func SlowRegions(byRegion map[string]float64) map[string]bool {
 	out := map[string]bool{}
 	for r, v := range byRegion {
-		if !finite(v) {
-			continue
-		}
-		if v >= P95Degraded.Seconds() {
-			out[r] = true
-			continue
-		}
-		var others []float64
-		for o, w := range byRegion {
-			if o != r && finite(w) {
-				others = append(others, w)
+		if slowAmong(v, func() []float64 {
+			var others []float64
+			for o, w := range byRegion {
+				if o != r && finite(w) {
+					others = append(others, w)
+				}
 			}
-		}
-		if len(others) == 0 || v < RegionOutlierFloor.Seconds() {
-			continue
-		}
-		if typical := median(others); typical > 0 && v >= RegionOutlierFactor*typical {
+			return others
+		}) {
 			out[r] = true
 		}
 	}
 	return out
+}
+
+// slowAmong applies the lines to one region's p95 v; others gives the
+// other regions' finite p95s, asked for only when v is between the floor
+// and P95Degraded, which most points of a day are not.
+func slowAmong(v float64, others func() []float64) bool {
+	switch {
+	case !finite(v) || v < RegionOutlierFloor.Seconds():
+		return false
+	case v >= P95Degraded.Seconds():
+		return true
+	}
+	o := others()
+	if len(o) == 0 {
+		return false
+	}
+	typical := median(o)
+	return typical > 0 && v >= RegionOutlierFactor*typical
 }
 
 // ErrorShareNoticeable is the 5xx share, in percent, at which a region is

@@ -191,15 +191,23 @@ func Timeline(s Signals) []Episode {
 	return out
 }
 
-// slowAt applies SlowRegions' lines to one region at point i.
+// slowAt applies SlowRegions' lines to one region at point i, without
+// judging every other region: the timeline asks this of each region at
+// each of its points, for every app on the list.
 func slowAt(byRegion map[string]Trend, region string, i int) bool {
-	at := map[string]float64{}
-	for r, t := range byRegion {
-		if i < len(t.Values) {
-			at[r] = t.Values[i]
-		}
+	t, ok := byRegion[region]
+	if !ok || i >= len(t.Values) {
+		return false
 	}
-	return SlowRegions(at)[region]
+	return slowAmong(t.Values[i], func() []float64 {
+		var others []float64
+		for o, w := range byRegion {
+			if o != region && i < len(w.Values) && finite(w.Values[i]) {
+				others = append(others, w.Values[i])
+			}
+		}
+		return others
+	})
 }
 
 func sortedKeys[V any](m map[string]V) []string {
