@@ -22,7 +22,7 @@ const cpuIdleFor = 5 * time.Second
 // the first load the queries come from the cache; views that took longer
 // than the latency were not cached and are counted apart.
 func runCPU(ctx context.Context, cfg config, r *report) error {
-	ps, err := startProcessStack(ctx, cfg, "bench-cpu-")
+	ps, err := startProcessStack(ctx, "bench-cpu-", "-prom-latency", cfg.latency.String())
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -217,34 +216,12 @@ func goMemory(ctx context.Context, c *http.Client, base string) string {
 }
 
 func runMix(ctx context.Context, cfg config, r *report) error {
-	dir, err := os.MkdirTemp("", "bench-mix-")
+	ps, err := startProcessStack(ctx, "bench-mix-", "-prom-latency", "50ms", "-machines-latency", "50ms", "-jitter", "20ms")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	dashBin, simBin, err := buildBinaries(ctx, dir)
-	if err != nil {
-		return err
-	}
-	simPort, err := freePort()
-	if err != nil {
-		return err
-	}
-	simAddr := "127.0.0.1:" + strconv.Itoa(simPort)
-	sim, err := startProcess(simBin, dir, nil, "-addr", simAddr,
-		"-prom-latency", "50ms", "-machines-latency", "50ms", "-jitter", "20ms")
-	if err != nil {
-		return err
-	}
-	defer sim.Stop()
-	if err := waitListening(ctx, simAddr, 60*time.Second); err != nil {
-		return fmt.Errorf("flysim did not start: %w", err)
-	}
-	simURL := "http://" + simAddr
-	dash, base, err := startDashboard(ctx, cfg, dashBin, dir, []string{
-		"FLY_API_TOKEN=" + benchToken, "FLY_ORG=demo",
-		"FLY_FLAPS_BASE_URL=" + simURL, "FLY_PROMETHEUS_URL=" + simURL + "/prometheus/demo",
-	})
+	defer ps.Close()
+	dash, base, err := startDashboard(ctx, cfg, ps.dashBin, ps.dir, ps.simEnv)
 	if err != nil {
 		return err
 	}

@@ -161,40 +161,18 @@ func shortErr(err error) string {
 }
 
 func runOverload(ctx context.Context, cfg config, r *report) error {
-	dir, err := os.MkdirTemp("", "bench-overload-")
+	ps, err := startProcessStack(ctx, "bench-overload-", "-prom-latency", cfg.latency.String())
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	dashBin, simBin, err := buildBinaries(ctx, dir)
-	if err != nil {
-		return err
-	}
-	simPort, err := freePort()
-	if err != nil {
-		return err
-	}
-	simAddr := "127.0.0.1:" + strconv.Itoa(simPort)
-	sim, err := startProcess(simBin, dir, nil, "-addr", simAddr, "-prom-latency", cfg.latency.String())
-	if err != nil {
-		return err
-	}
-	defer sim.Stop()
-	if err := waitListening(ctx, simAddr, 60*time.Second); err != nil {
-		return fmt.Errorf("flysim did not start: %w", err)
-	}
+	defer ps.Close()
 	port, err := freePort()
 	if err != nil {
 		return err
 	}
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	simURL := "http://" + simAddr
-	env := append([]string{
-		"FLY_API_TOKEN=" + benchToken, "FLY_ORG=demo",
-		"FLY_FLAPS_BASE_URL=" + simURL, "FLY_PROMETHEUS_URL=" + simURL + "/prometheus/demo",
-		"PORT=" + strconv.Itoa(port),
-	}, cfg.dashEnv...)
-	dash, err := startProcess(dashBin, dir, env)
+	env := append(append(ps.simEnv, "PORT="+strconv.Itoa(port)), cfg.dashEnv...)
+	dash, err := startProcess(ps.dashBin, ps.dir, env)
 	if err != nil {
 		return err
 	}

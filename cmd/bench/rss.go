@@ -185,7 +185,9 @@ type processStack struct {
 	simEnv       []string // points a dashboard process at sim
 }
 
-func startProcessStack(ctx context.Context, cfg config, prefix string) (*processStack, error) {
+// startProcessStack builds into a new directory named from prefix and
+// starts cmd/flysim with simArgs (its latency flags).
+func startProcessStack(ctx context.Context, prefix string, simArgs ...string) (*processStack, error) {
 	dir, err := os.MkdirTemp("", prefix)
 	if err != nil {
 		return nil, err
@@ -195,7 +197,7 @@ func startProcessStack(ctx context.Context, cfg config, prefix string) (*process
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	sim, simEnv, err := startSimProcess(ctx, simBin, dir, cfg.latency)
+	sim, simEnv, err := startSimProcess(ctx, simBin, dir, simArgs...)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -211,7 +213,7 @@ func (p *processStack) Close() {
 func runRSS(ctx context.Context, cfg config, r *report) error {
 	// The dashboard as deployed: its own process, talking HTTP to an org
 	// (cmd/flysim in a process of its own, with the injected latency).
-	ps, err := startProcessStack(ctx, cfg, "bench-rss-")
+	ps, err := startProcessStack(ctx, "bench-rss-", "-prom-latency", cfg.latency.String())
 	if err != nil {
 		return err
 	}
@@ -225,15 +227,16 @@ func runRSS(ctx context.Context, cfg config, r *report) error {
 	return nil
 }
 
-// startSimProcess runs cmd/flysim on a free port with the given latency and
-// returns the environment that points a dashboard process at it.
-func startSimProcess(ctx context.Context, simBin, dir string, latency time.Duration) (*process, []string, error) {
+// startSimProcess runs cmd/flysim on a free port with args and returns the
+// environment that points a dashboard process at it: all three of Fly's
+// APIs, so no request leaves the machine.
+func startSimProcess(ctx context.Context, simBin, dir string, args ...string) (*process, []string, error) {
 	simPort, err := freePort()
 	if err != nil {
 		return nil, nil, err
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(simPort)
-	sim, err := startProcess(simBin, dir, nil, "-addr", addr, "-prom-latency", latency.String())
+	sim, err := startProcess(simBin, dir, nil, append([]string{"-addr", addr}, args...)...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -245,7 +248,7 @@ func startSimProcess(ctx context.Context, simBin, dir string, latency time.Durat
 	simURL := "http://" + addr
 	return sim, []string{
 		"FLY_API_TOKEN=" + benchToken, "FLY_ORG=demo",
-		"FLY_FLAPS_BASE_URL=" + simURL, "FLY_PROMETHEUS_URL=" + simURL + "/prometheus/demo",
+		"FLY_FLAPS_BASE_URL=" + simURL, "FLY_API_BASE_URL=" + simURL, "FLY_PROMETHEUS_URL=" + simURL + "/prometheus/demo",
 	}, nil
 }
 

@@ -16,17 +16,7 @@ func TestMemoryPressureRisesBeforeTheOOMKill(t *testing.T) {
 	prom := serve(t, f)
 	app := storyApp(t, f, fleet.StoryOOM)
 	oom := app.StoryTimes["oom"]
-	var killed string
-	for _, m := range app.Machines {
-		for _, e := range m.Events {
-			if e.OOMKilled {
-				killed = m.ID
-			}
-		}
-	}
-	if killed == "" {
-		t.Fatal("no machine of the OOM app has an oom_killed exit")
-	}
+	killed := oomKilled(t, app)
 	some := func(d string) string {
 		return `fly_instance_memory_pressure_some{app="` + app.Name + `",instance="` + killed + `",pressure_duration="` + d + `"}`
 	}

@@ -159,23 +159,27 @@ func TestRegionalLatencyRegression(t *testing.T) {
 	}
 }
 
+// oomKilled is the ID of the OOM story's machine that the kernel killed.
+func oomKilled(t *testing.T, app fleet.App) string {
+	t.Helper()
+	for _, m := range app.Machines {
+		for _, e := range m.Events {
+			if e.OOMKilled {
+				return m.ID
+			}
+		}
+	}
+	t.Fatal("no machine of the OOM app has an oom_killed exit")
+	return ""
+}
+
 func TestOOMKillAndRestart(t *testing.T) {
 	t.Parallel()
 	f := storyFleet()
 	prom := serve(t, f)
 	app := storyApp(t, f, fleet.StoryOOM)
 	oom := app.StoryTimes["oom"]
-	var killed string
-	for _, m := range app.Machines {
-		for _, e := range m.Events {
-			if e.OOMKilled {
-				killed = m.ID
-			}
-		}
-	}
-	if killed == "" {
-		t.Fatal("no machine of the OOM app has an oom_killed exit")
-	}
+	killed := oomKilled(t, app)
 	sel := `{app="` + app.Name + `",instance="` + killed + `"}`
 	used := `(fly_instance_memory_mem_total` + sel + ` - fly_instance_memory_mem_available` + sel + `) / fly_instance_memory_mem_total` + sel
 	hoursBefore := scalarAt(t, prom, used, oom.Add(-5*time.Hour))
