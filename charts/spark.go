@@ -59,6 +59,7 @@ func (s *Spark) render(w *svgBuf) {
 		last, lastAt = v, j
 	}
 	hasData := lastAt >= 0
+	peak := hi // the title says the data's max, not the scale's top
 	if hi < s.Floor {
 		hi = s.Floor
 	}
@@ -116,7 +117,7 @@ func (s *Spark) render(w *svgBuf) {
 	w.s("last ")
 	w.b = units.Append(w.b, last, s.Unit)
 	w.s(", max ")
-	w.b = units.Append(w.b, hi, s.Unit)
+	w.b = units.Append(w.b, peak, s.Unit)
 	if s.Step > 0 && !s.Start.IsZero() {
 		w.s(" at ")
 		w.b = s.Start.UTC().Add(time.Duration(maxAt)*s.Step).AppendFormat(w.b, "Jan 2 15:04 UTC")

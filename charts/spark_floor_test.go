@@ -35,4 +35,12 @@ func TestSparkFloor(t *testing.T) {
 	if unfloored, floored := top(0), top(5); !(floored > 20 && unfloored < 5) {
 		t.Errorf("highest point at y=%v unfloored, %v with a 5%% floor (height 28)", unfloored, floored)
 	}
+	// The floor raises the scale, not the max the title reports.
+	var buf bytes.Buffer
+	if err := RenderSpark(&buf, Spark{Title: "5xx", Unit: units.Percent, Start: time.Unix(0, 0), Step: time.Minute, Values: values, Floor: 5}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "max 0.3% at Jan 1 00:01 UTC"; !bytes.Contains(buf.Bytes(), []byte(want)) {
+		t.Errorf("a floored sparkline's title should say %q:\n%s", want, buf.String())
+	}
 }

@@ -78,13 +78,13 @@ func TestBrowserMachines(t *testing.T) {
 		checkMachinesPanel(t, tb, "chat-gateway")
 		// The answer first: under the verdict, the finding in words with
 		// its flyctl command, readable and selectable without JavaScript,
-		// then the chart that proves it.
+		// then the chart that proves it, then the fix.
 		f := eval[findingReport](t, tb, findingScript)
 		if !strings.Contains(f.What, " at the hard concurrency limit since ") || !strings.HasPrefix(f.Command, "fly scale count ") || !f.Visible {
 			t.Errorf("chat-gateway: first finding %+v; want the limit, since when, and a visible fly scale count", f)
 		}
-		if f.FirstChart != "concurrency" || f.ChartsBelow {
-			t.Errorf("chat-gateway: the first chart is %q (below the findings: %v), want concurrency under them", f.FirstChart, !f.ChartsBelow)
+		if f.FirstChart != "concurrency" || !f.ProofBetween {
+			t.Errorf("chat-gateway: the first chart is %q (between the finding's words and its command: %v), want concurrency there", f.FirstChart, f.ProofBetween)
 		}
 		tb.checkConsole(t, "chat-gateway")
 		tb.screenshot(t, "21-app-chat-gateway")
@@ -185,12 +185,12 @@ func chartsWithoutVolumes() int { return len(promql.Catalog()) + len(promql.Mach
 
 type findingReport struct {
 	What, Command, FirstChart string
-	Visible, ChartsBelow      bool
+	Visible, ProofBetween     bool
 }
 
 // findingScript reads the app page's first finding, its first command, and
-// the first chart; ChartsBelow is set when that chart is drawn above the
-// findings.
+// the first chart; ProofBetween is set when that chart is inside the
+// finding, drawn under its words and above its command.
 const findingScript = `(() => {
 	const f = document.querySelector('section.findings .finding');
 	const code = f ? f.querySelector('code.cmd') : null;
@@ -201,6 +201,8 @@ const findingScript = `(() => {
 		Command: code ? code.textContent.trim() : '',
 		Visible: r.width > 0 && r.height > 0,
 		FirstChart: chart ? chart.id : '',
-		ChartsBelow: !!(f && chart) && chart.getBoundingClientRect().top < f.getBoundingClientRect().bottom,
+		ProofBetween: !!(f && chart && code) && f.contains(chart) &&
+			f.querySelector('.what').getBoundingClientRect().bottom <= chart.getBoundingClientRect().top &&
+			chart.getBoundingClientRect().bottom <= r.top,
 	};
 })()`

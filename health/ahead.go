@@ -78,7 +78,7 @@ func oomAhead(s Signals, tl []Episode) (Finding, bool) {
 	if eta < 2*time.Hour {
 		round = time.Minute
 	}
-	text := "memory at " + units.FloorPercent(last) + on + " and climbing since the OOM kill at " + clock(kill.Start) +
+	text := "memory at " + units.FloorPercent(last) + on + " and climbing since the OOM kill at " + clockOn(kill.Start, kill.AsOf) +
 		": at this rate out of memory in about " + minutes(eta.Round(round))
 	return Finding{Kind: KindOOMAhead, Metric: MetricMemory, Status: Warning, Text: text, timed: true,
 		Since: kill.Start, Where: kill.Where, Severity: OOMAheadWithin.Hours() / max(eta.Hours(), 0.1)}, true
@@ -144,11 +144,11 @@ func p95Change(s Signals) (Finding, bool) {
 	if at < 0 || best < ChangeFactor || before <= 0 || s.P95/before < ChangeFactor {
 		return Finding{}, false
 	}
-	when := p.at(at)
-	cause := clock(when)
+	when, asOf := p.at(at), p.at(n-1)
+	cause := clockOn(when, asOf)
 	for _, d := range s.Deploys {
 		if d.Sub(when).Abs() <= DeployNear {
-			cause, when = "the deploy at "+clock(d), d
+			cause, when = "the deploy at "+clockOn(d, asOf), d
 			break
 		}
 	}

@@ -52,8 +52,10 @@ type Episode struct {
 	Peak  float64
 	What  string
 	Where []string
-	// Lookback is how far back the timeline reaches.
+	// Lookback is how far back the timeline reaches, and AsOf its last
+	// point: a time of another day is said with its day.
 	Lookback time.Duration
+	AsOf     time.Time
 }
 
 // Words is the episode in a person's terms: "5xx at 13% from 12:20 to
@@ -63,17 +65,34 @@ func (e Episode) Words() string {
 	if len(e.Where) > 0 && !strings.Contains(what, e.Where[0]) {
 		what += " on " + strings.Join(e.Where, ", ")
 	}
-	from := "from " + clock(e.Start)
+	from := "from " + clockOn(e.Start, e.AsOf)
 	if e.Before {
 		from = "for more than " + minutes(e.Lookback)
 	}
 	if e.Ongoing {
 		return what + " " + strings.Replace(from, "from", "since", 1)
 	}
-	return "Recovered at " + clock(e.End) + ": " + what + " " + from
+	return "Recovered at " + clockOn(e.End, e.AsOf) + ": " + what + " " + from
 }
 
 func clock(t time.Time) string { return t.UTC().Format("15:04") + " UTC" }
+
+// clockOn says t as seen at asOf: "14:05 UTC" on the same UTC day,
+// "20:55 UTC yesterday" or "09:00 UTC on Dec 5" before it. A 24 h look-back
+// spans two days, and "Recovered at 20:55" read at 18:50 looks like the
+// future.
+func clockOn(t, asOf time.Time) string {
+	t, asOf = t.UTC(), asOf.UTC()
+	ty, tm, td := t.Date()
+	ay, am, ad := asOf.Date()
+	switch {
+	case asOf.IsZero() || (ty == ay && tm == am && td == ad):
+		return clock(t)
+	case t.AddDate(0, 0, 1).Format(time.DateOnly) == asOf.Format(time.DateOnly):
+		return clock(t) + " yesterday"
+	}
+	return clock(t) + " on " + t.Format("Jan 2")
+}
 
 // run is a stretch of points [from, to] over a line, and its worst value.
 type run struct {
@@ -120,6 +139,7 @@ func episodes(t Trend, k Kind, st Status, where []string, ok func(i int, v float
 			Ongoing:  r.to == last && last >= t.From,
 			Before:   r.from == 0,
 			Lookback: time.Duration(max(len(t.Values)-1, 0)) * t.Step,
+			AsOf:     t.at(max(len(t.Values)-1, 0)),
 		})
 	}
 	return out
@@ -240,5 +260,5 @@ func sinceWords(e Episode) string {
 	if e.Before {
 		return " for more than " + minutes(e.Lookback)
 	}
-	return " since " + clock(e.Start)
+	return " since " + clockOn(e.Start, e.AsOf)
 }

@@ -30,13 +30,13 @@ func TestTimeline(t *testing.T) {
 	}{
 		{"an incident that ended", func(s *Signals) {
 			s.History.ErrorShare = day(0.2, [3]float64{100, 104, 13})
-		}, []string{"Recovered at 21:40 UTC: 5xx at 13% from 21:20 UTC"}},
+		}, []string{"Recovered at 21:40 UTC yesterday: 5xx at 13% from 21:20 UTC yesterday"}},
 		{"a dip under the line does not end it", func(s *Signals) {
 			s.History.ErrorShare = day(0.2, [3]float64{100, 104, 13}, [3]float64{106, 108, 9})
-		}, []string{"Recovered at 22:00 UTC: 5xx at 13% from 21:20 UTC"}},
+		}, []string{"Recovered at 22:00 UTC yesterday: 5xx at 13% from 21:20 UTC yesterday"}},
 		{"a gap longer than MergeGap does", func(s *Signals) {
 			s.History.ErrorShare = day(0.2, [3]float64{100, 101, 13}, [3]float64{106, 107, 9})
-		}, []string{"Recovered at 21:25 UTC: 5xx at 13% from 21:20 UTC", "Recovered at 21:55 UTC: 5xx at 9% from 21:50 UTC"}},
+		}, []string{"Recovered at 21:25 UTC yesterday: 5xx at 13% from 21:20 UTC yesterday", "Recovered at 21:55 UTC yesterday: 5xx at 9% from 21:50 UTC yesterday"}},
 		{"quiet traffic is not judged", func(s *Signals) {
 			s.History.Requests = day(0.01)
 			s.History.ErrorShare = day(0.2, [3]float64{100, 104, 60})
@@ -124,4 +124,40 @@ func TestAhead(t *testing.T) {
 			t.Errorf("verdict %s %q; want a Warning naming the incident", v.Status, v.Reason)
 		}
 	})
+}
+
+func TestClockOn(t *testing.T) {
+	t.Parallel()
+	asOf := time.Date(2026, 12, 7, 18, 50, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		at   time.Time
+		want string
+	}{
+		{time.Date(2026, 12, 7, 0, 5, 0, 0, time.UTC), "00:05 UTC"},
+		{time.Date(2026, 12, 6, 20, 55, 0, 0, time.UTC), "20:55 UTC yesterday"},
+		{time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC), "09:00 UTC on Dec 5"},
+		// Another zone's clock is said in UTC, on UTC's day.
+		{time.Date(2026, 12, 7, 1, 0, 0, 0, time.FixedZone("PST", -8*3600)), "09:00 UTC"},
+	} {
+		if got := clockOn(tc.at, asOf); got != tc.want {
+			t.Errorf("clockOn(%s) at %s = %q, want %q", tc.at, asOf, got, tc.want)
+		}
+	}
+}
+
+// TestLastEndedSaidOnce: the list's line under the verdict does not repeat
+// an incident the reason already names.
+func TestLastEndedSaidOnce(t *testing.T) {
+	t.Parallel()
+	s := base()
+	s.History = History{Requests: day(30), ErrorShare: day(0.2, [3]float64{270, 280, 14}), P95: day(0.2), CPU: day(10)}
+	v := Judge(s)
+	if got := v.LastEnded(); got != "" || strings.Count(v.Reason, "Recovered") != 1 {
+		t.Errorf("reason %q and line %q: want the recovery said once, in the reason", v.Reason, got)
+	}
+	s.History.ErrorShare = day(0.2, [3]float64{100, 104, 13})
+	v = Judge(s)
+	if got, want := v.LastEnded(), "Recovered at 21:40 UTC yesterday: 5xx at 13% from 21:20 UTC yesterday"; got != want || strings.Contains(v.Reason, "Recovered") {
+		t.Errorf("reason %q and line %q: want the old incident only on the line, as %q", v.Reason, got, want)
+	}
 }

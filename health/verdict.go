@@ -207,6 +207,21 @@ func (v Verdict) Current() []Finding {
 	return out
 }
 
+// LastEnded is the list's one line under the verdict: the latest episode
+// that ended, unless the reason already says it (an incident over within
+// RecentlyEnded is a finding of its own).
+func (v Verdict) LastEnded() string {
+	if len(v.Ended) == 0 {
+		return ""
+	}
+	for _, f := range v.Findings {
+		if f.Kind == KindRecovered {
+			return ""
+		}
+	}
+	return v.Ended[0].Words()
+}
+
 // Flags reports whether a finding concerns metric m, and how bad it is.
 func (v Verdict) Flags(m Metric) (Status, bool) {
 	for _, f := range v.Findings {

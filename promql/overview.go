@@ -22,6 +22,10 @@ const (
 	ColLatency   Column = "latency"    // p95 in s, per app and per app and region
 	ColCPU       Column = "cpu"        // % CPU of the busiest machine
 	ColMachines  Column = "machines"   // machines reporting metrics
+	// ColCPUBaseline is the list's CPU column: the busiest machine against
+	// its quota's baseline, so a shared-cpu-1x pinned at its 6.25% reads
+	// 100%, not an idle-looking 6%. The verdict keeps ColCPU's % of vCPUs.
+	ColCPUBaseline Column = "cpu-baseline"
 )
 
 // Columns lists the overview's columns in display order.
@@ -71,6 +75,18 @@ var overviewQueries = map[Column]struct {
 		func(b builder) string {
 			return `max by (app) (sum by (app, instance) (rate(` + b.rangeSel(instanceCPU, `mode!="idle"`, `mode!="steal"`) + `))` +
 				` / count by (app, instance) (` + b.sel(instanceCPU, `mode="idle"`) + `))`
+		},
+	},
+	ColCPUBaseline: {
+		Query{ID: "overview-cpu-baseline", Title: "CPU", Unit: units.Percent,
+			Desc: "CPU use of each app's busiest machine against its CPU quota's baseline: 100% is a shared vCPU at the 6.25% it may use without spending burst balance, or a performance vCPU fully used."},
+		// fly_instance_cpu is in centiseconds and the baseline in CPUs, so
+		// their ratio is a percent. A machine without a baseline series
+		// falls back to its vCPUs.
+		func(b builder) string {
+			busy := `sum by (app, instance) (rate(` + b.rangeSel(instanceCPU, `mode!="idle"`, `mode!="steal"`) + `))`
+			return `max by (app) (` + busy + ` / sum by (app, instance) (` + b.sel(cpuBaseline) + `)` +
+				"\nor\n" + busy + ` / count by (app, instance) (` + b.sel(instanceCPU, `mode="idle"`) + `))`
 		},
 	},
 	ColMachines: {
@@ -129,6 +145,7 @@ type AppOverview struct {
 	Latency      []float64
 	LatencyByRg  map[string][]float64 // p95 per edge region
 	CPU          []float64
+	CPUBaseline  []float64 // only when asked for: the list's column
 	Machines     []float64
 	MachinesByRg map[string][]float64 // machines reporting per region
 	Fly          FlyOverview          // the Fly-native columns, for the verdict
@@ -147,6 +164,7 @@ type Recent struct {
 	Latency     float64
 	LatencyByRg map[string]float64
 	CPU         float64
+	CPUBaseline float64
 	Machines    float64 // the last point, not a mean: a machine gone is gone
 	// MachinesByRg is the last point per region, like Machines.
 	MachinesByRg map[string]float64
@@ -224,6 +242,8 @@ func (c *Client) OverviewOf(ctx context.Context, w Window, app string, cols []Co
 				}
 			case ColCPU:
 				r.CPU = values
+			case ColCPUBaseline:
+				r.CPUBaseline = values
 			case ColMachines:
 				if region, ok := s.labels["region"]; ok {
 					if r.MachinesByRg == nil {
@@ -242,12 +262,13 @@ func (c *Client) OverviewOf(ctx context.Context, w Window, app string, cols []Co
 	first := recentFrom(w)
 	for _, r := range rows {
 		r.Recent = Recent{
-			Span:      max(RecentSpan, w.RateWindow()),
-			Requests:  meanFrom(r.Requests, first),
-			ErrorRate: weightedMeanFrom(r.ErrorRate, r.Requests, first),
-			Latency:   meanFrom(r.Latency, first),
-			CPU:       meanFrom(r.CPU, first),
-			Machines:  lastValue(r.Machines),
+			Span:        max(RecentSpan, w.RateWindow()),
+			Requests:    meanFrom(r.Requests, first),
+			ErrorRate:   weightedMeanFrom(r.ErrorRate, r.Requests, first),
+			Latency:     meanFrom(r.Latency, first),
+			CPU:         meanFrom(r.CPU, first),
+			CPUBaseline: meanFrom(r.CPUBaseline, first),
+			Machines:    lastValue(r.Machines),
 		}
 		if len(r.LatencyByRg) > 0 {
 			r.Recent.LatencyByRg = make(map[string]float64, len(r.LatencyByRg))

@@ -18,11 +18,12 @@ func (env vmEnv) overviews(t *testing.T) (promql.Window, promql.Overview, promql
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := env.vm.Overview(context.Background(), w)
+	cols := append(promql.Columns(), promql.ColCPUBaseline)
+	got, err := env.vm.OverviewOf(context.Background(), w, "", cols)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := env.sim.Overview(context.Background(), w)
+	want, err := env.sim.OverviewOf(context.Background(), w, "", cols)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +33,7 @@ func (env vmEnv) overviews(t *testing.T) (promql.Window, promql.Overview, promql
 // checkOverview runs the app list's queries on both engines.
 func (env vmEnv) checkOverview(t *testing.T) {
 	w, got, want := env.overviews(t)
-	for i, col := range promql.Columns() {
+	for i, col := range append(promql.Columns(), promql.ColCPUBaseline) {
 		if err := got.Err(col); err != nil {
 			t.Errorf("column %s: VictoriaMetrics rejected the query: %v\nPromQL: %s", col, err, got.Results[i].PromQL)
 		}
@@ -69,6 +70,7 @@ func (env vmEnv) checkOverview(t *testing.T) {
 				{"error-rate", g.ErrorRate, s.ErrorRate, true},
 				{"latency", g.Latency, s.Latency, true},
 				{"cpu", g.CPU, s.CPU, false},
+				{"cpu-baseline", g.CPUBaseline, s.CPUBaseline, false},
 				{"machines", g.Machines, s.Machines, false},
 			}
 			for _, c := range cols {

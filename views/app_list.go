@@ -134,9 +134,9 @@ var sparkColumns = []sparkColumn{
 	{promql.ColLatency, "p95", units.Seconds, health.MetricLatency, true, health.P95Degraded.Seconds(),
 		func(a promql.AppOverview) []float64 { return a.Latency },
 		func(r promql.Recent) float64 { return r.Latency }, units.FloorSeconds},
-	{promql.ColCPU, "CPU", units.Percent, health.MetricCPU, false, 100,
-		func(a promql.AppOverview) []float64 { return a.CPU },
-		func(r promql.Recent) float64 { return r.CPU }, units.FloorPercent},
+	{promql.ColCPUBaseline, "CPU of baseline", units.Percent, health.MetricCPU, false, 100,
+		func(a promql.AppOverview) []float64 { return a.CPUBaseline },
+		func(r promql.Recent) float64 { return r.CPUBaseline }, units.FloorPercent},
 }
 
 // listApps shows the org's apps, each with its verdict and sparklines. The

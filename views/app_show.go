@@ -138,8 +138,9 @@ func (s *server) showApp(c *gin.Context) {
 	}
 	// stream.go: the charts are drawn at once and sent as they are done;
 	// those past the traffic catalog form the Machines group.
-	// Evidence first: the charts proving the verdict's findings lead.
-	order, split := evidenceFirst(results, p.Verdict, len(promql.Catalog()))
+	// Evidence first: the chart proving each finding is drawn in its
+	// section, before the rest.
+	order, split := evidenceFirst(results, p.Findings, len(promql.Catalog()))
 	results, prev = permute(results, order), permute(prev, order)
 	panels := make([]panel, len(results))
 	for i, res := range results {

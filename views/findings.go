@@ -3,6 +3,7 @@ package views
 import (
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/flydash/dashboard/flyapi"
@@ -33,10 +34,22 @@ type findingView struct {
 	// Excerpt is what the machine wrote before its last crash, inside the
 	// crash loop's or OOM kill's own section.
 	Excerpt *logsExcerpt
+	// Proof is the chart that proves it, drawn inside its section between
+	// the what and the fix; nil when an earlier section has that chart, or
+	// the proof is the exits above. hasProof marks the sections that get
+	// one, in the order of the page's leading panels.
+	Proof    *panel
+	hasProof bool
 }
 
+// endedSections is how many episodes that ended get a section of their
+// own: the latest of each kind and place. The rest are on the timeline
+// strip; a busy day would otherwise bury the verdict under thirty.
+const endedSections = 4
+
 // findingViews are the verdict's findings, then the episodes that ended in
-// the look-back, latest first.
+// the look-back, latest first: one section per kind and place, saying how
+// often it happened.
 func findingViews(app string, v health.Verdict, machines []flyapi.Machine, at time.Time) []findingView {
 	fl := health.Fleet{InRegion: map[string]int{}}
 	for _, m := range machines {
@@ -51,10 +64,29 @@ func findingViews(app string, v health.Verdict, machines []flyapi.Machine, at ti
 		out = append(out, findingView{Kind: f.Kind, Status: f.Status, Text: f.Text, Fixes: health.Fixes(app, f, fl), Exits: exitsOf(f.Kind, f.Where, machines),
 			Where: f.Where, From: f.Since, Logs: findingLogs(app, f.Where, f.Since, machines), Latest: findingLogs(app, f.Where, at, machines)})
 	}
-	for _, e := range v.Ended {
+	type place struct {
+		kind  health.Kind
+		where string
+	}
+	section := map[place]int{}
+	times := map[place]int{}
+	ended := slices.Clone(v.Ended)
+	slices.SortStableFunc(ended, func(a, b health.Episode) int { return b.End.Compare(a.End) })
+	for _, e := range ended {
+		p := place{e.Kind, strings.Join(e.Where, " ")}
+		times[p]++
+		if _, ok := section[p]; ok || len(section) == endedSections {
+			continue
+		}
+		section[p] = len(out)
 		f := health.Finding{Kind: e.Kind, Where: e.Where, IDs: idsOf(e.Where, machines)}
 		out = append(out, findingView{Kind: e.Kind, Status: e.Status, Text: e.Words(), Recovery: true, Fixes: health.Fixes(app, f, fl), Exits: exitsOf(e.Kind, e.Where, machines),
 			Where: e.Where, From: e.Start, Logs: findingLogs(app, e.Where, e.Start, machines)})
+	}
+	for p, i := range section {
+		if n := times[p]; n > 1 {
+			out[i].Text += "; " + strconv.Itoa(n) + " times in the last " + strconv.Itoa(int(promql.TimelineSpan.Hours())) + " h"
+		}
 	}
 	return out
 }
@@ -170,30 +202,25 @@ var proofOf = map[health.Kind]promql.ChartID{
 }
 
 // evidenceFirst is the order the page draws its charts in: the proof of
-// each finding, then of each episode that ended, then the rest as the
-// catalog has them. split is where the Machines group begins once the
-// proofs have left it.
-func evidenceFirst(results []promql.Result, v health.Verdict, split int) (order []int, newSplit int) {
-	var kinds []health.Kind
-	for _, f := range v.Findings {
-		kinds = append(kinds, f.Kind)
-	}
-	for _, e := range v.Ended {
-		kinds = append(kinds, e.Kind)
-	}
+// each finding of fs, in their order, then the rest as the catalog has
+// them. It marks the findings that lead with a proof; split is where the
+// Machines group begins once the proofs have left it.
+func evidenceFirst(results []promql.Result, fs []findingView, split int) (order []int, newSplit int) {
 	moved := map[int]bool{}
-	for _, k := range kinds {
-		id, ok := proofOf[k]
+	for k := range fs {
+		id, ok := proofOf[fs[k].Kind]
 		if !ok {
 			continue
 		}
 		for i, r := range results {
 			if r.Query.ID == id && !moved[i] {
 				moved[i] = true
+				fs[k].hasProof = true
 				order = append(order, i)
 				if i >= split {
 					split++
 				}
+				break
 			}
 		}
 	}

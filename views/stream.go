@@ -45,10 +45,11 @@ const chartFailed = "This chart could not be drawn."
 
 // streamAppPage sends the app page p with status 200. draw(i, pn) fills in
 // the i-th of the panels (which come with their query and links); all are
-// drawn at once and written in order, those from split on under the
-// Machines group's heading. p.Panels and p.MachinePanels are filled as a
-// side effect (the page in one piece, for the test that holds both forms to
-// the same bytes).
+// drawn at once and written in order. The first ones are the proofs of
+// p.Findings, each written inside its finding's section; those from split
+// on go under the Machines group's heading. The findings' Proof,
+// p.Panels and p.MachinePanels are filled as a side effect (the page in
+// one piece, for the test that holds both forms to the same bytes).
 func (s *server) streamAppPage(c *gin.Context, p *appPage, panels []panel, split int, draw func(i int, pn *panel)) {
 	tmpl, ok := s.tmpl["app_show"]
 	if !ok {
@@ -58,7 +59,22 @@ func (s *server) streamAppPage(c *gin.Context, p *appPage, panels []panel, split
 	}
 	n := len(panels)
 	all := append([]panel(nil), panels...)
-	defer func() { p.Panels, p.MachinePanels = all[:min(split, n)], all[min(split, n):] }()
+	proofs := 0
+	for _, f := range p.Findings {
+		if f.hasProof && proofs < min(split, n) {
+			proofs++
+		}
+	}
+	defer func() {
+		k := 0
+		for i := range p.Findings {
+			if p.Findings[i].hasProof && k < proofs {
+				p.Findings[i].Proof = &all[k]
+				k++
+			}
+		}
+		p.Panels, p.MachinePanels = all[proofs:min(split, n)], all[min(split, n):]
+	}()
 	parts := make([]*bytes.Buffer, n)
 	done := make([]chan struct{}, n)
 	for i := range n {
@@ -99,8 +115,8 @@ func (s *server) streamAppPage(c *gin.Context, p *appPage, panels []panel, split
 	if err == nil {
 		err = tmpl.ExecuteTemplate(top, "app_head", p)
 	}
-	if err == nil {
-		err = tmpl.ExecuteTemplate(top, "app_charts_open", nil)
+	if err == nil && len(p.Findings) > 0 {
+		err = tmpl.ExecuteTemplate(top, "findings_open", nil)
 	}
 	if err != nil {
 		waitAll()
@@ -116,7 +132,8 @@ func (s *server) streamAppPage(c *gin.Context, p *appPage, panels []panel, split
 	// gzhttp takes a flushed page without a length as worth compressing.
 	c.Writer.Flush()
 
-	for i := range n {
+	i := 0
+	writeNext := func() {
 		<-done[i]
 		if i == split {
 			s.writePart(c, tmpl, "machines_group_h", nil)
@@ -126,6 +143,22 @@ func (s *server) streamAppPage(c *gin.Context, p *appPage, panels []panel, split
 		if all[i].MapFollows() {
 			s.writePart(c, tmpl, "region_map", p.Map)
 		}
+		i++
+	}
+	if len(p.Findings) > 0 {
+		for k := range p.Findings {
+			f := &p.Findings[k]
+			s.writePart(c, tmpl, "finding_open", f)
+			if f.hasProof && i < proofs {
+				writeNext()
+			}
+			s.writePart(c, tmpl, "finding_close", f)
+		}
+		s.writePart(c, tmpl, "findings_close", nil)
+	}
+	s.writePart(c, tmpl, "app_charts_open", nil)
+	for i < n {
+		writeNext()
 	}
 	if p.excerpt != nil {
 		p.Excerpt = p.excerpt()

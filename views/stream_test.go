@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/flydash/dashboard/health"
 	"github.com/flydash/dashboard/promql"
 )
 
@@ -54,6 +55,16 @@ func streamFixture(t testing.TB) (*server, *appPage, []promql.Result) {
 	p.App.Name = "shop"
 	p.Map = mapPanel{Err: "The region map could not be drawn: test.", Links: newChartLinks("shop", mapChart, nil)}
 	return s, p, results
+}
+
+// withFindings gives the fixture's page three findings, the first and the
+// last proved by the page's first two panels, the middle by its exits.
+func withFindings(p *appPage) {
+	p.Findings = []findingView{
+		{Kind: health.KindLatency, Status: health.Degraded, Text: "finding one", hasProof: true, Fixes: []health.Command{{Args: []string{"fly", "scale", "count", "2"}, Why: "more machines"}}},
+		{Kind: health.KindCrashLoop, Status: health.Degraded, Text: "finding two", Exits: []string{"iad/45aa8968: 3 restarts"}},
+		{Kind: health.KindThrottled, Status: health.Degraded, Text: "finding three", hasProof: true},
+	}
 }
 
 // streamed runs streamAppPage on a recorder.
@@ -106,6 +117,35 @@ func TestStreamedPageIsThePage(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("the page lacks %q", want)
 		}
+	}
+	if strings.Contains(got, `class="findings"`) {
+		t.Error("a page without findings has a findings section")
+	}
+
+	// With findings, each proof is drawn inside its own section, after
+	// the what and before the fix, and the rest of the charts follow.
+	s, p, results = streamFixture(t)
+	withFindings(p)
+	got = streamed(s, p, results).Body.String()
+	whole.Reset()
+	if err := s.tmpl["app_show"].Execute(&whole, p); err != nil {
+		t.Fatal(err)
+	}
+	if got != whole.String() {
+		t.Fatalf("with findings, the streamed page differs from the whole page")
+	}
+	first, second := `id="`+string(results[0].Query.ID)+`"`, `id="`+string(results[1].Query.ID)+`"`
+	marks := []string{"finding one", first, `<code class="cmd">fly scale count 2`, "finding two", "iad/45aa8968: 3 restarts", "finding three", second, `<div class="app-grid">`, `id="` + string(results[2].Query.ID) + `"`}
+	at := -1
+	for _, m := range marks {
+		j := strings.Index(got, m)
+		if j <= at {
+			t.Fatalf("with findings, %q is at %d, not after the previous mark (at %d): the order should be %q", m, j, at, marks)
+		}
+		at = j
+	}
+	if n := strings.Count(got, first); n != 1 {
+		t.Errorf("the first proof is drawn %d times, want once", n)
 	}
 	if strings.Contains(got, `<b>"x"</b>`) {
 		t.Error("a series name reached the page unescaped")
