@@ -115,6 +115,9 @@ func (s *server) streamAppPage(c *gin.Context, p *appPage, panels []panel, split
 	if err == nil {
 		err = tmpl.ExecuteTemplate(top, "app_head", p)
 	}
+	if err == nil {
+		err = tmpl.ExecuteTemplate(top, "app_grid_open", nil)
+	}
 	if err == nil && len(p.Findings) > 0 {
 		err = tmpl.ExecuteTemplate(top, "findings_open", nil)
 	}

@@ -135,7 +135,7 @@ func TestStreamedPageIsThePage(t *testing.T) {
 		t.Fatalf("with findings, the streamed page differs from the whole page")
 	}
 	first, second := `id="`+string(results[0].Query.ID)+`"`, `id="`+string(results[1].Query.ID)+`"`
-	marks := []string{"finding one", first, `<code class="cmd">fly scale count 2`, "finding two", "iad/45aa8968: 3 restarts", "finding three", second, `<div class="app-grid">`, `id="` + string(results[2].Query.ID) + `"`}
+	marks := []string{"finding one", first, `<code class="cmd">fly scale count 2`, "finding two", "iad/45aa8968: 3 restarts", "finding three", second, `<div class="charts">`, `id="` + string(results[2].Query.ID) + `"`}
 	at := -1
 	for _, m := range marks {
 		j := strings.Index(got, m)
