@@ -72,6 +72,10 @@ type FlySignals struct {
 	// HardLimitMachines names every machine at its limit in the recent
 	// span, when known ("fra/30184eda"); HardLimitIDs are their IDs.
 	HardLimitMachines, HardLimitIDs []string
+	// HardLimit is those machines' hard_limit and what it counts
+	// ("connections", "requests"), when the Machines API told; 0 otherwise.
+	HardLimit     int
+	HardLimitType string
 	// Memory is the fullest machine's memory use in percent of its total.
 	Memory   Trend
 	MemoryOn string
@@ -163,8 +167,18 @@ func flyFindings(s Signals) []Finding {
 			if len(where) > 0 {
 				on = strings.Join(where, " and ")
 			}
-			out = append(out, Finding{Kind: KindHardLimit, Metric: MetricConcurrency, Status: Degraded, Text: on + " at the hard concurrency limit",
-				detail: ": " + times(h) + " in " + spanWords(s), Severity: 1 + math.Log10(h), timed: true,
+			text := on + " at the hard concurrency limit"
+			if f.HardLimit > 0 {
+				text += " of " + strconv.Itoa(f.HardLimit) + " " + f.HardLimitType
+			}
+			// What the edge did with the requests it could not place says
+			// more than how often the limit was touched.
+			detail := ": " + times(h) + " in " + spanWords(s)
+			if !u.Errors && finite(s.ErrorShare) && s.ErrorShare >= HardLimitErrors {
+				detail = "; the edge answered " + units.FloorPercent(s.ErrorShare) + " of requests with 5xx over " + spanWords(s)
+			}
+			out = append(out, Finding{Kind: KindHardLimit, Metric: MetricConcurrency, Status: Degraded, Text: text,
+				detail: detail, Severity: 1 + math.Log10(h), timed: true,
 				Where: where, IDs: f.HardLimitIDs})
 		}
 	}

@@ -55,6 +55,12 @@ func TestFlyFindings(t *testing.T) {
 			s.P95 = 2.4
 			s.Fly.HardLimitHits = trend(0, 87.49, 0) // 52,494 in 10 min
 		}, Degraded, []string{"a machine at the hard concurrency limit for more than 60 min: about 52.5k times in the last 10 min; p95 2.4 s over the last 10 min"}, MetricConcurrency},
+		{"hard limit: its value, and what the edge did", func(s *Signals) {
+			s.ErrorShare = 9
+			s.Fly.HardLimitHits = trend(0, 80, 40)
+			s.Fly.HardLimitMachines = []string{"fra/30184eda", "sin/609bbf5d"}
+			s.Fly.HardLimit, s.Fly.HardLimitType = 25, "connections"
+		}, Degraded, []string{"fra/30184eda and sin/609bbf5d at the hard concurrency limit of 25 connections since 13:40 UTC; the edge answered 9% of requests with 5xx over the last 10 min"}, MetricConcurrency},
 		{"no hard limit hits", func(s *Signals) { s.Fly.HardLimitHits = trend(0, 0, 0) }, Healthy, []string{"34 req/s"}, ""},
 		{"memory at 95%", func(s *Signals) { s.Fly.Memory = trend(80, 96.4, 40) }, Degraded,
 			[]string{"memory at 96% on the fullest machine since 13:40 UTC: OOM risk over the last 10 min"}, MetricMemory},

@@ -74,6 +74,11 @@ const (
 	// its service's hard concurrency limit (Fly's proxy then queues and
 	// refuses) before the app is Degraded: once.
 	HardLimitHits = 1.0
+	// HardLimitErrors is the 5xx share, in percent, from which a hard-limit
+	// finding says what the edge answered rather than how often the limit
+	// was hit: a request no machine under its limit could take ends as an
+	// error at the edge (the proxy's PR04, "no candidate machines").
+	HardLimitErrors = 0.5
 
 	// VolumeDegraded is a volume's use in percent past which the app is
 	// Degraded; VolumeFullSoon and VolumeFullMention are how soon, at the

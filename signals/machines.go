@@ -1,6 +1,7 @@
 package signals
 
 import (
+	"slices"
 	"time"
 
 	"github.com/flydash/dashboard/flyapi"
@@ -31,6 +32,11 @@ func WithMachines(s health.Signals, machines []flyapi.Machine, machinesErr error
 	s.NoHTTP = len(machines) > 0 && !http
 	if end := s.History.Requests.Start.Add(time.Duration(max(len(s.History.Requests.Values)-1, 0)) * s.History.Requests.Step); !created.IsZero() && !end.IsZero() && end.Sub(created) < s.Span {
 		s.JustLaunched = true
+	}
+	for _, m := range machines {
+		if c := m.Concurrency; c != nil && slices.Contains(s.Fly.HardLimitIDs, m.ID) && c.HardLimit > s.Fly.HardLimit {
+			s.Fly.HardLimit, s.Fly.HardLimitType = c.HardLimit, c.Type
+		}
 	}
 	sizes := map[string]int{}
 	for _, m := range machines {

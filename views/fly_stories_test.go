@@ -53,7 +53,7 @@ func testFlyList(t *testing.T, s *stack) {
 	rows := parseList(t, body)
 	checkVerdicts(t, rows, []verdictCase{
 		{fleet.ThrottledApp, health.Degraded, []string{"CPU throttled since ", "% of the last 10 min): shared-cpu-1x out of burst balance"}},
-		{fleet.ConcurrencyApp, health.Degraded, []string{" at the hard concurrency limit since ", " times in the last 10 min"}},
+		{fleet.ConcurrencyApp, health.Degraded, []string{" at the hard concurrency limit since ", "; the edge answered ", " of requests with 5xx over the last 10 min"}},
 		{fleet.CrashLoopApp, health.Degraded, []string{"crash loop on iad/", "restarts in 30 min, exit code 1"}},
 		// Full in two days: a limit ahead, a Warning.
 		{fleet.VolumeFillingApp, health.Warning, []string{"3 volumes 8", "% used, full in about 2 days at the last 6 h's rate"}},
@@ -156,8 +156,8 @@ func testFlyPages(t *testing.T, s *stack) {
 	}
 
 	body = get(fleet.ConcurrencyApp)
-	if v := verdict(body); !strings.Contains(v, "fra/") || !strings.Contains(v, "sin/") || !strings.Contains(v, " at the hard concurrency limit since ") {
-		t.Errorf("%s: page verdict %q does not name the limit", fleet.ConcurrencyApp, v)
+	if v := verdict(body); !strings.Contains(v, "fra/") || !strings.Contains(v, "sin/") || !strings.Contains(v, " at the hard concurrency limit of 25 connections since ") {
+		t.Errorf("%s: page verdict %q does not name the machines and their limit", fleet.ConcurrencyApp, v)
 	}
 	conc := panelOf(t, body, "concurrency")
 	for _, want := range []string{">soft limit 20</text>", ">hard limit 25</text>", "<title>Hard limit reached on ", `class="mk k-limit"`} {
