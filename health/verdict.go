@@ -469,7 +469,9 @@ func noHTTPReason(s Signals) string {
 		parts = append(parts, strconv.FormatFloat(s.Reporting, 'f', 0, 64)+" of "+count(s.Machines, "machine")+" reporting")
 	}
 	if finite(s.CPU) && !s.Unavailable.CPU {
-		parts = append(parts, "CPU "+units.FloorPercent(s.CPU))
+		// Of its vCPUs: the list's column beside it reads against the
+		// quota's baseline.
+		parts = append(parts, "CPU "+units.FloorPercent(s.CPU)+" of its vCPUs")
 	}
 	if len(parts) == 0 {
 		return "no traffic through Fly's proxy"

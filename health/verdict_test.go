@@ -88,7 +88,7 @@ func TestJudge(t *testing.T) {
 		{"idle threshold", func(s *Signals) { s.Requests = IdleBelow }, Healthy, "0.05 req/s, 0.2% 5xx, p95 190 ms", ""},
 		{"no HTTP service", func(s *Signals) {
 			s.Requests, s.ErrorShare, s.P95, s.P95ByRegion, s.CPU = nan, nan, nan, nil, 31.8
-		}, Healthy, "3 of 3 machines reporting, CPU 31%", ""},
+		}, Healthy, "3 of 3 machines reporting, CPU 31% of its vCPUs", ""},
 		{"no machines at all", func(s *Signals) {
 			s.Machines, s.Reporting, s.Requests, s.ErrorShare, s.P95, s.P95ByRegion, s.CPU = 0, nan, nan, nan, nan, nil, nan
 		}, Idle, "no machines", ""},
@@ -121,7 +121,7 @@ func TestJudge(t *testing.T) {
 			s.Machines, s.Requests, s.ErrorShare, s.P95, s.P95ByRegion, s.CPU = 0, nan, nan, nan, nil, 31.8
 			s.Reporting = 2
 			s.Unavailable.MachineCount = true
-		}, Healthy, "2 machines reporting, CPU 31%", ""},
+		}, Healthy, "2 machines reporting, CPU 31% of its vCPUs", ""},
 		{"both upstreams missing", func(s *Signals) {
 			s.Machines, s.Reporting = 0, nan
 			s.Unavailable = Unavailable{Machines: true, Requests: true, Errors: true, Latency: true, CPU: true, MachineCount: true}
