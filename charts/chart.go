@@ -67,9 +67,12 @@ type Chart struct {
 	Series  []Series
 	Stacked bool // stacked areas, e.g. responses by status class
 	Markers []Marker
-	Width   int     // default 720
-	Height  int     // default 260
-	Max     float64 // fixed y maximum (e.g. 100 for %), 0 = auto; exceeded data still fits
+	// Width and Height size a standalone chart (720x260 by default). An
+	// inline chart is as wide as its container and Height tall, plus the
+	// rows its legend takes at a phone's width.
+	Width  int
+	Height int
+	Max    float64 // fixed y maximum (e.g. 100 for %), 0 = auto; exceeded data still fits
 	// Zoom, when set, links a cluster of markers (events too close to draw
 	// apart) to the time range that holds them.
 	Zoom func(from, to time.Time) string

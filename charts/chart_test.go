@@ -315,22 +315,6 @@ func TestMarkers(t *testing.T) {
 	}
 }
 
-// glyphPath is the shape of a marker's glyph: its own path standalone, or
-// the path its <use> places inline.
-func glyphPath(root, m *node) string {
-	gl := m.find(func(n *node) bool { return n.hasClass("gl") })
-	if len(gl) == 0 {
-		return ""
-	}
-	if href := gl[0].attr("href"); href != "" {
-		if d := root.find(func(n *node) bool { return "#"+n.attr("id") == href }); len(d) > 0 {
-			return d[0].attr("d")
-		}
-		return ""
-	}
-	return gl[0].attr("d")
-}
-
 func TestEmptyChartsRenderAxesAndAMessage(t *testing.T) {
 	t.Parallel()
 	nan := []float64{math.NaN(), math.NaN(), math.NaN()}
