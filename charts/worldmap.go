@@ -246,7 +246,7 @@ func (m *WorldMap) place(ls labelSize) []placedMark {
 		p := &out[i]
 		r := math.Max(p.r, 5)
 		tw := textWidth(p.m.Label) * ls.w
-		cands := []struct {
+		cands := [...]struct {
 			x, y             float64
 			anchor, baseline string
 			box              [4]float64
