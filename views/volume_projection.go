@@ -56,6 +56,9 @@ func projectVolumes(c *charts.Chart, res promql.Result, machines []flyapi.Machin
 		}
 	}
 	c.Series = out
+	if len(lines) > 0 {
+		c.End = w.End.Add(ahead) // every renderer's time axis, the explore view's too
+	}
 	for _, l := range lines {
 		steps := int(ahead / w.Step)
 		values := make([]float64, l.last+steps+1)

@@ -66,6 +66,9 @@ func TestVolumeProjectionEndsOnTheChart(t *testing.T) {
 	if got := len(byName[wantA]); got != n+int(ahead) {
 		t.Errorf("vol_a's projection has %d points, want %d: the range and 12 h past it", got, n+int(ahead))
 	}
+	if want := w.End.Add(12 * time.Hour); !c.End.Equal(want) {
+		t.Errorf("the chart ends %v, want %v: 12 h past the range", c.End, want)
+	}
 	a := byName[wantA]
 	if !math.IsNaN(a[n-2]) || math.Abs(a[n-1]-80) > 1e-9 {
 		t.Errorf("vol_a's projection should start at its last point (80%%), got %v then %v", a[n-2], a[n-1])
