@@ -2,6 +2,7 @@ package views
 
 import (
 	"math"
+	"strings"
 	"time"
 
 	"github.com/flydash/dashboard/charts"
@@ -78,10 +79,11 @@ func projectVolumes(c *charts.Chart, res promql.Result, machines []flyapi.Machin
 	}
 }
 
-// isProjection reports whether name is one of res's projection series.
+// isProjection reports whether name is one of res's projection series, or
+// its compare period's ("vol_x in 24 h (1d ago)").
 func isProjection(name string, res promql.Result) bool {
 	for _, sr := range res.Series {
-		if sr.Projection && sr.Name == name {
+		if sr.Projection && strings.HasPrefix(name, sr.Name) {
 			return true
 		}
 	}

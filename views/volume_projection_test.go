@@ -36,22 +36,24 @@ func volumeResult(vols map[string][2]float64) promql.Result {
 // TestVolumeProjectionEndsOnTheChart: a filling volume's projection is one
 // dashed line from its last point, ending at 100% when it fills within half
 // the range past now, and named with when it fills; a volume not filling
-// gets none, and the day-ahead history that read as more volumes is gone.
+// gets none, and the day-ahead history that read as more volumes is gone,
+// the compare period's too.
 func TestVolumeProjectionEndsOnTheChart(t *testing.T) {
 	t.Parallel()
 	// a: 80% growing 10 points a day, full in 2 days, past the widened
 	// axis. b: 95% growing 24 a day, full in 5 h. c: flat.
 	res := volumeResult(map[string][2]float64{"vol_a": {80, 90}, "vol_b": {95, 119}, "vol_c": {40, 40}})
-	c := buildChart("c-volumes", res, nil, "", nil, nil)
+	prev := volumeResult(map[string][2]float64{"vol_a": {70, 80}})
+	c := buildChart("c-volumes", res, &prev, "1d", nil, nil)
 	projectVolumes(&c, res, nil)
 	w, n := res.Window, res.Window.Points()
 	byName := map[string][]float64{}
 	var dashed []string
 	for _, s := range c.Series {
-		if strings.HasSuffix(s.Name, promql.KindProjection) {
+		if strings.Contains(s.Name, promql.KindProjection) {
 			t.Errorf("the day-ahead history %q is still drawn", s.Name)
 		}
-		if s.Dashed {
+		if s.Dashed && !strings.HasSuffix(s.Name, "(1d ago)") {
 			dashed = append(dashed, s.Name)
 			byName[s.Name] = s.Values
 		}
