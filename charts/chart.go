@@ -67,9 +67,12 @@ type Chart struct {
 	Series  []Series
 	Stacked bool // stacked areas, e.g. responses by status class
 	Markers []Marker
-	Width   int     // default 720
-	Height  int     // default 260
-	Max     float64 // fixed y maximum (e.g. 100 for %), 0 = auto; exceeded data still fits
+	// Width and Height size a standalone chart (720x260 by default). An
+	// inline chart is as wide as its container and Height tall, plus the
+	// rows its legend takes at a phone's width.
+	Width  int
+	Height int
+	Max    float64 // fixed y maximum (e.g. 100 for %), 0 = auto; exceeded data still fits
 	// Zoom, when set, links a cluster of markers (events too close to draw
 	// apart) to the time range that holds them.
 	Zoom func(from, to time.Time) string
@@ -259,8 +262,12 @@ type frame struct {
 	colors         []int
 	legend         []legendItem
 	hasData        bool
-	markers        int       // markers within [t0, t1]
-	acc            []float64 // running sums for stacked charts
+	// fluid: an inline chart drawn at its true size in CSS px at any
+	// width (see fluid.go). Horizontal positions are then plot units,
+	// 0..plotUnits across the whole width, written as percentages.
+	fluid   bool
+	markers int       // markers within [t0, t1]
+	acc     []float64 // running sums for stacked charts
 }
 
 const (
@@ -281,7 +288,10 @@ func (f *frame) y(v float64) float64 {
 func (f *frame) inRange(t time.Time) bool { return !t.Before(f.t0) && !t.After(f.t1) }
 
 func (c *Chart) layout(acc []float64, standalone bool) (*frame, error) {
-	f := &frame{c: c, id: safeID(c.ID), width: c.Width, height: c.Height, n: c.points(), acc: acc}
+	f := &frame{c: c, id: safeID(c.ID), width: c.Width, height: c.Height, n: c.points(), acc: acc, fluid: !standalone}
+	if f.fluid {
+		f.width = narrowPx // the legend and the clusters are laid out for a phone
+	}
 	if f.width <= 0 {
 		f.width = defaultWidth
 	}
@@ -340,9 +350,18 @@ func (c *Chart) layout(acc []float64, standalone bool) (*frame, error) {
 		}
 	}
 	rows := layoutLegend(f.legend, legendLeft, W-10)
+	if f.fluid && rows > 1 {
+		// The plot keeps its height however many rows the legend takes.
+		f.height += int(float64(rows-1) * legendRowH)
+		H = float64(f.height)
+	}
 
-	// Vertical: [title] [marker lane] plot, time labels, legend rows.
+	// Vertical: [title] [marker lane] plot, time labels, legend rows. A
+	// fluid chart's top label sits above the top grid line.
 	f.y0 = 10
+	if f.fluid {
+		f.y0 = 18
+	}
 	if standalone && c.Title != "" {
 		f.y0 += 22
 	}
@@ -368,9 +387,15 @@ func (c *Chart) layout(acc []float64, standalone bool) (*frame, error) {
 		}
 	}
 	f.x0, f.x1 = math.Max(34, widest+14), W-22
-	f.dx = float64(c.Step) / float64(f.t1.Sub(f.t0)) * (f.x1 - f.x0)
 	// About 55 px per interval keeps the widest label ("Nov 26", ~40 px) apart.
-	f.ticks = timeTicks(f.t0, f.t1, min(max(int((f.x1-f.x0)/55), 2), 8))
+	intervals := min(max(int((f.x1-f.x0)/55), 2), 8)
+	if f.fluid {
+		// Labels sit inside the plot, which spans the width; a phone
+		// shows every other time label (CSS).
+		f.x0, f.x1, intervals = 0, plotUnits, 8
+	}
+	f.dx = float64(c.Step) / float64(f.t1.Sub(f.t0)) * (f.x1 - f.x0)
+	f.ticks = timeTicks(f.t0, f.t1, intervals)
 	return f, nil
 }
 
@@ -384,13 +409,17 @@ func (c *Chart) render(w *svgBuf, o Options) error {
 		return err
 	}
 	f.writeHead(w, o.Standalone)
-	f.writeAxes(w)
+	f.openPlot(w)
+	f.writeGrid(w)
 	f.writeSeries(w)
 	if f.hasData {
 		f.writeColumns(w)
-	} else {
+	}
+	f.closePlot(w)
+	f.writeLabels(w)
+	if !f.hasData {
 		w.s(`<text class="nodata" text-anchor="middle" font-size="13"`)
-		w.attr("x", (f.x0+f.x1)/2)
+		f.xattr(w, "x", (f.x0+f.x1)/2)
 		w.attr("y", (f.y0+f.y1)/2+4)
 		w.s(">" + noData + "</text>\n")
 	}

@@ -57,17 +57,25 @@ func TestNoStyleAttributesScriptsOrExternalReferences(t *testing.T) {
 	outputs = append(outputs, sp.Bytes())
 	for _, raw := range outputs {
 		root := parse(t, raw)
+		ids := map[string]bool{}
+		root.walk(func(n *node) {
+			if id := n.attr("id"); id != "" {
+				ids[id] = true
+			}
+		})
 		root.walk(func(n *node) {
 			switch n.XMLName.Local {
-			case "script", "foreignObject", "image", "use", "iframe":
+			case "script", "foreignObject", "image", "iframe":
 				t.Errorf("<%s> element", n.XMLName.Local)
 			}
 			for _, a := range n.Attrs {
 				if a.Name.Local == "style" {
 					t.Errorf("style attribute on <%s>: %q", n.XMLName.Local, a.Value)
 				}
-				if a.Name.Local == "href" && a.Value != "/apps/a?range=1h" {
-					t.Errorf("unexpected reference %s=%q", a.Name.Local, a.Value)
+				// A <use> may only place a glyph this document defines.
+				local := n.XMLName.Local == "use" && strings.HasPrefix(a.Value, "#") && ids[a.Value[1:]]
+				if a.Name.Local == "href" && a.Value != "/apps/a?range=1h" && !local {
+					t.Errorf("unexpected reference %s=%q on <%s>", a.Name.Local, a.Value, n.XMLName.Local)
 				}
 			}
 		})

@@ -282,13 +282,7 @@ func TestMarkers(t *testing.T) {
 		t.Errorf("a javascript: link must be dropped and an unknown kind drawn neutral: <%s class=%q>", mks[2].XMLName.Local, mks[2].attr("class"))
 	}
 	// Each kind has its own glyph, and the legend names the kinds shown.
-	glyph := func(m *node) string {
-		for _, p := range m.find(func(n *node) bool { return n.hasClass("gl") }) {
-			return p.attr("d")
-		}
-		return ""
-	}
-	if g0, g1 := glyph(mks[0]), glyph(mks[1]); g0 == "" || g0 == g1 {
+	if g0, g1 := glyphPath(root, mks[0]), glyphPath(root, mks[1]); g0 == "" || g0 == g1 {
 		t.Errorf("deploy and oom glyphs %q and %q should differ", g0, g1)
 	}
 	var legend []string
@@ -300,18 +294,24 @@ func TestMarkers(t *testing.T) {
 	if want := []string{"used", "Deploy", "OOM kill", "Event"}; !slices.Equal(legend, want) {
 		t.Errorf("legend %q, want %q", legend, want)
 	}
-	// The marker line sits at the event's time: 10 of 60 minutes across.
+	// The marker line sits at the event's time: 10 of 60 minutes across,
+	// a percentage of the width inline, and in the plot box standalone.
+	if x := mks[0].find(func(n *node) bool { return n.hasClass("ml") })[0].attr("x1"); x != "16.7%" {
+		t.Errorf("inline deploy marker at x=%q, want 16.7%% (10 of 60 minutes)", x)
+	}
+	root, _ = render(t, c, Options{Standalone: true})
 	clip := root.find(func(n *node) bool { return n.XMLName.Local == "clipPath" })[0].child("rect")
 	x0, _ := strconvParse(clip.attr("x"))
 	w, _ := strconvParse(clip.attr("width"))
 	x0, w = x0+1, w-2
-	line := mks[0].find(func(n *node) bool { return n.hasClass("ml") })[0].attr("d")
+	mk := root.find(func(n *node) bool { return n.XMLName.Local == "a" && n.hasClass("mk") })[0]
+	line := mk.find(func(n *node) bool { return n.hasClass("ml") })[0].attr("d")
 	var mx float64
 	if pts := pathPoints(t, strings.Replace(line, "V", " L0 ", 1)); len(pts) > 0 {
 		mx = pts[0][0][0]
 	}
 	if want := x0 + w/6; math.Abs(mx-want) > 0.1 {
-		t.Errorf("deploy marker at x=%v, want %v", mx, want)
+		t.Errorf("standalone deploy marker at x=%v, want %v", mx, want)
 	}
 }
 
@@ -441,10 +441,27 @@ func TestTable(t *testing.T) {
 func TestNarrowChartsGetFewerTimeLabels(t *testing.T) {
 	t.Parallel()
 	c := Chart{ID: "n", Unit: units.ReqPerSec, Start: t0, Step: 5 * time.Minute, Width: 320, Height: 160, Series: []Series{{Name: "a", Values: wave(289, 5, 1, 0)}}}
-	root, _ := render(t, c, Options{})
+	root, _ := render(t, c, Options{Standalone: true})
 	want := []string{"Nov 26", "06:00", "12:00", "18:00", "Nov 27"}
 	if got := xLabels(root); !slices.Equal(got, want) {
-		t.Errorf("labels %q, want %q", got, want)
+		t.Errorf("standalone at 320 px: labels %q, want %q", got, want)
+	}
+	// Inline, the chart's width is unknown: every other label is marked
+	// for the phone stylesheet to hide, leaving the same five.
+	root, _ = render(t, c, Options{})
+	var shown []string
+	for _, g := range root.find(func(n *node) bool { return n.XMLName.Local == "g" && n.hasClass("xl") }) {
+		for _, tx := range g.Nodes {
+			if !tx.hasClass("alt") {
+				shown = append(shown, tx.Text)
+			}
+		}
+	}
+	if !slices.Equal(shown, want) {
+		t.Errorf("inline on a phone: labels %q, want %q", shown, want)
+	}
+	if css := CSS(); !strings.Contains(css, ".fl .xl .alt{display:none}") {
+		t.Errorf("the stylesheet does not hide alternate time labels on a phone")
 	}
 }
 

@@ -14,14 +14,19 @@ func (f *frame) writeHead(w *svgBuf, standalone bool) {
 	if standalone {
 		w.s(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 	}
-	w.s(`<svg xmlns="http://www.w3.org/2000/svg" class="fdc" width="`)
-	w.i(f.width)
-	w.s(`" height="`)
-	w.i(f.height)
-	w.s(`" viewBox="0 0 `)
-	w.i(f.width)
-	w.c(' ')
-	w.i(f.height)
+	if f.fluid {
+		w.s(`<svg xmlns="http://www.w3.org/2000/svg" class="fdc fl" width="100%" height="`)
+		w.i(f.height)
+	} else {
+		w.s(`<svg xmlns="http://www.w3.org/2000/svg" class="fdc" width="`)
+		w.i(f.width)
+		w.s(`" height="`)
+		w.i(f.height)
+		w.s(`" viewBox="0 0 `)
+		w.i(f.width)
+		w.c(' ')
+		w.i(f.height)
+	}
 	w.s(`" role="img" aria-labelledby="`)
 	w.s(f.id)
 	w.s(`-t `)
@@ -61,7 +66,11 @@ func (f *frame) writeHead(w *svgBuf, standalone bool) {
 	w.attr("y", f.y0-2)
 	w.attr("width", f.x1-f.x0+2)
 	w.attr("height", f.y1-f.y0+3)
-	w.s("/></clipPath></defs>\n")
+	w.s("/></clipPath>")
+	if f.fluid && f.markers > 0 {
+		f.writeGlyphDefs(w)
+	}
+	w.s("</defs>\n")
 }
 
 // writeAutoDesc describes the chart for screen readers when the caller gave
@@ -87,7 +96,8 @@ func (f *frame) writeAutoDesc(w *svgBuf) {
 	}
 }
 
-func (f *frame) writeAxes(w *svgBuf) {
+// writeGrid draws the grid and the time axis with its ticks, in plot units.
+func (f *frame) writeGrid(w *svgBuf) {
 	base := f.y1
 	if f.ys.lo < 0 {
 		base = f.y(0)
@@ -119,15 +129,28 @@ func (f *frame) writeAxes(w *svgBuf) {
 		w.s("v4")
 	}
 	w.s(`"/>` + "\n")
+}
 
-	w.s(`<g class="yl" text-anchor="end">`)
+// writeLabels writes the value labels (left of the plot, or in a fluid
+// chart inside it, just above their grid line) and the time labels.
+func (f *frame) writeLabels(w *svgBuf) {
+	if f.fluid {
+		w.s(`<g class="yl">`)
+	} else {
+		w.s(`<g class="yl" text-anchor="end">`)
+	}
 	for k, v := range f.ys.ticks {
 		if f.yLabels[k] == nil {
 			continue
 		}
 		w.s("<text")
-		w.attr("x", f.x0-7)
-		w.attr("y", f.y(v)+3.5) // ~.32em: centres the digits on the grid line
+		if f.fluid {
+			w.s(` x="1"`)
+			w.attr("y", f.y(v)-4)
+		} else {
+			w.attr("x", f.x0-7)
+			w.attr("y", f.y(v)+3.5) // ~.32em: centres the digits on the grid line
+		}
 		w.c('>')
 		w.b = append(w.b, f.yLabels[k]...)
 		w.s("</text>")
@@ -135,9 +158,24 @@ func (f *frame) writeAxes(w *svgBuf) {
 	w.s("</g>\n")
 
 	w.s(`<g class="xl" text-anchor="middle">`)
-	for _, t := range f.ticks {
+	for k, t := range f.ticks {
+		x := f.xt(t.at)
 		w.s("<text")
-		w.attr("x", f.xt(t.at))
+		if f.fluid {
+			f.xattr(w, "x", x)
+			// Ends stay inside at any width; a phone hides every other one.
+			switch {
+			case x < edgeUnits:
+				w.s(` text-anchor="start"`)
+			case x > plotUnits-edgeUnits:
+				w.s(` text-anchor="end"`)
+			}
+			if k%2 == 1 {
+				w.s(` class="alt"`)
+			}
+		} else {
+			w.attr("x", x)
+		}
 		w.attr("y", f.y1+16)
 		w.c('>')
 		w.s(t.label)

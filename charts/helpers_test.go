@@ -164,3 +164,19 @@ func wave(n int, base, amp float64, phase float64) []float64 {
 var t0 = time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
 
 func strconvParse(s string) (float64, error) { return strconv.ParseFloat(s, 64) }
+
+// glyphPath is the shape of a marker's glyph: its own path standalone, or
+// the path its <use> places inline.
+func glyphPath(root, m *node) string {
+	gl := m.find(func(n *node) bool { return n.hasClass("gl") })
+	if len(gl) == 0 {
+		return ""
+	}
+	if href := gl[0].attr("href"); href != "" {
+		if d := root.find(func(n *node) bool { return "#"+n.attr("id") == href }); len(d) > 0 {
+			return d[0].attr("d")
+		}
+		return ""
+	}
+	return gl[0].attr("d")
+}

@@ -47,46 +47,38 @@ func (f *frame) writeMarkers(w *svgBuf) {
 			w.s(" at ")
 			w.b = m.At.UTC().AppendFormat(w.b, "2006-01-02 15:04 UTC")
 		}
+		w.s("</title>")
 		if cl.n == 1 {
-			w.s(`</title><path class="hit" stroke="#000" stroke-opacity="0" stroke-width="8" d="M`)
-			w.pt(x0, f.y0-12)
-			w.c('V')
-			w.n(f.y1)
-			w.s(`"/><path class="ml" stroke-dasharray="3 3" stroke="`)
-			w.s(k.light)
-			w.s(`" d="M`)
-			w.pt(x0, f.y0-2)
-			w.c('V')
-			w.n(f.y1)
-			w.s(`"/>`)
-			writeGlyph(w, k, x0, f.y0-7)
+			f.vline(w, `class="hit" stroke-opacity="0" stroke-width="8" stroke="`, "#000", x0, f.y0-12, f.y1)
+			f.vline(w, `class="ml" stroke-dasharray="3 3" stroke="`, k.light, x0, f.y0-2, f.y1)
+			f.glyph(w, cl.kind, k, x0, f.y0-7)
 		} else {
 			// The span as a faint band, the glyph and the count above it.
-			w.s(`</title><rect class="band" fill="`)
+			w.s(`<rect class="band" fill="`)
 			w.s(k.light)
-			w.s(`" fill-opacity="0.15" x="`)
-			w.n(x0 - 2)
-			w.s(`" y="`)
-			w.n(f.y0 - 2)
-			w.s(`" width="`)
-			w.n(x1 - x0 + 4)
-			w.s(`" height="`)
-			w.n(f.y1 - f.y0 + 2)
-			w.s(`"/>`)
+			w.s(`" fill-opacity="0.15"`)
+			if f.fluid {
+				f.xattr(w, "x", x0)
+				f.xattr(w, "width", x1-x0)
+			} else {
+				w.attr("x", x0-2)
+				w.attr("width", x1-x0+4)
+			}
+			w.attr("y", f.y0-2)
+			w.attr("height", f.y1-f.y0+2)
+			w.s(`/>`)
 			xm := (x0 + x1) / 2
-			w.s(`<path class="ml" stroke="`)
-			w.s(k.light)
-			w.s(`" d="M`)
-			w.pt(xm, f.y0-2)
-			w.c('V')
-			w.n(f.y1)
-			w.s(`"/>`)
-			writeGlyph(w, k, xm, f.y0-7)
-			w.s(`<text class="mkn" x="`)
-			w.n(xm - 8)
-			w.s(`" y="`)
-			w.n(f.y0 - 3)
-			w.s(`" text-anchor="end">`)
+			f.vline(w, `class="ml" stroke="`, k.light, xm, f.y0-2, f.y1)
+			f.glyph(w, cl.kind, k, xm, f.y0-7)
+			w.s(`<text class="mkn"`)
+			if f.fluid {
+				f.xattr(w, "x", xm)
+				w.s(` dx="-8"`)
+			} else {
+				w.attr("x", xm-8)
+			}
+			w.attr("y", f.y0-3)
+			w.s(` text-anchor="end">`)
 			w.s(strconv.Itoa(cl.n))
 			w.s(`</text>`)
 		}
@@ -126,7 +118,7 @@ func (f *frame) clusters() []markerCluster {
 		if _, ok := markerKinds[kind]; !ok {
 			kind = "other"
 		}
-		if i, ok := open[kind]; ok && f.xt(m.At)-f.xt(out[i].last.At) < clusterPx {
+		if i, ok := open[kind]; ok && f.xt(m.At)-f.xt(out[i].last.At) < clusterPx*f.unitsPerPx() {
 			out[i].last = m
 			out[i].members = append(out[i].members, m)
 			out[i].n++

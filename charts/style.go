@@ -51,7 +51,12 @@ func buildCSS() string {
 		}
 	}
 	add(`svg.fdc,svg.fds{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;font-size:12px;overflow:visible}
-svg.fdc{max-width:100%;height:auto}
+svg.fdc:not(.fl){max-width:100%;height:auto}
+svg.fl{display:block;width:100%}
+.fl .pl path{vector-effect:non-scaling-stroke}
+.fl .yl{pointer-events:none}
+.fl .yl text{paint-order:stroke;stroke:var(--panel,#fff);stroke-width:3px;stroke-linejoin:round}
+@media (max-width:560px){.fl .xl .alt{display:none}}
 .fdc text{fill:#5f6672}
 .fdc .ttl{fill:#1c2028;font-size:13px;font-weight:600}
 .fdc .bg{fill:#fff}
@@ -91,6 +96,7 @@ svg.fdc{max-width:100%;height:auto}
 	add(".fdc .k-other{--c:", otherMarker.light, "}\n")
 	add(`@media (prefers-color-scheme: dark){
 .fdc text{fill:#a3a9b4}
+.fl .yl text{stroke:var(--panel,#15171c)}
 .fdc .ttl{fill:#e8eaee}
 .fdc .bg{fill:#15171c}
 .fdc .gr{stroke:#262a31}

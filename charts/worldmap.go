@@ -103,12 +103,20 @@ func mapTop(standalone bool) float64 {
 }
 
 type placedMark struct {
-	m      *MapMark
-	x, y   float64
-	r      float64 // disc radius, 0 without a disc
-	lx, ly float64 // label position
-	anchor string
+	m        *MapMark
+	x, y     float64
+	r        float64 // disc radius, 0 without a disc
+	lx, ly   float64 // label position
+	anchor   string
+	baseline string // a fluid label's dominant-baseline, "" for the alphabetic one
 }
+
+// labelSize is how big a label is in the map's units: its width per unit
+// of textWidth, its height, and its gap to the mark.
+type labelSize struct{ w, h, gap float64 }
+
+// fixedLabel is a 10-unit label on a map drawn at its 720-unit size.
+var fixedLabel = labelSize{w: 10.0 / 11, h: 10, gap: 3}
 
 // RenderMap writes m as SVG, inline or standalone like Render. It fails
 // only if w does.
@@ -121,6 +129,10 @@ func RenderMap(w io.Writer, m WorldMap, o Options) error {
 }
 
 func (m *WorldMap) render(w *svgBuf, standalone bool) {
+	if !standalone {
+		m.renderFluid(w)
+		return
+	}
 	id := safeID(m.ID)
 	top := mapTop(standalone)
 	legend := m.legendItems()
@@ -186,7 +198,7 @@ func (m *WorldMap) render(w *svgBuf, standalone bool) {
 		w.esc(m.Message)
 		w.s("</text>\n")
 	} else {
-		m.writeMarks(w)
+		m.writeMarks(w, m.place(fixedLabel), true)
 	}
 	w.s("</g>\n")
 	m.writeLegend(w, legend, top+mapGeo.height+14)
@@ -203,7 +215,7 @@ func (m *WorldMap) render(w *svgBuf, standalone bool) {
 
 // place projects the marks, sizes the discs and puts each label where it
 // overlaps no label placed before it: right, left, above, then below.
-func (m *WorldMap) place() []placedMark {
+func (m *WorldMap) place(ls labelSize) []placedMark {
 	maxSize := 0.0
 	for i := range m.Marks {
 		if s := m.Marks[i].Size; finite(s) && s > maxSize {
@@ -229,19 +241,20 @@ func (m *WorldMap) place() []placedMark {
 		discs[i] = [4]float64{p.x - r, p.y - r, p.x + r, p.y + r}
 	}
 	var boxes [][4]float64
+	h, g := ls.h, ls.gap
 	for i := range out {
 		p := &out[i]
 		r := math.Max(p.r, 5)
-		tw := textWidth(p.m.Label) * 10 / 11
-		cands := []struct {
-			x, y   float64
-			anchor string
-			box    [4]float64
+		tw := textWidth(p.m.Label) * ls.w
+		cands := [...]struct {
+			x, y             float64
+			anchor, baseline string
+			box              [4]float64
 		}{
-			{p.x + r + 3, p.y + 3.5, "start", [4]float64{p.x + r + 3, p.y - 5, p.x + r + 3 + tw, p.y + 5}},
-			{p.x - r - 3, p.y + 3.5, "end", [4]float64{p.x - r - 3 - tw, p.y - 5, p.x - r - 3, p.y + 5}},
-			{p.x, p.y - r - 3, "middle", [4]float64{p.x - tw/2, p.y - r - 13, p.x + tw/2, p.y - r - 3}},
-			{p.x, p.y + r + 11, "middle", [4]float64{p.x - tw/2, p.y + r + 1, p.x + tw/2, p.y + r + 11}},
+			{p.x + r + g, p.y + 0.35*h, "start", "central", [4]float64{p.x + r + g, p.y - h/2, p.x + r + g + tw, p.y + h/2}},
+			{p.x - r - g, p.y + 0.35*h, "end", "central", [4]float64{p.x - r - g - tw, p.y - h/2, p.x - r - g, p.y + h/2}},
+			{p.x, p.y - r - g, "middle", "", [4]float64{p.x - tw/2, p.y - r - g - h, p.x + tw/2, p.y - r - g}},
+			{p.x, p.y + r + g/3 + h, "middle", "hanging", [4]float64{p.x - tw/2, p.y + r + g/3, p.x + tw/2, p.y + r + g/3 + h}},
 		}
 		best := 0
 		for k, c := range cands {
@@ -254,7 +267,7 @@ func (m *WorldMap) place() []placedMark {
 			}
 		}
 		c := cands[best]
-		p.lx, p.ly, p.anchor = c.x, c.y, c.anchor
+		p.lx, p.ly, p.anchor, p.baseline = c.x, c.y, c.anchor, c.baseline
 		boxes = append(boxes, c.box)
 	}
 	return out
@@ -269,8 +282,9 @@ func overlapsAny(b [4]float64, boxes [][4]float64) bool {
 	return false
 }
 
-func (m *WorldMap) writeMarks(w *svgBuf) {
-	placed := m.place()
+// writeMarks draws each mark with its hover title, and its label unless a
+// fluid map draws the labels apart (writeFluidLabels).
+func (m *WorldMap) writeMarks(w *svgBuf, placed []placedMark, labels bool) {
 	w.s(`<g class="mks">` + "\n")
 	for _, p := range placed {
 		tone := p.m.Tone
@@ -308,12 +322,15 @@ func (m *WorldMap) writeMarks(w *svgBuf) {
 			w.attr("y", p.y-3.5)
 			w.s("/>")
 		}
-		w.s("<text class=\"rl\" font-size=\"10\" fill=\"#1c2028\" text-anchor=\"" + p.anchor + `"`)
-		w.attr("x", p.lx)
-		w.attr("y", p.ly)
-		w.c('>')
-		w.esc(p.m.Label)
-		w.s("</text></g>\n")
+		if labels {
+			w.s("<text class=\"rl\" font-size=\"10\" fill=\"#1c2028\" text-anchor=\"" + p.anchor + `"`)
+			w.attr("x", p.lx)
+			w.attr("y", p.ly)
+			w.c('>')
+			w.esc(p.m.Label)
+			w.s("</text>")
+		}
+		w.s("</g>\n")
 	}
 	w.s("</g>\n")
 }

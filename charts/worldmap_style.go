@@ -1,5 +1,7 @@
 package charts
 
+import "strconv"
+
 // MapCSS returns the stylesheet for inline world maps, like CSS() for
 // charts: classes only, light and dark. Pages serve it with CSS().
 func MapCSS() string { return mapCSS }
@@ -13,8 +15,12 @@ func buildMapCSS() string {
 			b = append(b, x...)
 		}
 	}
-	add(`svg.fdm{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;font-size:12px;max-width:100%;height:auto}
-.fdm text{fill:#5f6672}
+	add(`svg.fdm{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;font-size:12px}
+svg.fdm:not(.fl){max-width:100%;height:auto}
+svg.fdm.fl{display:block;width:100%}
+svg.fdm.geo{height:auto;aspect-ratio:720/`, strconv.FormatFloat(mapGeo.height, 'f', 1, 64), `}
+`)
+	add(`.fdm text{fill:#5f6672}
 .fdm .ttl{fill:#1c2028;font-size:13px;font-weight:600}
 .fdm .bg{fill:#fff}
 .fdm .land{fill:#e4e7ec;stroke:#d0d4db;stroke-width:.5}

@@ -81,8 +81,8 @@ func markerScript(kind string) string {
 		const mk = marks[0];
 		const title = mk.querySelector('title');
 		out.Title = title ? title.textContent : '';
-		const glyph = mk.querySelector('path.gl');
-		const line = mk.querySelector('path.ml');
+		const glyph = mk.querySelector('.gl');
+		const line = mk.querySelector('.ml');
 		if (!glyph || !line) { out.Why = 'no glyph or line'; return out; }
 		glyph.scrollIntoView({block: 'center', behavior: 'instant'});
 		const g = glyph.getBoundingClientRect(), l = line.getBoundingClientRect(), s = svg.getBoundingClientRect();

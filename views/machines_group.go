@@ -36,7 +36,8 @@ func chartSeries(sr promql.Series) (charts.Series, bool) {
 }
 
 // decorate adds to a chart what its query cannot carry: links from a
-// cluster of markers to its time range, the concurrency
+// cluster of markers to its time range, where each filling volume is
+// headed, the concurrency
 // limits from each machine's service config, and the moments a limit was
 // reached as markers linking to the hour around them.
 func decorate(c *charts.Chart, res promql.Result, req chartRequest, q url.Values) {
@@ -46,6 +47,9 @@ func decorate(c *charts.Chart, res promql.Result, req chartRequest, q url.Values
 			from, to = from.Add(-(time.Hour-d)/2), to.Add((time.Hour-d)/2)
 		}
 		return zoomRangeHref(req.App, from, to, q)
+	}
+	if res.Query.ID == promql.Volumes && res.Err == nil {
+		projectVolumes(c, res, req.Machines)
 	}
 	if res.Query.ID != promql.Concurrency || res.Err != nil {
 		return

@@ -14,8 +14,9 @@ import (
 	"github.com/flydash/dashboard/promql"
 )
 
-// chartWidth is the drawn width of a chart in CSS pixels; the query step
-// follows from it (about one point per 2 px).
+// chartWidth is the width of a chart's .svg file in px, and about the
+// widest an inline one is drawn; the query step follows from it (about one
+// point per 2 px).
 const chartWidth = 720
 
 // panel is one chart of the app page, or the reason it has none.
