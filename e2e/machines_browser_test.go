@@ -80,7 +80,7 @@ func TestBrowserMachines(t *testing.T) {
 		// its flyctl command, readable and selectable without JavaScript,
 		// then the chart that proves it, then the fix.
 		f := eval[findingReport](t, tb, findingScript)
-		if !strings.Contains(f.What, " at the hard concurrency limit since ") || !strings.HasPrefix(f.Command, "fly scale count ") || !f.Visible {
+		if !strings.Contains(f.What, " at the hard concurrency limit of 25 connections since ") || !strings.HasPrefix(f.Command, "fly scale count ") || !f.Visible {
 			t.Errorf("chat-gateway: first finding %+v; want the limit, since when, and a visible fly scale count", f)
 		}
 		if f.FirstChart != "concurrency" || !f.ProofBetween {
