@@ -7,16 +7,16 @@ import (
 )
 
 // resultCache keeps recent results for about one step. It is bounded by
-// the number of values it holds (sum of series x points), not by entries,
-// because one entry can be a 6-point sparkline or 500 apps x 361 points:
-// least recently used entries go first once the budget is exceeded, and
-// expired entries go as soon as they are seen.
+// the bytes its answers hold (points, labels and their headers), not by
+// entries, because one entry can be a 6-point sparkline or 500 apps x 361
+// points: least recently used entries go first once the budget is
+// exceeded, and expired entries go as soon as they are seen.
 type resultCache struct {
-	mu        sync.Mutex
-	maxValues int
-	values    int
-	order     *list.List // of *cacheEntry, most recently used at the front
-	byKey     map[string]*list.Element
+	mu       sync.Mutex
+	maxBytes int
+	bytes    int
+	order    *list.List // of *cacheEntry, most recently used at the front
+	byKey    map[string]*list.Element
 }
 
 type cacheEntry struct {
@@ -26,8 +26,24 @@ type cacheEntry struct {
 	expires time.Time
 }
 
-func newResultCache(maxValues int) *resultCache {
-	return &resultCache{maxValues: maxValues, order: list.New(), byKey: map[string]*list.Element{}}
+func newResultCache(maxBytes int) *resultCache {
+	return &resultCache{maxBytes: maxBytes, order: list.New(), byKey: map[string]*list.Element{}}
+}
+
+// size estimates the heap an answer holds: 8 bytes a point, each label's
+// text, and the headers of its slices, maps and map entries.
+func (a *answer) size() int {
+	n := 64
+	for _, w := range a.warnings {
+		n += 16 + len(w)
+	}
+	for _, s := range a.series {
+		n += 96 + 8*len(s.values)
+		for k, v := range s.labels {
+			n += 48 + len(k) + len(v)
+		}
+	}
+	return n
 }
 
 func (c *resultCache) get(key string, now time.Time) (*answer, bool) {
@@ -46,12 +62,12 @@ func (c *resultCache) get(key string, now time.Time) (*answer, bool) {
 	return e.answer, true
 }
 
-func (c *resultCache) put(key string, a *answer, expires time.Time) {
-	cost := 1 // an empty result is worth remembering too
-	for _, s := range a.series {
-		cost += len(s.values)
-	}
-	if cost > c.maxValues {
+// put keeps a until expires. Expired entries at the least recently used
+// end go first: a window that moved on is never asked for again, and
+// would otherwise sit in the budget until pushed out.
+func (c *resultCache) put(key string, a *answer, now, expires time.Time) {
+	cost := len(key) + a.size()
+	if cost > c.maxBytes {
 		return
 	}
 	c.mu.Lock()
@@ -60,8 +76,11 @@ func (c *resultCache) put(key string, a *answer, expires time.Time) {
 		c.remove(el)
 	}
 	c.byKey[key] = c.order.PushFront(&cacheEntry{key: key, answer: a, cost: cost, expires: expires})
-	c.values += cost
-	for c.values > c.maxValues {
+	c.bytes += cost
+	for back := c.order.Back(); back != nil && !now.Before(back.Value.(*cacheEntry).expires); back = c.order.Back() {
+		c.remove(back)
+	}
+	for c.bytes > c.maxBytes {
 		c.remove(c.order.Back())
 	}
 }
@@ -69,7 +88,7 @@ func (c *resultCache) put(key string, a *answer, expires time.Time) {
 func (c *resultCache) remove(el *list.Element) {
 	e := c.order.Remove(el).(*cacheEntry)
 	delete(c.byKey, e.key)
-	c.values -= e.cost
+	c.bytes -= e.cost
 }
 
 // len is the number of entries, for tests.
@@ -77,4 +96,11 @@ func (c *resultCache) len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.order.Len()
+}
+
+// size is the bytes the cache holds, for /metrics.
+func (c *resultCache) size() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.bytes
 }

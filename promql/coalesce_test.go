@@ -186,16 +186,18 @@ func TestResultCacheBound(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 	later := now.Add(time.Minute)
-	c := newResultCache(100)
 	entry := func(points int) *answer {
-		return &answer{series: []rawSeries{{values: make([]float64, points)}}}
+		return &answer{series: []rawSeries{{labels: map[string]string{"app": "web"}, values: make([]float64, points)}}}
 	}
-	c.put("a", entry(39), later) // cost 40
-	c.put("b", entry(39), later)
+	// Room for two entries of 40 points under keys of one byte, not three.
+	one := 1 + entry(40).size()
+	c := newResultCache(2*one + one/2)
+	c.put("a", entry(40), now, later)
+	c.put("b", entry(40), now, later)
 	if _, ok := c.get("a", now); !ok { // a is now the most recently used
 		t.Fatal("a missing")
 	}
-	c.put("c", entry(39), later) // 120 > 100: b, the least recently used, goes
+	c.put("c", entry(40), now, later) // over the bound: b, the least recently used, goes
 	if _, ok := c.get("b", now); ok {
 		t.Error("b survived past the bound")
 	}
@@ -204,18 +206,39 @@ func TestResultCacheBound(t *testing.T) {
 			t.Errorf("%s evicted", k)
 		}
 	}
-	if c.values > 100 || c.len() != 2 {
-		t.Errorf("%d values in %d entries", c.values, c.len())
+	if c.size() != 2*one || c.len() != 2 {
+		t.Errorf("%d bytes in %d entries, want %d in 2", c.size(), c.len(), 2*one)
 	}
-	c.put("huge", entry(500), later) // bigger than the whole cache: not kept
+	c.put("huge", entry(1000), now, later) // bigger than the whole cache: not kept
 	if _, ok := c.get("huge", now); ok || c.len() != 2 {
 		t.Error("an entry over the bound was kept")
 	}
 	if _, ok := c.get("a", later); ok || c.len() != 1 {
 		t.Error("an expired entry was served or kept")
 	}
-	c.put("c", entry(9), later) // replacing an entry frees the old cost
-	if c.values != 10 {
-		t.Errorf("%d values after replacing, want 10", c.values)
+	c.put("c", entry(10), now, later) // replacing an entry frees the old cost
+	if want := 1 + entry(10).size(); c.size() != want {
+		t.Errorf("%d bytes after replacing, want %d", c.size(), want)
+	}
+	// A window that moved on is not asked for again: once expired, the
+	// least recently used entries go at the next put, not at the bound.
+	c.put("d", entry(10), now, later)
+	c.put("e", entry(10), later, later.Add(time.Minute))
+	if c.len() != 1 {
+		t.Errorf("%d entries after two expired, want 1", c.len())
+	}
+}
+
+// TestAnswerSize: the cache's estimate grows with points and labels, at
+// least 8 bytes a point, so its budget bounds what the heap holds.
+func TestAnswerSize(t *testing.T) {
+	t.Parallel()
+	small := &answer{series: []rawSeries{{labels: map[string]string{"app": "web"}, values: make([]float64, 10)}}}
+	big := &answer{series: []rawSeries{{labels: map[string]string{"app": "web", "region": "ams"}, values: make([]float64, 1000)}}}
+	if s := small.size(); s < 80 {
+		t.Errorf("10 points counted as %d bytes, want at least 80", s)
+	}
+	if d := big.size() - small.size(); d < 990*8 {
+		t.Errorf("990 more points and a label counted as %d more bytes, want at least %d", d, 990*8)
 	}
 }
