@@ -167,9 +167,15 @@ func browse(ctx context.Context, base string, n int, d time.Duration, pid, upstr
 // org, as the Dockerfile does) and the flysim command into dir.
 func buildBinaries(ctx context.Context, dir string) (dashboard, sim string, err error) {
 	dashboard, sim = filepath.Join(dir, "dashboard"), filepath.Join(dir, "flysim")
-	for bin, args := range map[string][]string{dashboard: {"-tags", "nosim", "./cmd/dashboard"}, sim: {"./cmd/flysim"}} {
+	// Built as the Dockerfile builds it.
+	deployed := []string{"-tags", "nosim,nomsgpack", "-trimpath", "-ldflags=-s -w", "./cmd/dashboard"}
+	for bin, args := range map[string][]string{dashboard: deployed, sim: {"./cmd/flysim"}} {
 		pkg := args[len(args)-1]
 		cmd := exec.CommandContext(ctx, "go", append([]string{"build", "-o", bin}, args...)...)
+		if bin == dashboard {
+			// Static, as the Dockerfile builds it: no libc mapped in.
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		}
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return "", "", fmt.Errorf("go build %s: %w\n%s", pkg, err, out)
 		}
