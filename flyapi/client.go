@@ -57,9 +57,16 @@ type Client struct {
 	cache   *readCache
 	// api is fly-go's client of Fly's web API, for the logs.
 	api *fly.Client
-	// breaker fails calls at once while the Machines API is down.
-	breaker *breaker.Transport
+	// breaker fails calls at once while the Machines API is down;
+	// logsBreaker while the logs API is.
+	breaker, logsBreaker *breaker.Transport
 }
+
+// The upstreams' names in a request's breaker.Waits.
+const (
+	MachinesUpstream = "machines"
+	LogsUpstream     = "logs"
+)
 
 // New builds a client. It makes no request.
 func New(ctx context.Context, cfg Config) (*Client, error) {
@@ -89,7 +96,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if ua == "" {
 		ua = "fly-dashboard"
 	}
-	down := &breaker.Transport{Next: transport}
+	down := &breaker.Transport{Next: transport, Name: MachinesUpstream}
 	// flaps reads its base URL from the process environment when the client
 	// is built. Rewriting the host in the transport instead lets one process
 	// hold clients for different endpoints (tests, demo mode) without
@@ -112,11 +119,16 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if readTimeout <= 0 {
 		readTimeout = timeout
 	}
-	api, err := newAPIClient(cfg, transport, ua)
+	// The logs API is another host with its own outages: its own breaker.
+	logsDown := &breaker.Transport{Next: transport, Name: LogsUpstream}
+	api, err := newAPIClient(cfg, logsDown, ua)
 	if err != nil {
 		return nil, err
 	}
-	return &Client{flaps: fc, org: cfg.Org, timeout: timeout, readTimeout: readTimeout, secrets: tokenParts(cfg.Token), cache: newReadCache(ttl), api: api, breaker: down}, nil
+	cache := newReadCache(ttl)
+	cache.down = down
+	return &Client{flaps: fc, org: cfg.Org, timeout: timeout, readTimeout: readTimeout, secrets: tokenParts(cfg.Token),
+		cache: cache, api: api, breaker: down, logsBreaker: logsDown}, nil
 }
 
 // baseTarget checks an API's base URL. Credentials belong in the token,
@@ -135,7 +147,10 @@ func baseTarget(api, variable, base string) (*url.URL, error) {
 
 // Collectors are the client's own metrics, for the dashboard's /metrics.
 func (c *Client) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{c.breaker.Gauge("flydash_flyapi_failing_fast", "1 while the Machines API is down and calls fail at once.")}
+	return []prometheus.Collector{
+		c.breaker.Gauge("flydash_flyapi_failing_fast", "1 while the Machines API is down and calls fail at once."),
+		c.logsBreaker.Gauge("flydash_flyapi_logs_failing_fast", "1 while Fly's logs API is down and reads fail at once."),
+	}
 }
 
 // Org is the org slug this client manages.

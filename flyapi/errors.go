@@ -68,14 +68,7 @@ func classify(ctx context.Context, op string, err error) error {
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	var open *breaker.OpenError
-	if errors.As(err, &open) {
-		// Not sent: said in the words of the failures that opened it, so
-		// a page meeting both says one cause once.
-		e := &Error{Op: op, Kind: ErrUnavailable, Detail: open.Detail, Transport: true}
-		if open.Cause == breaker.Timeout {
-			e.Kind = ErrTimeout
-		}
+	if e := notSent(op, err); e != nil {
 		return e
 	}
 	var fe *flaps.FlapsError
@@ -102,6 +95,21 @@ func classify(ctx context.Context, op string, err error) error {
 		e.Kind = ErrInvalid
 	default:
 		e.Kind = ErrUnavailable
+	}
+	return e
+}
+
+// notSent is the *Error of a call a breaker failed at once, or nil: said
+// in the words of the failures that opened it, so a page meeting both says
+// one cause once.
+func notSent(op string, err error) *Error {
+	var open *breaker.OpenError
+	if !errors.As(err, &open) {
+		return nil
+	}
+	e := &Error{Op: op, Kind: ErrUnavailable, Detail: open.Detail, Transport: true}
+	if open.Cause == breaker.Timeout {
+		e.Kind = ErrTimeout
 	}
 	return e
 }

@@ -115,6 +115,9 @@ func classifyLogs(ctx context.Context, op string, err error) error {
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("%s: %w", op, err)
 	}
+	if e := notSent(op, err); e != nil {
+		return e
+	}
 	var ae *fly.ApiError
 	if errors.As(err, &ae) {
 		e := &Error{Op: op, Status: ae.Status, Kind: ErrUnavailable}

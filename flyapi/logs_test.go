@@ -10,6 +10,7 @@ import (
 	"github.com/flydash/dashboard/flyapi"
 	"github.com/flydash/dashboard/flysim"
 	"github.com/flydash/dashboard/flysim/fleet"
+	"github.com/flydash/dashboard/internal/breaker"
 )
 
 // newLogsClient is a client whose Machines API and logs API are both the
@@ -133,5 +134,32 @@ func TestAppLogsHangCostsTheReadTimeout(t *testing.T) {
 	}
 	if took := time.Since(began); took < wait {
 		t.Errorf("gave up after %v, before the %v deadline", took, wait)
+	}
+}
+
+// TestHungLogsAPIFailsFast: after three reads of a hung logs API time out,
+// the next fails at once, as a timeout, without sending anything; the
+// Machines API, another upstream, is still asked.
+func TestHungLogsAPIFailsFast(t *testing.T) {
+	t.Parallel()
+	c, _ := newLogsClient(t, flysim.Options{LogsFault: flysim.FaultHang}, 300*time.Millisecond)
+	for i := range 3 {
+		if _, err := c.AppLogs(t.Context(), "blog", flyapi.LogsQuery{}); !errors.Is(err, flyapi.ErrTimeout) {
+			t.Fatalf("read %d of a hung logs API: %v, want a timeout", i+1, err)
+		}
+	}
+	ctx, waits := breaker.WithWaits(t.Context())
+	_, err := c.AppLogs(ctx, "blog", flyapi.LogsQuery{})
+	if !errors.Is(err, flyapi.ErrTimeout) {
+		t.Errorf("with the logs API known hung: %v, want a timeout", err)
+	}
+	if w := waits.Of(flyapi.LogsUpstream); w.Sent != 0 || w.FailedFast != 1 {
+		t.Errorf("with the logs API known hung the read was %+v, want failed fast without sending", w)
+	}
+	if _, err := c.Machines(ctx, "blog"); err != nil {
+		t.Errorf("the Machines API, which answers, failed too: %v", err)
+	}
+	if w := waits.Of(flyapi.MachinesUpstream); w.Sent == 0 {
+		t.Errorf("the Machines API was not asked: %+v", w)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/singleflight"
+
+	"github.com/flydash/dashboard/internal/breaker"
 )
 
 // readCache shares the Machines API's answers to reads between the pages
@@ -14,7 +16,10 @@ import (
 // stay well inside Fly's rate limits. Any write through this client clears
 // it, so the person who acted sees the result.
 type readCache struct {
-	ttl   time.Duration
+	ttl time.Duration
+	// down, when set, is the breaker in front of the API: while it is
+	// open a read fails at once rather than join one sent before.
+	down  *breaker.Transport
 	group singleflight.Group
 
 	mu      sync.Mutex
@@ -44,7 +49,13 @@ func get[T any](ctx context.Context, c *readCache, key string, fetch func(contex
 	if ok && time.Now().Before(e.expires) {
 		return e.value.(T), nil
 	}
+	if c.down != nil && c.down.Open() != nil {
+		return fetch(ctx)
+	}
+	sent := false // by this caller; the others joined it
+	start := time.Now()
 	ch := c.group.DoChan(key, func() (any, error) {
+		sent = true
 		v, err := fetch(context.WithoutCancel(ctx))
 		if err == nil {
 			c.mu.Lock()
@@ -58,6 +69,9 @@ func get[T any](ctx context.Context, c *readCache, key string, fetch func(contex
 		var zero T
 		return zero, ctx.Err()
 	case r := <-ch:
+		if !sent {
+			breaker.AddWait(ctx, MachinesUpstream, time.Since(start))
+		}
 		if r.Err != nil {
 			var zero T
 			return zero, r.Err

@@ -2,32 +2,51 @@ package promql
 
 import (
 	"container/list"
+	"slices"
 	"sync"
 	"time"
 )
 
 // resultCache keeps recent results for about one step. It is bounded by
-// the number of values it holds (sum of series x points), not by entries,
-// because one entry can be a 6-point sparkline or 500 apps x 361 points:
-// least recently used entries go first once the budget is exceeded, and
-// expired entries go as soon as they are seen.
+// the bytes its answers hold (points, labels and their headers), not by
+// entries, because one entry can be a 6-point sparkline or 500 apps x 361
+// points: least recently used entries go first once the budget is
+// exceeded, and expired entries go as soon as they are seen.
 type resultCache struct {
-	mu        sync.Mutex
-	maxValues int
-	values    int
-	order     *list.List // of *cacheEntry, most recently used at the front
-	byKey     map[string]*list.Element
+	mu       sync.Mutex
+	maxBytes int
+	bytes    int
+	order    *list.List // of *cacheEntry, most recently used at the front
+	byKey    map[string]*list.Element
 }
 
 type cacheEntry struct {
-	key     string
+	key string
+	// answer's values are pts (off the heap): get hands out copies.
 	answer  *answer
+	pts     *points
 	cost    int
 	expires time.Time
 }
 
-func newResultCache(maxValues int) *resultCache {
-	return &resultCache{maxValues: maxValues, order: list.New(), byKey: map[string]*list.Element{}}
+func newResultCache(maxBytes int) *resultCache {
+	return &resultCache{maxBytes: maxBytes, order: list.New(), byKey: map[string]*list.Element{}}
+}
+
+// size estimates the heap an answer holds: 8 bytes a point, each label's
+// text, and the headers of its slices, maps and map entries.
+func (a *answer) size() int {
+	n := 64
+	for _, w := range a.warnings {
+		n += 16 + len(w)
+	}
+	for _, s := range a.series {
+		n += 96 + 8*len(s.values)
+		for k, v := range s.labels {
+			n += 48 + len(k) + len(v)
+		}
+	}
+	return n
 }
 
 func (c *resultCache) get(key string, now time.Time) (*answer, bool) {
@@ -43,25 +62,61 @@ func (c *resultCache) get(key string, now time.Time) (*answer, bool) {
 		return nil, false
 	}
 	c.order.MoveToFront(el)
-	return e.answer, true
+	return thaw(e.answer), true
 }
 
-func (c *resultCache) put(key string, a *answer, expires time.Time) {
-	cost := 1 // an empty result is worth remembering too
+// freeze copies a's values into points of their own; the labels and
+// warnings, never modified, are shared.
+func freeze(a *answer) (*answer, *points) {
+	n := 0
 	for _, s := range a.series {
-		cost += len(s.values)
+		n += len(s.values)
 	}
-	if cost > c.maxValues {
+	pts := newPoints(n)
+	f := &answer{series: make([]rawSeries, len(a.series)), warnings: a.warnings}
+	off := 0
+	for i, s := range a.series {
+		v := pts.vals[off : off+len(s.values) : off+len(s.values)]
+		copy(v, s.values)
+		f.series[i] = rawSeries{labels: s.labels, values: v}
+		off += len(s.values)
+	}
+	return f, pts
+}
+
+// thaw copies a frozen answer's values onto the heap, for a caller to keep.
+func thaw(f *answer) *answer {
+	a := &answer{series: make([]rawSeries, len(f.series)), warnings: f.warnings}
+	for i, s := range f.series {
+		a.series[i] = rawSeries{labels: s.labels, values: slices.Clone(s.values)}
+	}
+	return a
+}
+
+// put keeps a until expires. Expired entries at the least recently used
+// end go first: a window that moved on is never asked for again, and
+// would otherwise sit in the budget until pushed out.
+func (c *resultCache) put(key string, a *answer, now, expires time.Time) {
+	if len(key)+a.size() > c.maxBytes {
 		return
+	}
+	frozen, pts := freeze(a)
+	// The points cost whole pages; the rest of the answer is on the heap.
+	cost := len(key) + a.size() + pts.bytes()
+	for _, s := range a.series {
+		cost -= 8 * len(s.values)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.byKey[key]; ok {
 		c.remove(el)
 	}
-	c.byKey[key] = c.order.PushFront(&cacheEntry{key: key, answer: a, cost: cost, expires: expires})
-	c.values += cost
-	for c.values > c.maxValues {
+	c.byKey[key] = c.order.PushFront(&cacheEntry{key: key, answer: frozen, pts: pts, cost: cost, expires: expires})
+	c.bytes += cost
+	for back := c.order.Back(); back != nil && !now.Before(back.Value.(*cacheEntry).expires); back = c.order.Back() {
+		c.remove(back)
+	}
+	for c.bytes > c.maxBytes {
 		c.remove(c.order.Back())
 	}
 }
@@ -69,7 +124,8 @@ func (c *resultCache) put(key string, a *answer, expires time.Time) {
 func (c *resultCache) remove(el *list.Element) {
 	e := c.order.Remove(el).(*cacheEntry)
 	delete(c.byKey, e.key)
-	c.values -= e.cost
+	c.bytes -= e.cost
+	e.pts.free()
 }
 
 // len is the number of entries, for tests.
@@ -77,4 +133,11 @@ func (c *resultCache) len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.order.Len()
+}
+
+// size is the bytes the cache holds, for /metrics.
+func (c *resultCache) size() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.bytes
 }

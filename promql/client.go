@@ -35,15 +35,21 @@ type Config struct {
 	// CacheTTL says how long a result stays fresh for a given step; default
 	// one step, at least 15 s. Returning 0 or less disables caching.
 	CacheTTL func(step time.Duration) time.Duration
-	// CacheMaxValues bounds the cache by the number of points it holds across
-	// all series; default 4,000,000 (about 32 MB of float64s plus labels).
-	CacheMaxValues int
+	// CacheMaxBytes bounds the heap the cache holds (points, labels and
+	// their headers); default DefaultCacheMaxBytes.
+	CacheMaxBytes int
 }
+
+// Upstream names Prometheus in a request's breaker.Waits.
+const Upstream = "prometheus"
 
 // DefaultTimeout is the per-query timeout when Config.Timeout is zero.
 const DefaultTimeout = 10 * time.Second
 
-const defaultCacheMaxValues = 4_000_000
+// DefaultCacheMaxBytes is the cache's default budget: enough for the
+// list's timeline of an org of 500 apps (13 queries of about 500 series of
+// 289 points), so its every page after the first comes from memory.
+const DefaultCacheMaxBytes = 32 << 20
 
 // Result is one query's outcome. A failed query fails only its own Result.
 type Result struct {
@@ -127,11 +133,11 @@ func NewClient(cfg Config) (*Client, error) {
 	if c.cacheTTL == nil {
 		c.cacheTTL = func(step time.Duration) time.Duration { return max(step, ScrapeInterval) }
 	}
-	maxValues := cfg.CacheMaxValues
-	if maxValues <= 0 {
-		maxValues = defaultCacheMaxValues
+	maxBytes := cfg.CacheMaxBytes
+	if maxBytes <= 0 {
+		maxBytes = DefaultCacheMaxBytes
 	}
-	c.cache = newResultCache(maxValues)
+	c.cache = newResultCache(maxBytes)
 
 	var hc http.Client
 	if cfg.HTTPClient != nil {
@@ -143,7 +149,7 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	// Under the auth header, so a probe goes out as the query it repeats.
 	// Every request here is a query, safe to send again.
-	c.breaker = &breaker.Transport{Next: base, Safe: func(*http.Request) bool { return true }}
+	c.breaker = &breaker.Transport{Next: base, Name: Upstream, Safe: func(*http.Request) bool { return true }}
 	hc.Transport = &authTransport{base: c.breaker, header: cfg.AuthHeader, scheme: u.Scheme, host: u.Host}
 	apiClient, err := api.NewClient(api.Config{Address: cfg.URL, Client: &hc})
 	if err != nil {
@@ -170,7 +176,12 @@ func NewClient(cfg Config) (*Client, error) {
 // Collectors are the client's own metrics, for the dashboard's /metrics.
 func (c *Client) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{c.duration, c.hitsTotal, c.coalescedTotl,
-		c.breaker.Gauge("flydash_promql_failing_fast", "1 while Prometheus is down and queries fail at once.")}
+		c.breaker.Gauge("flydash_promql_failing_fast", "1 while Prometheus is down and queries fail at once."),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "flydash_promql_cache_bytes",
+			Help: "Heap held by the query cache's answers, as the cache counts it against its budget.",
+		}, func() float64 { return float64(c.cache.size()) }),
+	}
 }
 
 // Stats returns the counters so far.
@@ -208,7 +219,8 @@ func (c *Client) Run(ctx context.Context, app string, qs []Query, w Window, offs
 }
 
 // rangeQuery answers from the cache, joins an identical query in flight, or
-// sends a new one.
+// sends a new one. The answer is the caller's own: the cache and the other
+// callers keep theirs.
 func (c *Client) rangeQuery(ctx context.Context, query string, w Window) (*answer, error) {
 	key := strconv.FormatInt(w.Start.Unix(), 10) + "|" + strconv.FormatInt(w.End.Unix(), 10) + "|" +
 		strconv.FormatInt(int64(w.Step/time.Second), 10) + "|" + query
@@ -223,7 +235,10 @@ func (c *Client) rangeQuery(ctx context.Context, query string, w Window) (*answe
 
 	c.mu.Lock()
 	cl, ok := c.calls[key]
-	if ok {
+	// While Prometheus is known to be down a query fails at once, not
+	// after joining one sent before that was known, which may hang on.
+	joined := ok && c.breaker.Open() == nil
+	if joined {
 		cl.waiters++
 		c.coalesced.Add(1)
 		c.coalescedTotl.Inc()
@@ -237,10 +252,25 @@ func (c *Client) rangeQuery(ctx context.Context, query string, w Window) (*answe
 		go c.runCall(fctx, key, cl, query, w)
 	}
 	c.mu.Unlock()
+	if joined {
+		// The request that sent it counts its own wait (the breaker does).
+		defer func(start time.Time) { breaker.AddWait(ctx, Upstream, time.Since(start)) }(time.Now())
+	}
 
 	select {
 	case <-cl.done:
-		return cl.answer, cl.err
+		if cl.answer == nil {
+			return nil, cl.err
+		}
+		// Each caller gets an answer of its own to keep or change: the one
+		// sent, when nobody joined it, else a copy.
+		c.mu.Lock()
+		shared := cl.waiters > 1
+		c.mu.Unlock()
+		if shared {
+			return thaw(cl.answer), nil
+		}
+		return cl.answer, nil
 	case <-ctx.Done():
 		c.mu.Lock()
 		cl.waiters--
@@ -261,7 +291,8 @@ func (c *Client) runCall(ctx context.Context, key string, cl *call, query string
 	a, err := c.fetch(ctx, query, w)
 	if err == nil {
 		if ttl := c.cacheTTL(w.Step); ttl > 0 {
-			c.cache.put(key, a, c.now().Add(ttl))
+			now := c.now()
+			c.cache.put(key, a, now, now.Add(ttl))
 		}
 	}
 	// Cached before the call is forgotten, so a caller arriving in between

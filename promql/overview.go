@@ -225,7 +225,7 @@ func (c *Client) OverviewOf(ctx context.Context, w Window, app string, cols []Co
 				continue
 			}
 			r := row(app)
-			values := append([]float64(nil), s.values...)
+			values := s.values // rangeQuery's answer is this call's own
 			switch col {
 			case ColRequests:
 				r.Requests = values

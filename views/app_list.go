@@ -1,7 +1,6 @@
 package views
 
 import (
-	"bytes"
 	"html/template"
 	"math"
 	"net/http"
@@ -310,7 +309,8 @@ func (s *server) justLaunched(app string, span time.Duration) bool {
 // takes its colour.
 func (s *server) sparkCells(ov promql.Overview, row promql.AppOverview, v health.Verdict) []sparkCell {
 	cells := make([]sparkCell, len(sparkColumns))
-	var buf bytes.Buffer
+	buf := getBuffer()
+	defer putBuffer(buf)
 	for i, col := range sparkColumns {
 		cell := &cells[i]
 		if err := ov.Err(col.col); err != nil {
@@ -327,7 +327,7 @@ func (s *server) sparkCells(ov promql.Overview, row promql.AppOverview, v health
 			tone = findingTone(v, col.metric)
 		}
 		buf.Reset()
-		err := charts.RenderSpark(&buf, charts.Spark{
+		err := charts.RenderSpark(buf, charts.Spark{
 			ID: "s-" + row.App + "-" + string(col.col), Title: col.title,
 			Unit: col.unit, Start: ov.Window.Start, Step: ov.Window.Step,
 			Values: values, Width: sparkWidth, Height: sparkHeight, Tone: tone, Floor: col.floor,

@@ -130,8 +130,9 @@ func (s *server) writeSVG(c *gin.Context, status int, chart charts.Chart) {
 
 // serveSVG answers with a standalone SVG drawn by render.
 func (s *server) serveSVG(c *gin.Context, status int, render func(*bytes.Buffer) error) {
-	var buf bytes.Buffer
-	if err := render(&buf); err != nil {
+	buf := getBuffer()
+	defer putBuffer(buf)
+	if err := render(buf); err != nil {
 		s.log.Error("render svg", "err", err)
 		s.fail(c, http.StatusInternalServerError, "Chart unavailable", "This chart could not be drawn.")
 		return

@@ -1,7 +1,6 @@
 package views
 
 import (
-	"bytes"
 	"context"
 	"html/template"
 	"net/url"
@@ -208,8 +207,9 @@ func emptyReason(q promql.Query, req chartRequest, appCreated time.Time) string 
 }
 
 func renderInline(c charts.Chart) (template.HTML, error) {
-	var buf bytes.Buffer
-	if err := charts.Render(&buf, c, charts.Options{}); err != nil {
+	buf := getBuffer()
+	defer putBuffer(buf)
+	if err := charts.Render(buf, c, charts.Options{}); err != nil {
 		return "", err
 	}
 	return template.HTML(buf.String()), nil // charts escapes every text it writes

@@ -63,8 +63,9 @@ func (s *server) mapPanelFor(w promql.Window, results []promql.Result, errs prom
 		p.Err = rm.RequestsErr
 		return p
 	}
-	var buf bytes.Buffer
-	if err := charts.RenderMap(&buf, rm.chart("c-map", mapTitle), charts.Options{}); err != nil {
+	buf := getBuffer()
+	defer putBuffer(buf)
+	if err := charts.RenderMap(buf, rm.chart("c-map", mapTitle), charts.Options{}); err != nil {
 		p.Err = "The map could not be drawn."
 		return p
 	}

@@ -1,7 +1,6 @@
 package views
 
 import (
-	"bytes"
 	"embed"
 	"fmt"
 	"html/template"
@@ -88,8 +87,9 @@ func (s *server) render(c *gin.Context, status int, page string, data any) {
 		c.String(http.StatusInternalServerError, "internal error")
 		return
 	}
-	var buf bytes.Buffer
-	if err := tmpl.Execute(&buf, data); err != nil {
+	buf := getBuffer()
+	defer putBuffer(buf)
+	if err := tmpl.Execute(buf, data); err != nil {
 		s.log.Error("render", "page", page, "err", err)
 		c.String(http.StatusInternalServerError, "internal error: the page could not be drawn")
 		return

@@ -13,6 +13,7 @@ import (
 
 	"github.com/flydash/dashboard/flyapi"
 	"github.com/flydash/dashboard/internal/auth"
+	"github.com/flydash/dashboard/internal/breaker"
 	"github.com/flydash/dashboard/internal/web/admission"
 	"github.com/flydash/dashboard/internal/web/compress"
 	"github.com/flydash/dashboard/internal/web/reqmetrics"
@@ -159,11 +160,17 @@ func (s *server) routes() http.Handler {
 
 func (s *server) logRequests(c *gin.Context) {
 	start := time.Now()
+	ctx, waits := breaker.WithWaits(c.Request.Context())
+	c.Request = c.Request.WithContext(ctx)
 	c.Next()
 	// The query string can carry anything a person pasted; the path and
 	// status are enough to follow a request. The token is never in either.
-	s.log.Info("request", "method", c.Request.Method, "path", c.Request.URL.Path,
-		"status", c.Writer.Status(), "duration_ms", time.Since(start).Milliseconds())
+	// What it waited on each upstream says where its time went, and that
+	// an upstream known to be down cost it none.
+	attrs := append([]slog.Attr{slog.String("method", c.Request.Method), slog.String("path", c.Request.URL.Path),
+		slog.Int("status", c.Writer.Status()), slog.Time("start", start), slog.Int64("duration_ms", time.Since(start).Milliseconds())},
+		waits.Attrs()...)
+	s.log.LogAttrs(c.Request.Context(), slog.LevelInfo, "request", attrs...)
 }
 
 func (s *server) recoverPanics(c *gin.Context) {

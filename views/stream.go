@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"runtime"
 	"runtime/debug"
-	"sync"
 
 	"github.com/gin-gonic/gin"
 )
@@ -22,19 +21,6 @@ import (
 // cores instead of one. What is not yet sent still becomes an error page
 // when its template fails; a chart whose template fails after the top
 // has gone out becomes an alert in its own panel instead.
-
-// partBuffers are reused across parts and pages: a chart's part is 20 to
-// 40 KB, so each page would otherwise allocate and grow several.
-var partBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-func getPart() *bytes.Buffer { b := partBuffers.Get().(*bytes.Buffer); b.Reset(); return b }
-
-func putPart(b *bytes.Buffer) {
-	// A rare huge part is left to the GC rather than kept for everyone.
-	if b.Cap() <= 256<<10 {
-		partBuffers.Put(b)
-	}
-}
 
 // partFailed replaces a part whose template failed once the page has
 // started: the rest of the page is still worth having.
@@ -98,7 +84,7 @@ func (s *server) streamAppPage(c *gin.Context, p *appPage, panels []panel, split
 	// sent releases part i; every part is released on every path, since
 	// the goroutines write into p and the launcher waits on ahead.
 	sent := func(i int) {
-		putPart(parts[i])
+		putBuffer(parts[i])
 		parts[i] = nil
 		<-ahead
 	}
@@ -109,8 +95,8 @@ func (s *server) streamAppPage(c *gin.Context, p *appPage, panels []panel, split
 		}
 	}
 
-	top := getPart()
-	defer putPart(top)
+	top := getBuffer()
+	defer putBuffer(top)
 	err := tmpl.ExecuteTemplate(top, "layout_top", p.layout)
 	if err == nil {
 		err = tmpl.ExecuteTemplate(top, "app_head", p)
@@ -176,7 +162,7 @@ func (s *server) streamAppPage(c *gin.Context, p *appPage, panels []panel, split
 // chart's own panel instead, and the rest of the page is unaffected.
 func (s *server) drawPart(tmpl *template.Template, pn *panel, draw func(*panel)) (b *bytes.Buffer) {
 	stub := *pn
-	b = getPart()
+	b = getBuffer()
 	defer func() {
 		if r := recover(); r != nil {
 			s.log.Error("draw chart", "chart", stub.Query.ID, "panic", r, "stack", string(debug.Stack()))
@@ -201,8 +187,8 @@ func (s *server) renderPanel(tmpl *template.Template, b *bytes.Buffer, pn *panel
 
 // writePart sends one more part of a page already started.
 func (s *server) writePart(c *gin.Context, tmpl *template.Template, name string, data any) {
-	b := getPart()
-	defer putPart(b)
+	b := getBuffer()
+	defer putBuffer(b)
 	if err := tmpl.ExecuteTemplate(b, name, data); err != nil {
 		s.log.Error("render", "part", name, "err", err)
 		b.Reset()

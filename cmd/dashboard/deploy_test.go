@@ -171,7 +171,7 @@ func TestDockerfile(t *testing.T) {
 		t.Errorf("go build environment %q, want CGO_ENABLED=0 for a static binary", env)
 	}
 	joined := strings.Join(args, " ")
-	for _, want := range []string{"-tags nosim", "-trimpath", "-ldflags=-s -w", "./cmd/dashboard"} {
+	for _, want := range []string{"-tags nosim,nomsgpack", "-trimpath", "-ldflags=-s -w", "./cmd/dashboard"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("go build %s lacks %s", joined, want)
 		}

@@ -56,7 +56,9 @@ func (e *OpenError) Timeout() bool { return e.Cause == Timeout }
 // Transport is an http.RoundTripper guarding one upstream. Its zero
 // thresholds take the defaults; Next is required.
 type Transport struct {
-	Next       http.RoundTripper
+	Next http.RoundTripper
+	// Name is the upstream's name in a request's Waits ("prometheus").
+	Name       string
 	Threshold  int
 	ProbeEvery time.Duration
 	// ProbeTimeout bounds each probe; zero means ProbeEvery.
@@ -82,9 +84,12 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if req.Body != nil {
 			_ = req.Body.Close()
 		}
+		addFailedFast(req.Context(), t.Name)
 		return nil, open
 	}
+	start := time.Now()
 	resp, err := t.Next.RoundTrip(req)
+	AddWait(req.Context(), t.Name, time.Since(start))
 	t.record(req, err)
 	return resp, err
 }
