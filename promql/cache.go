@@ -2,7 +2,6 @@ package promql
 
 import (
 	"container/list"
-	"slices"
 	"sync"
 	"time"
 )
@@ -21,10 +20,8 @@ type resultCache struct {
 }
 
 type cacheEntry struct {
-	key string
-	// answer's values are pts (off the heap): get hands out copies.
+	key     string
 	answer  *answer
-	pts     *points
 	cost    int
 	expires time.Time
 }
@@ -62,56 +59,23 @@ func (c *resultCache) get(key string, now time.Time) (*answer, bool) {
 		return nil, false
 	}
 	c.order.MoveToFront(el)
-	return thaw(e.answer), true
-}
-
-// freeze copies a's values into points of their own; the labels and
-// warnings, never modified, are shared.
-func freeze(a *answer) (*answer, *points) {
-	n := 0
-	for _, s := range a.series {
-		n += len(s.values)
-	}
-	pts := newPoints(n)
-	f := &answer{series: make([]rawSeries, len(a.series)), warnings: a.warnings}
-	off := 0
-	for i, s := range a.series {
-		v := pts.vals[off : off+len(s.values) : off+len(s.values)]
-		copy(v, s.values)
-		f.series[i] = rawSeries{labels: s.labels, values: v}
-		off += len(s.values)
-	}
-	return f, pts
-}
-
-// thaw copies a frozen answer's values onto the heap, for a caller to keep.
-func thaw(f *answer) *answer {
-	a := &answer{series: make([]rawSeries, len(f.series)), warnings: f.warnings}
-	for i, s := range f.series {
-		a.series[i] = rawSeries{labels: s.labels, values: slices.Clone(s.values)}
-	}
-	return a
+	return e.answer, true
 }
 
 // put keeps a until expires. Expired entries at the least recently used
 // end go first: a window that moved on is never asked for again, and
 // would otherwise sit in the budget until pushed out.
 func (c *resultCache) put(key string, a *answer, now, expires time.Time) {
-	if len(key)+a.size() > c.maxBytes {
+	cost := len(key) + a.size()
+	if cost > c.maxBytes {
 		return
-	}
-	frozen, pts := freeze(a)
-	// The points cost whole pages; the rest of the answer is on the heap.
-	cost := len(key) + a.size() + pts.bytes()
-	for _, s := range a.series {
-		cost -= 8 * len(s.values)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.byKey[key]; ok {
 		c.remove(el)
 	}
-	c.byKey[key] = c.order.PushFront(&cacheEntry{key: key, answer: frozen, pts: pts, cost: cost, expires: expires})
+	c.byKey[key] = c.order.PushFront(&cacheEntry{key: key, answer: a, cost: cost, expires: expires})
 	c.bytes += cost
 	for back := c.order.Back(); back != nil && !now.Before(back.Value.(*cacheEntry).expires); back = c.order.Back() {
 		c.remove(back)
@@ -125,7 +89,6 @@ func (c *resultCache) remove(el *list.Element) {
 	e := c.order.Remove(el).(*cacheEntry)
 	delete(c.byKey, e.key)
 	c.bytes -= e.cost
-	e.pts.free()
 }
 
 // len is the number of entries, for tests.

@@ -219,8 +219,7 @@ func (c *Client) Run(ctx context.Context, app string, qs []Query, w Window, offs
 }
 
 // rangeQuery answers from the cache, joins an identical query in flight, or
-// sends a new one. The answer is the caller's own: the cache and the other
-// callers keep theirs.
+// sends a new one.
 func (c *Client) rangeQuery(ctx context.Context, query string, w Window) (*answer, error) {
 	key := strconv.FormatInt(w.Start.Unix(), 10) + "|" + strconv.FormatInt(w.End.Unix(), 10) + "|" +
 		strconv.FormatInt(int64(w.Step/time.Second), 10) + "|" + query
@@ -259,18 +258,7 @@ func (c *Client) rangeQuery(ctx context.Context, query string, w Window) (*answe
 
 	select {
 	case <-cl.done:
-		if cl.answer == nil {
-			return nil, cl.err
-		}
-		// Each caller gets an answer of its own to keep or change: the one
-		// sent, when nobody joined it, else a copy.
-		c.mu.Lock()
-		shared := cl.waiters > 1
-		c.mu.Unlock()
-		if shared {
-			return thaw(cl.answer), nil
-		}
-		return cl.answer, nil
+		return cl.answer, cl.err
 	case <-ctx.Done():
 		c.mu.Lock()
 		cl.waiters--

@@ -225,7 +225,7 @@ func (c *Client) OverviewOf(ctx context.Context, w Window, app string, cols []Co
 				continue
 			}
 			r := row(app)
-			values := s.values // rangeQuery's answer is this call's own
+			values := append([]float64(nil), s.values...)
 			switch col {
 			case ColRequests:
 				r.Requests = values

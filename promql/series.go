@@ -70,9 +70,8 @@ func alignMatrix(m model.Matrix, w Window) []rawSeries {
 	return out
 }
 
-// shape turns a caller's own raw series (rangeQuery's) into the query's
-// named, ordered series, taking their values; labels, which the cache
-// shares, are copied.
+// shape turns cached raw series into the query's named, ordered series.
+// It copies everything, so callers may modify what they get.
 func shape(q Query, spec querySpec, raw []rawSeries) []Series {
 	out := make([]Series, 0, len(raw))
 	for _, r := range raw {
@@ -80,7 +79,7 @@ func shape(q Query, spec querySpec, raw []rawSeries) []Series {
 		for k, v := range r.labels {
 			labels[k] = v
 		}
-		out = append(out, Series{Name: spec.name(labels), Labels: labels, Values: r.values})
+		out = append(out, Series{Name: spec.name(labels), Labels: labels, Values: slices.Clone(r.values)})
 	}
 	dedupeNames(out)
 	less := spec.less
