@@ -14,7 +14,9 @@ var storyApps = []string{"storefront", "search-api", "image-resizer", "billing-a
 
 // What the weight counts on a page, by the markup views and charts write.
 var (
-	reSVG       = regexp.MustCompile(`(?s)<svg.*?</svg>`)
+	// A drawn chart or map: its outer <svg> names its namespace; the plot
+	// and legend inside it, and the timeline strip, do not.
+	reSVG       = regexp.MustCompile(`<svg xmlns="http://www.w3.org/2000/svg"`)
 	reDataTable = regexp.MustCompile(`(?s)<details class="data-table">.*?</details>`)
 	reScript    = regexp.MustCompile(`(?is)<script\b`)
 )
