@@ -24,7 +24,7 @@ import (
 // that it shows its charts, or says why a chart cannot exist.
 func TestAppPagesTellTheirStories(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, stackOptions{})
+	s := sharedStack(t)
 	for _, app := range s.Sim.Sim.Fleet().Snapshot() {
 		status, body, _ := s.get(t, "/apps/"+app.Name)
 		if status != http.StatusOK {
@@ -77,7 +77,7 @@ func TestAppPagesTellTheirStories(t *testing.T) {
 // the moments the simulated org recorded them, on every chart of their app.
 func TestMarkersShowEvents(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, stackOptions{})
+	s := sharedStack(t)
 	var oomApp, deployApp fleet.App
 	for _, a := range s.Sim.Sim.Fleet().Snapshot() {
 		switch a.Story {
@@ -191,7 +191,7 @@ func TestViewParameters(t *testing.T) {
 // JSON holds exactly the points drawn.
 func TestChartFiles(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, stackOptions{})
+	s := sharedStack(t)
 	for _, q := range promql.Catalog() {
 		base := "/apps/storefront/charts/" + string(q.ID)
 		status, body, hdr := s.get(t, base+".svg?range=6h")

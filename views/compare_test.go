@@ -12,7 +12,7 @@ import (
 // fourteen tangled ones; the chart's CSV keeps every machine's day before.
 func TestCompareWithManyMachines(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, stackOptions{})
+	s := sharedStack(t)
 	_, body, _ := s.get(t, "/apps/search-api?range=6h&compare=1d")
 	cpu := panelOf(t, body, "cpu")
 	if m := regexp.MustCompile(`[a-z]{3}/[0-9a-f]{8} \(1d ago\)`).FindAllString(cpu, -1); len(m) > 0 || !strings.Contains(cpu, ">machines&#39; mean (1d ago)</text>") {

@@ -11,7 +11,7 @@ import (
 // list otherwise; and the map's explore URL leads to the map.
 func TestErrorPagesLeadBack(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, stackOptions{})
+	s := sharedStack(t)
 	for _, tc := range []struct {
 		path   string
 		status int

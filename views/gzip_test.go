@@ -52,7 +52,7 @@ func gunzip(t *testing.T, b []byte) []byte {
 // compressed to a client that asks, and plain to one that does not.
 func TestGzipAppPage(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, stackOptions{})
+	s := sharedStack(t)
 	for _, path := range []string{"/apps/storefront?range=1h", "/static/app.css", "/apps/storefront/charts/latency.svg?range=1h"} {
 		resp, body := rawGet(t, s.Client, s.URL+path, "gzip, deflate, br")
 		if resp.StatusCode != http.StatusOK {

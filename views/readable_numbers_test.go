@@ -34,7 +34,7 @@ func TestNumbersReadAtAGlance(t *testing.T) {
 			t.Fatalf("the check misses %q", old)
 		}
 	}
-	s := newStack(t, stackOptions{})
+	s := sharedStack(t)
 	for _, a := range s.Sim.Sim.Fleet().Apps() {
 		app := a.Name
 		for _, rng := range []string{"1h", "24h", "7d"} {
@@ -79,7 +79,7 @@ func TestFilesHoldNoFloatNoise(t *testing.T) {
 			t.Fatalf("the check misses %q", old)
 		}
 	}
-	s := newStack(t, stackOptions{})
+	s := sharedStack(t)
 	qs := append(promql.Catalog(), promql.MachinesCatalog()...)
 	for _, a := range s.Sim.Sim.Fleet().Apps() {
 		app := a.Name

@@ -3,6 +3,7 @@ package views
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -49,6 +50,21 @@ type stackOptions struct {
 
 func newStack(t testing.TB, o stackOptions) *stack {
 	t.Helper()
+	// Tests (not benchmarks, whose figures it would skew) check every
+	// Machines API answer against Fly's spec.
+	if _, isTest := t.(*testing.T); isTest && o.Sim.MachinesMiddleware == nil {
+		o.Sim.MachinesMiddleware = apispec.ForTest(t)
+	}
+	s, stop, err := startStack(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return s
+}
+
+// startStack starts a stack; stop closes its servers.
+func startStack(o stackOptions) (s *stack, stop func(), err error) {
 	ctx := context.Background()
 	o.Sim.Addr = "127.0.0.1:0"
 	if o.Sim.QueryTimeout == 0 {
@@ -59,16 +75,10 @@ func newStack(t testing.TB, o stackOptions) *stack {
 	if o.Sim.StartDelay == 0 {
 		o.Sim.StartDelay = 50 * time.Millisecond
 	}
-	// Tests (not benchmarks, whose figures it would skew) check every
-	// Machines API answer against Fly's spec.
-	if _, isTest := t.(*testing.T); isTest && o.Sim.MachinesMiddleware == nil {
-		o.Sim.MachinesMiddleware = apispec.ForTest(t)
-	}
 	sim, err := flysim.Start(ctx, o.Sim)
 	if err != nil {
-		t.Fatalf("start flysim: %v", err)
+		return nil, nil, fmt.Errorf("start flysim: %w", err)
 	}
-	t.Cleanup(sim.Close)
 	org := sim.Sim.Org()
 	// Unless a test times an upstream out on purpose, its deadlines are
 	// generous: a page under -race on a busy machine may wait tens of
@@ -89,11 +99,13 @@ func newStack(t testing.TB, o stackOptions) *stack {
 	}
 	fly, err := flyapi.New(ctx, flyapi.Config{Token: "test-token", Org: org, BaseURL: flyURL, APIBaseURL: flyURL, Timeout: o.FlyTimeout})
 	if err != nil {
-		t.Fatal(err)
+		sim.Close()
+		return nil, nil, err
 	}
 	prom, err := promql.NewClient(promql.Config{URL: promURL + "/prometheus/" + org, AuthHeader: "Bearer test-token", Timeout: o.PromTimeout, CacheTTL: o.PromCacheTTL})
 	if err != nil {
-		t.Fatal(err)
+		sim.Close()
+		return nil, nil, err
 	}
 	logs := &syncBuffer{}
 	cfg := Config{Fly: fly, Prom: prom, Demo: true, Logger: slog.New(slog.NewTextHandler(logs, nil))}
@@ -102,10 +114,10 @@ func newStack(t testing.TB, o stackOptions) *stack {
 	}
 	h, err := New(cfg)
 	if err != nil {
-		t.Fatal(err)
+		sim.Close()
+		return nil, nil, err
 	}
 	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{
 		Jar: jar,
@@ -114,7 +126,11 @@ func newStack(t testing.TB, o stackOptions) *stack {
 		Timeout:       15 * time.Minute,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	return &stack{Sim: sim, URL: srv.URL, Client: client, Logs: logs}
+	stop = func() {
+		srv.Close()
+		sim.Close()
+	}
+	return &stack{Sim: sim, URL: srv.URL, Client: client, Logs: logs}, stop, nil
 }
 
 // get fetches path and returns the status and body.

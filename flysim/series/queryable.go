@@ -185,9 +185,14 @@ func (q *querier) Select(_ context.Context, sortSeries bool, hints *storage.Sele
 		// Metadata-only selects never read samples.
 		mint, maxt = math.MaxInt64, math.MinInt64
 	}
-	res := resolution(hints, Lookback)
+	res, steady := resolution(hints, Lookback), steadyResolution(hints, Lookback)
+	if q.fineOnly || hints == nil || hints.End > q.maxt {
+		// Past now (or without hints) the last evaluation may fall between
+		// coarse samples: only the usual grid is known to answer alike.
+		steady = res
+	}
 	if q.fineOnly {
-		res = 1
+		res, steady = 1, 1
 	}
 	if mint <= maxt {
 		blocks := int((maxt-mint)/(res*gridMs*blockRows)) + 2
@@ -195,7 +200,7 @@ func (q *querier) Select(_ context.Context, sortSeries bool, hints *storage.Sele
 			b.rows.global = q.cache
 		}
 	}
-	return &seriesSet{descs: descs, mint: mint, maxt: maxt, nowK: q.nowK, res: res, i: -1, served: q.served}
+	return &seriesSet{descs: descs, mint: mint, maxt: maxt, nowK: q.nowK, res: res, steadyRes: steady, i: -1, served: q.served}
 }
 
 func (q *querier) LabelValues(_ context.Context, name string, hints *storage.LabelHints, ms ...*labels.Matcher) ([]string, annotations.Annotations, error) {
@@ -235,6 +240,7 @@ type seriesSet struct {
 	mint, maxt int64
 	nowK       int64
 	res        int64
+	steadyRes  int64 // for series steady over [mint, maxt] (steadyResolution)
 	i          int
 	// The samples buffer handed out last, and the iterator holding it.
 	lastIt  chunkenc.Iterator
@@ -277,7 +283,11 @@ func (s *series) Labels() labels.Labels { return s.desc.lset }
 // them.
 func (s *series) Iterator(reuse chunkenc.Iterator) chunkenc.Iterator {
 	set := s.set
-	buf := appendSamples(set.buffer(reuse), s.desc, set.mint, set.maxt, set.nowK, set.res)
+	res := set.res
+	if set.steadyRes != res && s.desc.steady(set.mint, set.maxt, set.nowK) {
+		res = set.steadyRes
+	}
+	buf := appendSamples(set.buffer(reuse), s.desc, set.mint, set.maxt, set.nowK, res)
 	it := promql.NewStorageSeries(promql.Series{Floats: buf}).Iterator(reuse)
 	set.lastIt, set.lastBuf = it, buf
 	if set.served != nil {
@@ -322,6 +332,24 @@ func appendSamples(buf []promql.FPoint, d *seriesDesc, mint, maxt, nowK, res int
 		}
 	}
 	return buf
+}
+
+// steady reports whether d has samples at every grid point of [mint, maxt]
+// from one span that began at or before mint: no start, stop, restart or
+// staleness marker within, so a counter only grows there.
+func (d *seriesDesc) steady(mint, maxt, nowK int64) bool {
+	kmin, kmax := gridCeil(mint), min(floorDiv(maxt, gridMs), nowK)
+	n := 0
+	for _, sp := range d.spans {
+		k0, k1 := gridCeil(sp.from), gridCeil(sp.to)
+		if k1 <= kmin || k0 > kmax {
+			continue
+		}
+		if n++; n > 1 || k0 > kmin || k1 <= kmax {
+			return false
+		}
+	}
+	return n == 1
 }
 
 // runAppender is an evaluator that appends a run of samples faster than

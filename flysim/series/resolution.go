@@ -31,6 +31,13 @@ import (
 //     evaluation time is the one at that time on both grids. G stays under
 //     half the lookback, so a sample is always within reach.
 //
+// A series that neither starts, stops nor restarts within the Select (a
+// steady one; most are) has no reset for rate to find, so only each
+// window's first and last samples matter: it is served on the coarsest
+// grid the step and R - 15 s share (steadyResolution), two samples a
+// window. A 24 h chart at a 5 min step then reads one sample a step, not
+// ten. The others keep the grid above, with its margin of 8 samples.
+//
 // Anything else (other range functions, which count or compare samples;
 // instant queries' plain selectors; queries whose times are not multiples
 // of 15 s) reads the 15 s grid. The one difference left is where a counter
@@ -59,6 +66,21 @@ var extrapolated = map[string]bool{"rate": true, "increase": true, "delta": true
 // selector with these hints: the largest that leaves its results unchanged
 // (see above), 1 when in doubt.
 func resolution(h *storage.SelectHints, lookback time.Duration) int64 {
+	return stride(h, lookback, false)
+}
+
+// steadyResolution is the stride for the series of such a selector that
+// neither start, stop nor restart between the Select's first and last
+// sample (most of them, on most days): rate, increase and delta then read
+// nothing but each window's first and last samples, both on the coarse
+// grid, so the grid may be as coarse as the step and the window allow,
+// down to those two samples a window. A week's rate at a 30 min step
+// reads one sample every 30 min, not every 225 s.
+func steadyResolution(h *storage.SelectHints, lookback time.Duration) int64 {
+	return stride(h, lookback, true)
+}
+
+func stride(h *storage.SelectHints, lookback time.Duration, steady bool) int64 {
 	if h == nil || h.Step <= 0 && h.Range == 0 {
 		return 1
 	}
@@ -75,6 +97,10 @@ func resolution(h *storage.SelectHints, lookback time.Duration) int64 {
 		first = h.Start + h.Range - 1
 		period = gcd(h.Step, h.Range-gridMs)
 		limit = h.Range / minWindowSamples
+		if steady {
+			// period divides R - 15 s: at least two samples a window.
+			limit = period
+		}
 	default:
 		return 1
 	}

@@ -66,6 +66,57 @@ func TestResolution(t *testing.T) {
 	}
 }
 
+// A steady series (no start, stop or restart in the Select) reads a rate
+// window's first and last samples only, so its grid may be the step, or
+// what the step and R - 15 s share; other selectors keep theirs.
+func TestSteadyResolution(t *testing.T) {
+	t.Parallel()
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC).UnixMilli()
+	ms := func(d time.Duration) int64 { return d.Milliseconds() }
+	rate := func(fn string, start int64, step, r time.Duration) *storage.SelectHints {
+		return &storage.SelectHints{Start: start - ms(r) + 1, End: start + ms(24*time.Hour), Step: ms(step), Range: ms(r), Func: fn}
+	}
+	for _, c := range []struct {
+		name  string
+		hints *storage.SelectHints
+		want  time.Duration
+	}{
+		{"24h page: rate at 5m", rate("rate", day, 5*time.Minute, 5*time.Minute+15*time.Second), 5 * time.Minute},
+		{"7d page: increase at 30m", rate("increase", day, 30*time.Minute, 30*time.Minute+15*time.Second), 30 * time.Minute},
+		{"6h page: rate at 1m", rate("rate", day, time.Minute, 75*time.Second), time.Minute},
+		{"1h page: rate at 15s", rate("rate", day, 15*time.Second, time.Minute), 15 * time.Second},
+		{"10m window at 5m", rate("rate", day, 5*time.Minute, 10*time.Minute+15*time.Second), 5 * time.Minute},
+		{"start off the grid", rate("rate", day+ms(45*time.Second), 30*time.Minute, 30*time.Minute+15*time.Second), 45 * time.Second},
+		{"max_over_time", rate("max_over_time", day, 30*time.Minute, 30*time.Minute+15*time.Second), 15 * time.Second},
+		{"memory at 5m", &storage.SelectHints{Start: day - ms(Lookback) + 1, End: day, Step: ms(5 * time.Minute), Func: "sum"}, 150 * time.Second},
+	} {
+		if got := time.Duration(steadyResolution(c.hints, Lookback)) * 15 * time.Second; got != c.want {
+			t.Errorf("%s: grid of %s, want %s", c.name, got, c.want)
+		}
+	}
+
+	// Steady: one span over the whole Select, from before its first sample.
+	k := func(i int64) int64 { return i * gridMs }
+	for _, c := range []struct {
+		name  string
+		spans []span
+		want  bool
+	}{
+		{"running throughout", []span{{k(0), openEnd}}, true},
+		{"ended after the Select", []span{{k(0), k(200)}}, true},
+		{"started inside", []span{{k(120), openEnd}}, false},
+		{"stopped inside", []span{{k(0), k(150)}}, false},
+		{"restarted inside", []span{{k(0), k(150)}, {k(152), openEnd}}, false},
+		{"an old span, then one throughout", []span{{k(0), k(50)}, {k(90), openEnd}}, true},
+		{"none", nil, false},
+	} {
+		d := &seriesDesc{spans: c.spans}
+		if got := d.steady(k(100), k(180), 10_000); got != c.want {
+			t.Errorf("%s: steady %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
 // The block cache serves what it was given, forgets the least recently
 // used half once full, and refuses a Select that would flood it.
 func TestBlockCache(t *testing.T) {

@@ -109,8 +109,13 @@ func TestCoarseGridsAnswerLikeTheFineGrid(t *testing.T) {
 			t.Errorf("%s over %s, coarse grid against 15 s grid: %v", name, w.span, err)
 		}
 		// From a 5 min step on, every query reads a grid at least twice as
-		// coarse.
-		if w.step >= 5*time.Minute && float64(coarseSamples) > 0.55*float64(fineSamples) {
+		// coarse, and eight times where no machine restarted: a steady
+		// series reads a sample or two a step.
+		most := 0.12
+		if skip != nil {
+			most = 0.55
+		}
+		if w.step >= 5*time.Minute && float64(coarseSamples) > most*float64(fineSamples) {
 			t.Errorf("%s over %s synthesized %d samples, %d on the 15 s grid", name, w.span, coarseSamples, fineSamples)
 		}
 	}
