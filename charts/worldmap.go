@@ -158,22 +158,7 @@ func (m *WorldMap) render(w *svgBuf, standalone bool) {
 	w.s(`" viewBox="0 0 720 `)
 	w.n(H)
 	w.s(`" role="img" aria-labelledby="` + id + `-t ` + id + `-d" font-family="system-ui,sans-serif" font-size="12"><title id="` + id + `-t">`)
-	if m.Title != "" {
-		w.esc(m.Title)
-	} else {
-		w.s("World map")
-	}
-	w.s(`</title><desc id="` + id + `-d">`)
-	switch {
-	case m.Desc != "":
-		w.esc(m.Desc)
-	case m.Message != "":
-		w.esc(m.Message)
-	default:
-		w.i(len(m.Marks))
-		w.s(" places marked.")
-	}
-	w.s("</desc>\n")
+	m.writeName(w, id)
 	if standalone {
 		w.s("<style>\n" + mapCSS + "</style>\n")
 		w.s(`<rect class="bg" width="100%" height="100%" fill="#fff"/>`)
@@ -392,4 +377,25 @@ func (m *WorldMap) writeLegend(w *svgBuf, items []legendItem, top float64) {
 		w.s("</text>")
 	}
 	w.s("</g>\n")
+}
+
+// writeName writes the map's title text and its description, closing the
+// <title> the caller opened: its accessible name either way it is drawn.
+func (m *WorldMap) writeName(w *svgBuf, id string) {
+	if m.Title != "" {
+		w.esc(m.Title)
+	} else {
+		w.s("World map")
+	}
+	w.s(`</title><desc id="` + id + `-d">`)
+	switch {
+	case m.Desc != "":
+		w.esc(m.Desc)
+	case m.Message != "":
+		w.esc(m.Message)
+	default:
+		w.i(len(m.Marks))
+		w.s(" places marked.")
+	}
+	w.s("</desc>\n")
 }

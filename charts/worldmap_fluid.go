@@ -15,22 +15,7 @@ var fluidLabel = labelSize{w: mapWidth / narrowPx, h: 12 * mapWidth / narrowPx, 
 func (m *WorldMap) renderFluid(w *svgBuf) {
 	id := safeID(m.ID)
 	w.s(`<svg xmlns="http://www.w3.org/2000/svg" class="fdm fl geo" width="100%" role="img" aria-labelledby="` + id + `-t ` + id + `-d" font-family="system-ui,sans-serif" font-size="12"><title id="` + id + `-t">`)
-	if m.Title != "" {
-		w.esc(m.Title)
-	} else {
-		w.s("World map")
-	}
-	w.s(`</title><desc id="` + id + `-d">`)
-	switch {
-	case m.Desc != "":
-		w.esc(m.Desc)
-	case m.Message != "":
-		w.esc(m.Message)
-	default:
-		w.i(len(m.Marks))
-		w.s(" places marked.")
-	}
-	w.s("</desc>\n")
+	m.writeName(w, id)
 	w.s(`<svg width="100%" height="100%" viewBox="0 0 720 `)
 	w.n(mapGeo.height)
 	w.s(`">` + "\n")
