@@ -62,13 +62,7 @@ func classify(ctx context.Context, op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return &Error{Op: op, Kind: ErrTimeout}
-	}
-	if errors.Is(err, context.Canceled) {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	if e := notSent(op, err); e != nil {
+	if e := unanswered(ctx, op, err); e != nil {
 		return e
 	}
 	var fe *flaps.FlapsError
@@ -230,4 +224,19 @@ func ExplainAPI(api string, err error) string {
 		return "The request was cancelled before " + api + " answered."
 	}
 	return "Talking to " + api + " failed."
+}
+
+// unanswered is what both APIs' errors have in common: a deadline, a
+// cancelled request, or a call a breaker never sent; nil otherwise.
+func unanswered(ctx context.Context, op string, err error) error {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return &Error{Op: op, Kind: ErrTimeout}
+	}
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if e := notSent(op, err); e != nil { // a nil *Error is not a nil error
+		return e
+	}
+	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -109,13 +108,7 @@ func (c *Client) AppLogs(ctx context.Context, app string, q LogsQuery) (LogsPage
 // reports a status as an ApiError carrying only the status line, so
 // there is no Fly message to quote.
 func classifyLogs(ctx context.Context, op string, err error) error {
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return &Error{Op: op, Kind: ErrTimeout}
-	}
-	if errors.Is(err, context.Canceled) {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	if e := notSent(op, err); e != nil {
+	if e := unanswered(ctx, op, err); e != nil {
 		return e
 	}
 	var ae *fly.ApiError
