@@ -146,13 +146,22 @@ func p95Change(s Signals) (Finding, bool) {
 	}
 	when, asOf := p.at(at), p.at(n-1)
 	cause := clockOn(when, asOf)
-	for _, d := range s.Deploys {
-		if d.Sub(when).Abs() <= DeployNear {
-			cause, when = "the deploy at "+clockOn(d, asOf), d
-			break
-		}
+	if d, ok := near(s.Deploys, when); ok {
+		cause, when = "the deploy at "+clockOn(d, asOf), d
+	} else if d, ok := near(s.Restarts, when); ok {
+		cause, when = "the deploy or restart at "+clockOn(d, asOf), d
 	}
 	factor := s.P95 / before
 	text := "p95 " + units.FloorSeconds(s.P95) + ", " + strconv.FormatFloat(math.Floor(factor*10+1e-9)/10, 'f', 1, 64) + "x since " + cause
 	return Finding{Kind: KindChange, Metric: MetricLatency, Status: Healthy, Text: text, timed: true, Since: when, Severity: factor / ChangeFactor}, true
+}
+
+// near is the first of times within DeployNear of when.
+func near(times []time.Time, when time.Time) (time.Time, bool) {
+	for _, t := range times {
+		if t.Sub(when).Abs() <= DeployNear {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }

@@ -111,9 +111,18 @@ func TestAhead(t *testing.T) {
 		if v.Status != Healthy || !strings.Contains(v.Reason, "p95 600 ms, 3.0x since the deploy at 04:52 UTC") {
 			t.Errorf("verdict %s %q; want the change named at the deploy", v.Status, v.Reason)
 		}
+		// The list knows no deploys, only that every machine restarted.
+		s.Restarts = []time.Time{t0.Add(190*5*time.Minute - 5*time.Minute)}
+		if v := Judge(s); !strings.Contains(v.Reason, "p95 600 ms, 3.0x since the deploy at 04:52 UTC") {
+			t.Errorf("verdict %q; want the deploy's own time when both are known", v.Reason)
+		}
 		s.Deploys = nil
+		if v := Judge(s); !strings.Contains(v.Reason, "p95 600 ms, 3.0x since the deploy or restart at 04:45 UTC") {
+			t.Errorf("verdict %q; want the change laid at the restart of every machine", v.Reason)
+		}
+		s.Restarts = []time.Time{t0.Add(170 * 5 * time.Minute)}
 		if v := Judge(s); !strings.Contains(v.Reason, "p95 600 ms, 3.0x since 04:50 UTC") {
-			t.Errorf("verdict %q; want the change named at its time without a deploy", v.Reason)
+			t.Errorf("verdict %q; want the change named at its time, with no restart near it", v.Reason)
 		}
 	})
 	t.Run("recovered within the hour", func(t *testing.T) {

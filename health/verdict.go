@@ -147,6 +147,10 @@ type Signals struct {
 	// Deploys are when the app was deployed, when known (the Machines
 	// API's update events), so a change can be laid at a deploy's door.
 	Deploys []time.Time
+	// Restarts are when every machine restarted cleanly at once, seen in
+	// the metrics: a deploy or fly apps restart. The list has these where
+	// it has no events.
+	Restarts []time.Time
 	// NoHTTP: the app defines no HTTP service (its machines say so);
 	// false when unknown, and the absence of edge series decides.
 	NoHTTP bool

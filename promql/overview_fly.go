@@ -41,7 +41,16 @@ const (
 	KindMachineMemory = "machine memory"
 	KindRestarts      = "restarts"
 	KindExitCode      = "exit code"
+	// KindRollout is, at each point, how many machines restarted within
+	// RolloutSpan, where that is every machine of the app and none exited
+	// non-zero: a deploy, or fly apps restart.
+	KindRollout = "rollout"
 )
+
+// RolloutSpan is how far back a point looks for its machines' restarts:
+// two timeline steps, so a rolling restart across a step's edge is whole
+// at one point or the next.
+const RolloutSpan = 2 * TimelineStep
 
 func init() {
 	for col, q := range flyOverviewQueries {
@@ -93,14 +102,21 @@ var flyOverviewQueries = map[Column]struct {
 		// A restart reboots the VM, so its /proc counters start again from
 		// zero: resets() counts restarts from the metrics alone. Only machines
 		// that reported a non-zero exit code in the span are kept, so a
-		// deploy's restart is not a crash.
+		// deploy's restart is not a crash. A deploy restarts every machine
+		// cleanly: the metrics see it, so the list can date a change by it
+		// without asking the Machines API for each app's events.
 		func(b builder) string {
 			crashed := `max by (app, instance, region) (max_over_time(` + b.over(CrashSpan, instanceExit) + `)) > 0`
+			cpu0 := func(d time.Duration) string { return b.over(d, instanceCPU, `mode="idle"`, `cpu_id="0"`) }
+			restarted := `count by (app) (resets(` + cpu0(RolloutSpan) + `) > 0)`
+			rollout := restarted + ` == on (app) count by (app) (` + b.sel(instanceCPU, `mode="idle"`, `cpu_id="0"`) + `)` +
+				` unless on (app) (max by (app) (max_over_time(` + b.over(RolloutSpan, instanceExit) + `)) > 0)`
 			return strings.Join([]string{
 				withKind(`max by (app) (100 * (1 - sum by (app, instance) (`+b.sel(memAvailable)+`) / sum by (app, instance) (`+b.sel(memTotal)+`)))`, KindMemory),
 				withKind(`100 * (1 - sum by (app, instance, region) (`+b.sel(memAvailable)+`) / sum by (app, instance, region) (`+b.sel(memTotal)+`))`, KindMachineMemory),
-				withKind(`max by (app, instance, region) (resets(`+b.over(CrashSpan, instanceCPU, `mode="idle"`, `cpu_id="0"`)+`)) and on (app, instance) (`+crashed+`)`, KindRestarts),
+				withKind(`max by (app, instance, region) (resets(`+cpu0(CrashSpan)+`)) and on (app, instance) (`+crashed+`)`, KindRestarts),
 				withKind(crashed, KindExitCode),
+				withKind(rollout, KindRollout),
 			}, "\nor\n")
 		},
 	},
@@ -116,6 +132,9 @@ type FlyOverview struct {
 	Memory                                      []float64
 	Volumes                                     []VolumeOverview
 	Crashes                                     []CrashOverview
+	// Rollouts is, point by point, how many machines restarted within
+	// RolloutSpan when that was all of them and none crashed; NaN otherwise.
+	Rollouts []float64
 }
 
 // VolumeOverview is one volume's use and its 24 h projection.
@@ -176,6 +195,8 @@ func (r *AppOverview) addFly(col Column, labels map[string]string, values []floa
 			f.Memory = values
 		case KindMachineMemory:
 			f.MachineMemory = append(f.MachineMemory, MachineOverview{labels["instance"], labels["region"], values})
+		case KindRollout:
+			f.Rollouts = values
 		case KindRestarts, KindExitCode:
 			c := f.crash(labels["instance"], labels["region"])
 			if kind == KindRestarts {

@@ -224,6 +224,11 @@ func (env vmEnv) checkFlyOverview(t *testing.T) {
 			}
 			compareSeries(t, cmp, []promql.Series{{Name: name + " " + p.name, Values: p.got}}, []promql.Series{{Name: name + " " + p.name, Values: p.want}})
 		}
+		// The last deploy was 8 h ago; crashes and OOM kills restart
+		// machines with an exit code, which is no rollout.
+		if slices.ContainsFunc(g.Fly.Rollouts, func(v float64) bool { return !math.IsNaN(v) }) {
+			t.Errorf("%s: every machine restarted cleanly at once in the last 6 h, by VictoriaMetrics: %v", name, g.Fly.Rollouts)
+		}
 		if len(g.Fly.Volumes) != len(a.Volumes) {
 			t.Errorf("%s: %d volumes in the list's column, the app has %d", name, len(g.Fly.Volumes), len(a.Volumes))
 		}
@@ -246,6 +251,57 @@ func (env vmEnv) checkFlyOverview(t *testing.T) {
 		case fleet.HealthyApp, fleet.IncidentApp:
 			if len(g.Fly.Crashes) != 0 || recent(g.Fly.Throttled) > 0 {
 				t.Errorf("%s: crashes %v, throttled %v; want neither", name, g.Fly.Crashes, recent(g.Fly.Throttled))
+			}
+		}
+	}
+}
+
+// checkRollouts runs the list's columns on the timeline's grid around
+// billing-api's deploy, on both engines: the restart of every machine is
+// seen at the same point, within RolloutSpan after the deploy, and an app
+// whose machine crashed or was OOM-killed shows no rollout.
+func (env vmEnv) checkRollouts(t *testing.T) {
+	dep, err := env.fleet.App(fleet.DeployApp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := dep.StoryTimes["deploy"]
+	end := at.Add(time.Hour).Truncate(promql.TimelineStep)
+	if end.After(env.now) {
+		t.Fatalf("the deploy at %s is too recent for a window to show both sides of it", at)
+	}
+	// The timeline's step: RolloutSpan is two of them, which is what makes
+	// a restart whole at some point under Prometheus' rules as under
+	// VictoriaMetrics' (which also reads the sample before the span).
+	w := promql.Window{Start: end.Add(-2 * time.Hour), End: end, Step: promql.TimelineStep}
+	cols := []promql.Column{promql.ColMemory}
+	for _, e := range []struct {
+		name string
+		run  func(context.Context, promql.Window, string, []promql.Column) (promql.Overview, error)
+	}{{"VictoriaMetrics", env.vm.OverviewOf}, {"flysim", env.sim.OverviewOf}} {
+		ov, err := e.run(context.Background(), w, "", cols)
+		if err != nil {
+			t.Fatalf("%s: %v", e.name, err)
+		}
+		if err := ov.Err(promql.ColMemory); err != nil {
+			t.Fatalf("%s rejected the memory column: %v", e.name, err)
+		}
+		for _, name := range vmApps {
+			row, _ := ov.App(name)
+			var runs []time.Time
+			for i, v := range row.Fly.Rollouts {
+				if !math.IsNaN(v) && (i == 0 || math.IsNaN(row.Fly.Rollouts[i-1])) {
+					runs = append(runs, w.Start.Add(time.Duration(i)*w.Step))
+				}
+			}
+			if name != fleet.DeployApp {
+				if len(runs) > 0 {
+					t.Errorf("%s: %s sees every machine of %s restart at %v; none did", e.name, name, name, runs)
+				}
+				continue
+			}
+			if len(runs) != 1 || runs[0].Before(at) || runs[0].Sub(at) > promql.RolloutSpan {
+				t.Errorf("%s: rollouts of %s start at %v, want one within %s after the deploy at %s", e.name, name, runs, promql.RolloutSpan, at.Format("15:04:05"))
 			}
 		}
 	}

@@ -154,6 +154,10 @@ func TestVictoriaMetrics(t *testing.T) {
 		t.Parallel()
 		env.checkFlyOverview(t)
 	})
+	t.Run("rollouts", func(t *testing.T) {
+		t.Parallel()
+		env.checkRollouts(t)
+	})
 }
 
 // windowName is "1h", "6h", "24h".

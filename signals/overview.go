@@ -9,6 +9,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/flydash/dashboard/health"
 	"github.com/flydash/dashboard/promql"
@@ -39,7 +40,8 @@ func FromOverview(ov promql.Overview, row promql.AppOverview, machineCount int, 
 			Volumes:  ov.Err(promql.ColVolumes) != nil,
 			Memory:   ov.Err(promql.ColMemory) != nil,
 		},
-		Fly: flyOf(w, row.Fly),
+		Fly:      flyOf(w, row.Fly),
+		Restarts: rolloutsOf(w, row.Fly.Rollouts),
 		History: health.History{
 			Requests:   trendOf(w, row.Requests),
 			ErrorShare: trendOf(w, row.ErrorRate),
@@ -65,6 +67,19 @@ func FromOverview(ov promql.Overview, row promql.AppOverview, machineCount int, 
 
 func trendOf(w promql.Window, values []float64) health.Trend {
 	return health.Trend{Start: w.Start, Step: w.Step, Values: values, From: promql.RecentFrom(w)}
+}
+
+// rolloutsOf dates each run of points at which every machine had restarted
+// within RolloutSpan: the restarts lie in the span before the run's first
+// point, so its middle is the date, to within half the span.
+func rolloutsOf(w promql.Window, values []float64) []time.Time {
+	var out []time.Time
+	for i, v := range values {
+		if !math.IsNaN(v) && (i == 0 || math.IsNaN(values[i-1])) {
+			out = append(out, w.Start.Add(time.Duration(i)*w.Step-promql.RolloutSpan/2))
+		}
+	}
+	return out
 }
 
 func lastFinite(values []float64) float64 {

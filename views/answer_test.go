@@ -24,7 +24,7 @@ func testAnswerFirst(t *testing.T, s *stack) {
 		{fleet.IncidentApp, "5xx at ", "5xx at "},
 		{fleet.CrashLoopApp, "crash loop on ", "crash loop on "},
 		{fleet.OOMApp, "OOM kill on ", "out of memory in about "},
-		{fleet.DeployApp, "x since ", "x since the deploy at "},
+		{fleet.DeployApp, "x since the deploy or restart at ", "x since the deploy at "},
 	} {
 		r, ok := rowNamed(rows, tc.app)
 		if !ok {

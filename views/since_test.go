@@ -11,11 +11,11 @@ import (
 	"github.com/flydash/dashboard/flysim/fleet"
 )
 
-var sinceRE = regexp.MustCompile(`since (the deploy at )?\d\d:\d\d UTC|for more than \d+ h`)
+var sinceRE = regexp.MustCompile(`since (the deploy (or restart )?at )?\d\d:\d\d UTC|for more than \d+ h`)
 
 // sameSince reports whether two views' "since"s agree to within the
-// timeline's step: a change is dated by its point on the list and by the
-// deploy's own time on the app page, which knows the deploys.
+// timeline's step: the list dates a deploy by the restarts the metrics
+// show, the app page by the deploy's own event.
 func sameSince(a, b []string) bool {
 	if len(a) != len(b) {
 		return false
