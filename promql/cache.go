@@ -10,14 +10,21 @@ import (
 // the bytes its answers hold (points, labels and their headers), not by
 // entries, because one entry can be a 6-point sparkline or 500 apps x 361
 // points: least recently used entries go first once the budget is
-// exceeded, and expired entries go as soon as they are seen.
+// exceeded, and expired entries go within a second of expiring.
 type resultCache struct {
 	mu       sync.Mutex
 	maxBytes int
 	bytes    int
 	order    *list.List // of *cacheEntry, most recently used at the front
 	byKey    map[string]*list.Element
+	swept    time.Time // when put last removed every expired entry
 }
+
+// sweepEvery is how often put walks the whole cache for expired entries.
+// A short range's window moves on every few seconds, and each move leaves
+// answers nobody will ask for again: they would sit in the budget, still
+// reachable, until pushed out (12 MB of a 20 MB live heap under 50 users).
+const sweepEvery = time.Second
 
 type cacheEntry struct {
 	key     string
@@ -62,9 +69,9 @@ func (c *resultCache) get(key string, now time.Time) (*answer, bool) {
 	return e.answer, true
 }
 
-// put keeps a until expires. Expired entries at the least recently used
-// end go first: a window that moved on is never asked for again, and
-// would otherwise sit in the budget until pushed out.
+// put keeps a until expires. Expired entries go first, all of them at
+// most once per sweepEvery: a window that moved on is never asked for
+// again.
 func (c *resultCache) put(key string, a *answer, now, expires time.Time) {
 	cost := len(key) + a.size()
 	if cost > c.maxBytes {
@@ -77,8 +84,15 @@ func (c *resultCache) put(key string, a *answer, now, expires time.Time) {
 	}
 	c.byKey[key] = c.order.PushFront(&cacheEntry{key: key, answer: a, cost: cost, expires: expires})
 	c.bytes += cost
-	for back := c.order.Back(); back != nil && !now.Before(back.Value.(*cacheEntry).expires); back = c.order.Back() {
-		c.remove(back)
+	if now.Sub(c.swept) >= sweepEvery {
+		c.swept = now
+		for el := c.order.Back(); el != nil; {
+			prev := el.Prev()
+			if !now.Before(el.Value.(*cacheEntry).expires) {
+				c.remove(el)
+			}
+			el = prev
+		}
 	}
 	for c.bytes > c.maxBytes {
 		c.remove(c.order.Back())

@@ -13,7 +13,9 @@ type Series struct {
 	Name   string
 	Labels map[string]string
 	// Values has Window.Points() entries; Values[i] is at Window.Time(i).
-	// NaN marks a missing point (no data, or a gap in the data).
+	// NaN marks a missing point (no data, or a gap in the data). The
+	// array may be the cache's, shared by every page drawn in the same
+	// step: read it, never write to it (make a new slice instead).
 	Values []float64
 	// Limit marks a capacity line, not a measurement (memory total): draw it
 	// apart (dashed) and never stack it.
@@ -71,7 +73,9 @@ func alignMatrix(m model.Matrix, w Window) []rawSeries {
 }
 
 // shape turns cached raw series into the query's named, ordered series.
-// It copies everything, so callers may modify what they get.
+// Labels are copied; points are shared with the cache, capped so that an
+// append copies: cloning them was an eighth of all the bytes allocated
+// under load.
 func shape(q Query, spec querySpec, raw []rawSeries) []Series {
 	out := make([]Series, 0, len(raw))
 	for _, r := range raw {
@@ -79,7 +83,7 @@ func shape(q Query, spec querySpec, raw []rawSeries) []Series {
 		for k, v := range r.labels {
 			labels[k] = v
 		}
-		out = append(out, Series{Name: spec.name(labels), Labels: labels, Values: slices.Clone(r.values)})
+		out = append(out, Series{Name: spec.name(labels), Labels: labels, Values: r.values[:len(r.values):len(r.values)]})
 	}
 	dedupeNames(out)
 	less := spec.less
@@ -200,6 +204,7 @@ func zeroFillStack(series []Series) {
 	if len(series) < 2 {
 		return
 	}
+	filled := make([]bool, len(series))
 	for i := range series[0].Values {
 		present := false
 		for _, s := range series {
@@ -211,9 +216,13 @@ func zeroFillStack(series []Series) {
 		if !present {
 			continue
 		}
-		for _, s := range series {
+		for j, s := range series {
 			if !s.Limit && math.IsNaN(s.Values[i]) {
-				s.Values[i] = 0
+				if !filled[j] {
+					// The points are the cache's: fill a copy.
+					series[j].Values, filled[j] = slices.Clone(s.Values), true
+				}
+				series[j].Values[i] = 0
 			}
 		}
 	}
