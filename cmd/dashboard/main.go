@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -65,6 +66,13 @@ func main() {
 	}
 }
 
+// gcPercent is how far the heap grows past what is live before the next
+// collection, unless GOGC says otherwise. Half of the live heap is the
+// query cache, which lives for a step and needs no room to grow: 60
+// instead of Go's 100 took the peak under 50 users from 61.5 MB to 54.4
+// (median of 3) for about 5% more CPU per page (BENCHMARKS.md).
+const gcPercent = 60
+
 // run serves the dashboard until ctx ends or the process gets SIGINT or
 // SIGTERM (how Fly stops a machine), then lets requests in flight finish.
 // Logs go to logw. ready, when set, learns the bound addresses (metrics is
@@ -75,6 +83,9 @@ func run(ctx context.Context, getenv func(string) string, logw io.Writer, ready 
 		return err
 	}
 	log := newLogger(logw, cfg.LogFormat, cfg.secrets)
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
