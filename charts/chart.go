@@ -264,7 +264,7 @@ type frame struct {
 	hasData        bool
 	// fluid: an inline chart drawn at its true size in CSS px at any
 	// width (see fluid.go). Horizontal positions are then plot units,
-	// 0..plotUnits across the whole width, written as percentages.
+	// 0..plotWidth across the whole width, written as percentages.
 	fluid   bool
 	markers int       // markers within [t0, t1]
 	acc     []float64 // running sums for stacked charts
@@ -392,7 +392,7 @@ func (c *Chart) layout(acc []float64, standalone bool) (*frame, error) {
 	if f.fluid {
 		// Labels sit inside the plot, which spans the width; a phone
 		// shows every other time label (CSS).
-		f.x0, f.x1, intervals = 0, plotUnits, 8
+		f.x0, f.x1, intervals = 0, plotWidth(f.t1.Sub(f.t0), c.Step), 8
 	}
 	f.dx = float64(c.Step) / float64(f.t1.Sub(f.t0)) * (f.x1 - f.x0)
 	f.ticks = timeTicks(f.t0, f.t1, intervals)

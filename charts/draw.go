@@ -165,9 +165,9 @@ func (f *frame) writeLabels(w *svgBuf) {
 			f.xattr(w, "x", x)
 			// Ends stay inside at any width; a phone hides every other one.
 			switch {
-			case x < edgeUnits:
+			case x < edgePx*f.unitsPerPx():
 				w.s(` text-anchor="start"`)
-			case x > plotUnits-edgeUnits:
+			case x > f.x1-edgePx*f.unitsPerPx():
 				w.s(` text-anchor="end"`)
 			}
 			if k%2 == 1 {

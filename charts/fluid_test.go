@@ -43,11 +43,16 @@ func TestInlineChartsAreFluid(t *testing.T) {
 		t.Errorf("text inside the stretched plot would scale with the width: %q", got)
 	}
 	plots := root.find(func(n *node) bool { return n.XMLName.Local == "svg" && n.hasClass("pl") })
-	if len(plots) != 1 || plots[0].attr("preserveAspectRatio") != "none" || !strings.HasPrefix(plots[0].attr("viewBox"), "0 0 1000 ") {
-		t.Fatalf("want one stretched plot with a 1000-unit viewBox, got %d", len(plots))
+	// 60 steps of 17 units: each segment of the line is a whole step.
+	if len(plots) != 1 || plots[0].attr("preserveAspectRatio") != "none" || !strings.HasPrefix(plots[0].attr("viewBox"), "0 0 1020 ") {
+		t.Fatalf("want one stretched plot with a 1020-unit viewBox, got %d", len(plots))
 	}
-	if n := len(plots[0].find(func(n *node) bool { return n.hasClass("l") })); n != 1 {
-		t.Errorf("%d lines inside the plot, want the one series", n)
+	lines := plots[0].find(func(n *node) bool { return n.hasClass("l") })
+	if len(lines) != 1 {
+		t.Fatalf("%d lines inside the plot, want the one series", len(lines))
+	}
+	if d := lines[0].attr("d"); !strings.Contains(d, "l17 ") || strings.Count(d, " 17 ") < 50 {
+		t.Errorf("the line's steps are not 17 units each: %.120s", d)
 	}
 	for _, tx := range root.find(func(n *node) bool { return n.XMLName.Local == "text" }) {
 		if x := tx.attr("x"); x != "" && x != "1" && !strings.HasSuffix(x, "%") && tx.attr("dx") == "" && !inLegend(root, tx) {

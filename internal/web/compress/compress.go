@@ -14,22 +14,12 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/gzhttp"
-	kgzip "github.com/klauspost/compress/gzip"
 )
 
 // MinSize is the smallest body worth compressing: below about one packet,
 // gzip's header and the CPU buy nothing. gzhttp buffers up to this much
 // before deciding, and allocates no compressor for smaller bodies.
 const MinSize = 1024
-
-// level is stateless compression: each Write is compressed on its own
-// with encoders pooled across all responses, so the memory compression
-// holds is bounded by the Writes running at once (about the CPUs), not by
-// the responses being sent. A stateful gzip writer holds about 900 KB for
-// the whole response at any level, which made compressors the largest
-// part of a page in flight. On chat-gateway's 315 KB app page, written in
-// 32 KB pieces: 67 KB against level 4's 52 KB, in 1.3 ms against 3.1 ms.
-const level = kgzip.StatelessCompression
 
 // types are the media types worth compressing; images other than SVG,
 // and anything already compressed, are left alone.
@@ -42,11 +32,12 @@ const Skip = gzhttp.HeaderNoCompression
 
 // Handler compresses h's responses for clients that accept gzip. gzhttp
 // decides from the response's own headers (a body already encoded,
-// partial content, its type). zstd is off: its encoders hold state per
-// response, and every browser takes gzip.
+// partial content, its type); writers bounds the memory its compressors
+// hold. zstd is off: its encoders hold state per response, and every
+// browser takes gzip.
 func Handler(h http.Handler) http.Handler {
 	wrap, err := gzhttp.NewWrapper(gzhttp.MinSize(MinSize), gzhttp.CompressionLevel(level),
-		gzhttp.ContentTypes(types), gzhttp.EnableZstd(false))
+		gzhttp.Implementation(newWriters().factory()), gzhttp.ContentTypes(types), gzhttp.EnableZstd(false))
 	if err != nil { // only for invalid options, which these are not
 		panic(err)
 	}
