@@ -7,16 +7,19 @@ import (
 	"github.com/prometheus/prometheus/storage"
 )
 
+// day starts a whole day, so that every step of the dashboard divides it.
+var day = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC).UnixMilli()
+
+func ms(d time.Duration) int64 { return d.Milliseconds() }
+
+// rangeHints are the hints of fn(x[r]) in a day-long range query starting
+// at start with step, as promql.Engine v0.316 computes them.
+func rangeHints(fn string, start int64, step, r time.Duration) *storage.SelectHints {
+	return &storage.SelectHints{Start: start - ms(r) + 1, End: start + ms(24*time.Hour), Step: ms(step), Range: ms(r), Func: fn}
+}
+
 func TestResolution(t *testing.T) {
 	t.Parallel()
-	// A whole day, so that every step of the dashboard divides it.
-	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC).UnixMilli()
-	ms := func(d time.Duration) int64 { return d.Milliseconds() }
-	// rangeHints are the hints of rate(x[r]) in a range query starting at
-	// start with step, as promql.Engine v0.316 computes them.
-	rangeHints := func(fn string, start int64, step, r time.Duration) *storage.SelectHints {
-		return &storage.SelectHints{Start: start - ms(r) + 1, End: start + ms(24*time.Hour), Step: ms(step), Range: ms(r), Func: fn}
-	}
 	instantSel := func(start int64, step time.Duration) *storage.SelectHints {
 		return &storage.SelectHints{Start: start - ms(Lookback) + 1, End: start + ms(24*time.Hour), Step: ms(step), Func: "sum"}
 	}
@@ -71,23 +74,18 @@ func TestResolution(t *testing.T) {
 // what the step and R - 15 s share; other selectors keep theirs.
 func TestSteadyResolution(t *testing.T) {
 	t.Parallel()
-	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC).UnixMilli()
-	ms := func(d time.Duration) int64 { return d.Milliseconds() }
-	rate := func(fn string, start int64, step, r time.Duration) *storage.SelectHints {
-		return &storage.SelectHints{Start: start - ms(r) + 1, End: start + ms(24*time.Hour), Step: ms(step), Range: ms(r), Func: fn}
-	}
 	for _, c := range []struct {
 		name  string
 		hints *storage.SelectHints
 		want  time.Duration
 	}{
-		{"24h page: rate at 5m", rate("rate", day, 5*time.Minute, 5*time.Minute+15*time.Second), 5 * time.Minute},
-		{"7d page: increase at 30m", rate("increase", day, 30*time.Minute, 30*time.Minute+15*time.Second), 30 * time.Minute},
-		{"6h page: rate at 1m", rate("rate", day, time.Minute, 75*time.Second), time.Minute},
-		{"1h page: rate at 15s", rate("rate", day, 15*time.Second, time.Minute), 15 * time.Second},
-		{"10m window at 5m", rate("rate", day, 5*time.Minute, 10*time.Minute+15*time.Second), 5 * time.Minute},
-		{"start off the grid", rate("rate", day+ms(45*time.Second), 30*time.Minute, 30*time.Minute+15*time.Second), 45 * time.Second},
-		{"max_over_time", rate("max_over_time", day, 30*time.Minute, 30*time.Minute+15*time.Second), 15 * time.Second},
+		{"24h page: rate at 5m", rangeHints("rate", day, 5*time.Minute, 5*time.Minute+15*time.Second), 5 * time.Minute},
+		{"7d page: increase at 30m", rangeHints("increase", day, 30*time.Minute, 30*time.Minute+15*time.Second), 30 * time.Minute},
+		{"6h page: rate at 1m", rangeHints("rate", day, time.Minute, 75*time.Second), time.Minute},
+		{"1h page: rate at 15s", rangeHints("rate", day, 15*time.Second, time.Minute), 15 * time.Second},
+		{"10m window at 5m", rangeHints("rate", day, 5*time.Minute, 10*time.Minute+15*time.Second), 5 * time.Minute},
+		{"start off the grid", rangeHints("rate", day+ms(45*time.Second), 30*time.Minute, 30*time.Minute+15*time.Second), 45 * time.Second},
+		{"max_over_time", rangeHints("max_over_time", day, 30*time.Minute, 30*time.Minute+15*time.Second), 15 * time.Second},
 		{"memory at 5m", &storage.SelectHints{Start: day - ms(Lookback) + 1, End: day, Step: ms(5 * time.Minute), Func: "sum"}, 150 * time.Second},
 	} {
 		if got := time.Duration(steadyResolution(c.hints, Lookback)) * 15 * time.Second; got != c.want {
